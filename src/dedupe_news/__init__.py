@@ -1,0 +1,47 @@
+"""dedupe_news: find the same news story told several times.
+
+Copies, abridgements and rewrites are clustered into stories with two signals:
+MinHash LSH over word shingles for copies, TF-IDF cosine within a date window
+for rewrites, and average linkage to stop chaining.
+"""
+
+from .articles import Article, FieldMap, parse_date, read_articles
+from .errors import (
+    DedupeNewsError,
+    EmptyCorpusError,
+    InputError,
+    NotFittedError,
+    ParameterError,
+    UnknownArticleError,
+)
+from .evaluation import ClusteringScores, score_clustering
+from .minhash import MinHasher, Signatures, shingle_hash
+from .pipeline import Story, StoryClusterer, cluster_articles
+from .scoring import DecisionRule, PairScores, PairTable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "ClusteringScores",
+    "DecisionRule",
+    "DedupeNewsError",
+    "EmptyCorpusError",
+    "FieldMap",
+    "InputError",
+    "MinHasher",
+    "NotFittedError",
+    "PairScores",
+    "PairTable",
+    "ParameterError",
+    "Signatures",
+    "Story",
+    "StoryClusterer",
+    "UnknownArticleError",
+    "__version__",
+    "cluster_articles",
+    "parse_date",
+    "read_articles",
+    "score_clustering",
+    "shingle_hash",
+]

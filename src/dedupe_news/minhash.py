@@ -1,0 +1,278 @@
+"""MinHash signatures over word shingles, and LSH candidate search.
+
+Signatures use datasketch's ``affine32`` scheme: the shingle hash ``h`` is
+pre-mixed with the 32-bit MurmurHash3 finalizer, then each permutation ``k``
+computes ``a_k * fmix32(h) + b_k mod 2**32`` and the signature keeps the minimum.
+The permutation parameters come from :class:`datasketch.MinHash` itself, so for
+the same ``num_perm``, ``seed`` and hash function the signatures here equal
+``datasketch.MinHash(scheme="affine32", hashfunc=shingle_hash)`` bit for bit; the
+tests check it. The work is vectorised with numpy over all shingles of a batch.
+
+The shingle hash is a fold of per-token CRC-32 values through ``fmix32``, so it
+is stable across processes and platforms (Python's ``hash`` is not).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+from scipy.integrate import quad
+
+from .errors import ParameterError
+
+__all__ = [
+    "MINHASH_SCHEME",
+    "MinHasher",
+    "Signatures",
+    "lsh_candidate_pairs",
+    "lsh_params",
+    "shingle_hash",
+]
+
+MINHASH_SCHEME = "affine32"
+_EMPTY = np.uint32(0xFFFFFFFF)
+_FOLD_SEED = np.uint32(0x9747B28C)
+_FOLD_PRIME = np.uint32(0x01000193)
+_SHINGLES_PER_CHUNK = 1 << 16
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, element-wise on a uint32 array (wrapping)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def _token_hash(token: str) -> int:
+    return zlib.crc32(token.encode("utf-8"))
+
+
+def shingle_hash(shingle: Sequence[str]) -> int:
+    """The 32-bit hash of one shingle (a tuple of tokens): the slow, obvious version.
+
+    Pass it as ``hashfunc`` to :class:`datasketch.MinHash` to reproduce our signatures.
+
+    >>> shingle_hash(("peace", "talks")) == shingle_hash(("peace", "talks"))
+    True
+    """
+    with np.errstate(over="ignore"):
+        h = _FOLD_SEED
+        for token in shingle:
+            h = _fmix32(np.uint32((int(h) * int(_FOLD_PRIME)) & 0xFFFFFFFF) ^ np.uint32(_token_hash(token)))
+        return int(h)
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """MinHash signatures of a corpus.
+
+    Attributes
+    ----------
+    hashvalues : ndarray of uint32, shape (n_articles, num_perm)
+        One row per article. An article without tokens has all values 2**32-1.
+    shingle_counts : ndarray of int32, shape (n_articles,)
+        Number of distinct shingles per article, used to estimate containment.
+    """
+
+    hashvalues: np.ndarray
+    shingle_counts: np.ndarray
+
+    def jaccard_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Estimated Jaccard similarity of shingle sets for article pairs ``(i, j)``, in [0, 1].
+
+        The fraction of permutations on which the two minima agree.
+        """
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        if i.size == 0:
+            return np.zeros(0, dtype=np.float64)
+        equal = self.hashvalues[i] == self.hashvalues[j]
+        both_empty = (self.shingle_counts[i] == 0) | (self.shingle_counts[j] == 0)
+        return np.where(both_empty, 0.0, equal.mean(axis=1))
+
+    def containment_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Estimated share of the smaller article's shingles found in the other, in [0, 1].
+
+        ``|A & B| / min(|A|, |B|)``, with ``|A & B| = J / (1 + J) * (|A| + |B|)``
+        from the estimated Jaccard ``J``. High for an abridged copy inside a longer
+        article, where Jaccard is low.
+        """
+        jac = self.jaccard_similarity(i, j)
+        size_i = self.shingle_counts[np.asarray(i, dtype=np.intp)].astype(np.float64)
+        size_j = self.shingle_counts[np.asarray(j, dtype=np.intp)].astype(np.float64)
+        smaller = np.minimum(size_i, size_j)
+        intersection = jac / (1.0 + jac) * (size_i + size_j)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = np.where(smaller > 0, intersection / smaller, 0.0)
+        return np.clip(result, 0.0, 1.0)
+
+
+class MinHasher:
+    """Computes MinHash signatures of tokenised articles.
+
+    Parameters
+    ----------
+    num_perm : int, default 128
+        Number of permutations (signature length).
+    seed : int, default 1
+        Seed of the permutations, as in :class:`datasketch.MinHash`.
+    shingle_size : int, default 5
+        Words per shingle.
+
+    Examples
+    --------
+    >>> hasher = MinHasher(num_perm=16)
+    >>> sigs = hasher.sign([["a", "b", "c", "d", "e", "f"], ["a", "b", "c", "d", "e", "f"]])
+    >>> float(sigs.jaccard_similarity([0], [1])[0])
+    1.0
+    """
+
+    def __init__(self, num_perm: int = 128, seed: int = 1, shingle_size: int = 5):
+        if num_perm < 1:
+            raise ParameterError(f"num_perm must be at least 1, got {num_perm}")
+        if shingle_size < 1:
+            raise ParameterError(f"shingle_size must be at least 1, got {shingle_size}")
+        self.num_perm = num_perm
+        self.seed = seed
+        self.shingle_size = shingle_size
+        a, b = _permutations(num_perm, seed)
+        self._a = a
+        self._b = b
+        self._token_cache: dict[str, int] = {}
+
+    def sign(self, token_lists: Sequence[Sequence[str]]) -> Signatures:
+        """Signatures for a batch of token lists, one row per list."""
+        n = len(token_lists)
+        hashvalues = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
+        counts = np.zeros(n, dtype=np.int32)
+        hashes, owners = self._shingle_hashes(token_lists)
+        for start in range(0, hashes.size, _SHINGLES_PER_CHUNK):
+            # Keep whole articles inside a chunk boundary is unnecessary: np.minimum.at
+            # merges partial minima of an article split across chunks.
+            h = hashes[start : start + _SHINGLES_PER_CHUNK]
+            doc = owners[start : start + _SHINGLES_PER_CHUNK]
+            with np.errstate(over="ignore"):
+                permuted = _fmix32(h)[:, None] * self._a[None, :] + self._b[None, :]
+            bounds = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+            minima = np.minimum.reduceat(permuted, bounds, axis=0)
+            rows = doc[bounds]
+            hashvalues[rows] = np.minimum(hashvalues[rows], minima)
+        if hashes.size:
+            order = np.lexsort((hashes, owners))
+            h_sorted, d_sorted = hashes[order], owners[order]
+            new = np.r_[True, (h_sorted[1:] != h_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])]
+            counts = np.bincount(d_sorted[new], minlength=n).astype(np.int32)
+        return Signatures(hashvalues=hashvalues, shingle_counts=counts)
+
+    def _token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
+        cache = self._token_cache
+        out = np.empty(len(tokens), dtype=np.uint32)
+        for pos, token in enumerate(tokens):
+            value = cache.get(token)
+            if value is None:
+                value = cache[token] = _token_hash(token)
+            out[pos] = value
+        return out
+
+    def _shingle_hashes(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """All shingle hashes of the batch, and the article index that owns each."""
+        k = self.shingle_size
+        parts = [self._token_hashes(tokens) for tokens in token_lists]
+        lengths = np.fromiter((p.size for p in parts), dtype=np.int64, count=len(parts))
+        if lengths.sum() == 0:
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp)
+        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+        offsets = np.r_[0, np.cumsum(lengths)[:-1]]
+        per_doc = np.where(lengths >= k, lengths - k + 1, 0)
+        owners = np.repeat(np.arange(len(parts), dtype=np.intp), per_doc)
+        first = np.r_[0, np.cumsum(per_doc)[:-1]]
+        starts = np.arange(owners.size) - np.repeat(first, per_doc) + np.repeat(offsets, per_doc)
+        h = np.full(owners.size, _FOLD_SEED, dtype=np.uint32)
+        with np.errstate(over="ignore"):
+            for step in range(k):
+                h = _fmix32((h * _FOLD_PRIME) ^ flat[starts + step])
+        short = np.flatnonzero((lengths > 0) & (lengths < k))
+        if short.size:
+            extra = np.array([shingle_hash(token_lists[d]) for d in short], dtype=np.uint32)
+            h = np.concatenate([h, extra])
+            owners = np.concatenate([owners, short.astype(np.intp)])
+            order = np.argsort(owners, kind="stable")
+            h, owners = h[order], owners[order]
+        return h, owners
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=MINHASH_SCHEME).permutations
+    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows per band ``(b, r)`` minimising false positives plus false negatives.
+
+    The same criterion as datasketch's ``MinHashLSH`` with equal weights: the
+    probability that a pair with Jaccard ``s`` shares a band is ``1 - (1 - s**r)**b``.
+
+    >>> lsh_params(0.5, 128)
+    (16, 8)
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ParameterError(f"LSH threshold must be between 0 and 1 (exclusive), got {threshold}")
+    best, best_error = (1, num_perm), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            false_pos = quad(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)[0]
+            false_neg = quad(lambda s: (1 - s**rows) ** bands, threshold, 1.0)[0]
+            if false_pos + false_neg < best_error:
+                best, best_error = (bands, rows), false_pos + false_neg
+    return best
+
+
+def lsh_candidate_pairs(
+    signatures: Signatures, threshold: float = 0.5, max_bucket: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of articles that share at least one LSH band: likely copies.
+
+    A batch self-join: per band, hash the band's rows to one key, sort, and pair
+    articles with equal keys. Buckets larger than ``max_bucket`` (many identical
+    copies) pair each member with its next ``max_bucket`` neighbours in the bucket,
+    which keeps them connected without a quadratic blow-up.
+
+    Returns
+    -------
+    i, j : ndarray of intp
+        Candidate pairs with ``i < j``, unique.
+    """
+    values = signatures.hashvalues
+    n, num_perm = values.shape
+    has_shingles = signatures.shingle_counts > 0
+    bands, rows = lsh_params(threshold, num_perm)
+    found: list[np.ndarray] = []
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            block = values[:, band * rows : (band + 1) * rows].astype(np.uint64)
+            key = np.full(n, np.uint64(band + 1), dtype=np.uint64)
+            for col in range(rows):
+                key = (key * np.uint64(0x100000001B3)) ^ block[:, col]
+            order = np.flatnonzero(has_shingles)
+            order = order[np.argsort(key[order], kind="stable")]
+            sorted_keys = key[order]
+            for gap in range(1, max_bucket + 1):
+                same = sorted_keys[gap:] == sorted_keys[:-gap]
+                if not same.any():
+                    break
+                left, right = order[:-gap][same], order[gap:][same]
+                found.append(np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right))
+    if not found:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    codes = np.unique(np.concatenate(found))
+    return (codes // n).astype(np.intp), (codes % n).astype(np.intp)

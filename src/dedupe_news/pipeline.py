@@ -1,0 +1,381 @@
+"""The StoryClusterer estimator: read, normalise, sign and vectorise, find
+candidates, score pairs, cluster, report.
+
+The two signals each do the job they are good at:
+
+* MinHash LSH over word shingles finds copies and abridged copies cheaply.
+* TF-IDF nearest neighbours within the date window find rewrites.
+
+Both candidate sets are scored with the same features and one decision
+(:mod:`dedupe_news.scoring`), and grouped by average linkage inside connected
+components (:mod:`dedupe_news.clustering`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .articles import Article
+from .clustering import LINKAGES, cluster_pairs
+from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
+from .minhash import MinHasher, Signatures, lsh_candidate_pairs
+from .normalize import content_terms, strip_boilerplate, tokenize
+from .scoring import DecisionRule, PairScores, PairTable
+from .tfidf import cosine_neighbor_pairs, cosine_similarity_pairs, fit_tfidf
+
+__all__ = ["Story", "StoryClusterer", "cluster_articles"]
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while fitting."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """One cluster of articles telling the same story.
+
+    Attributes
+    ----------
+    label : int
+        The cluster label, as in ``labels_``.
+    article_ids : tuple of str
+        Members in input order.
+    source_id : str
+        The likely source: the earliest dated member (input order breaks ties;
+        undated members come after dated ones).
+    """
+
+    label: int
+    article_ids: tuple[str, ...]
+    source_id: str
+
+    @property
+    def size(self) -> int:
+        return len(self.article_ids)
+
+
+class StoryClusterer:
+    """Cluster news articles into stories: copies, abridgements and rewrites.
+
+    Parameters
+    ----------
+    window_days : float, default 5
+        Articles with known dates further apart than this are never the same story.
+        ``math.inf`` ignores dates.
+    rewrite_threshold : float, default 0.15
+        TF-IDF cosine at or above which two articles in the window are rewrites of
+        one story; also the minimum mean similarity between merged groups.
+    copy_threshold : float, default 0.5
+        Shingle Jaccard at or above which two articles are copies. Also the LSH
+        threshold of the copy search.
+    containment_threshold : float, default 0.8
+        Share of the shorter article's shingles inside the longer one at or above
+        which it is an abridged copy.
+    num_perm : int, default 128
+        MinHash permutations.
+    shingle_size : int, default 5
+        Words per shingle.
+    seed : int, default 1
+        MinHash seed.
+    max_neighbors : int, default 30
+        TF-IDF neighbours kept per article during candidate search.
+    linkage : {"weighted", "average", "single"}, default "weighted"
+        ``"weighted"`` (WPGMA) and ``"average"`` (UPGMA) resist chaining;
+        ``"single"`` is plain connected components.
+    progress : callable, optional
+        ``progress(stage, done, total)`` is called during ``fit``.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int64, shape (n_articles,)
+        Story label per input article, numbered by first appearance; -1 for an
+        article skipped because its text is empty.
+    stories_ : list of Story
+        Every story with at least one article, in label order.
+    articles_ : list of Article
+        The fitted articles, in input order.
+    pairs_ : PairTable
+        Every candidate pair that was scored.
+    n_skipped_empty_ : int
+        Articles skipped because their text was empty after cleaning.
+
+    Examples
+    --------
+    >>> from dedupe_news import Article, StoryClusterer
+    >>> docs = [
+    ...     Article("a", "Putin says peace talks with Ukraine have reached a dead end in Istanbul."),
+    ...     Article("b", "Peace talks with Ukraine are at a dead end, Putin says, citing Istanbul."),
+    ...     Article("c", "The central bank raised interest rates by half a point on Thursday."),
+    ... ]
+    >>> StoryClusterer().fit_predict(docs).tolist()
+    [0, 0, 1]
+    """
+
+    def __init__(
+        self,
+        *,
+        window_days: float = 5.0,
+        rewrite_threshold: float = 0.15,
+        copy_threshold: float = 0.5,
+        containment_threshold: float = 0.8,
+        num_perm: int = 128,
+        shingle_size: int = 5,
+        seed: int = 1,
+        max_neighbors: int = 30,
+        linkage: str = "weighted",
+        progress: ProgressCallback | None = None,
+    ):
+        self.window_days = window_days
+        self.rewrite_threshold = rewrite_threshold
+        self.copy_threshold = copy_threshold
+        self.containment_threshold = containment_threshold
+        self.num_perm = num_perm
+        self.shingle_size = shingle_size
+        self.seed = seed
+        self.max_neighbors = max_neighbors
+        self.linkage = linkage
+        self.progress = progress
+
+    # -- the estimator -----------------------------------------------------------
+
+    @property
+    def rule_(self) -> DecisionRule:
+        """The decision rule these parameters define."""
+        return DecisionRule(
+            window_days=self.window_days,
+            rewrite_threshold=self.rewrite_threshold,
+            copy_threshold=self.copy_threshold,
+            containment_threshold=self.containment_threshold,
+        )
+
+    def fit(self, articles: Iterable[Article]) -> StoryClusterer:
+        """Cluster ``articles`` into stories. Returns ``self``."""
+        articles = _as_article_list(articles)
+        rule = self.rule_
+        if self.linkage not in LINKAGES:
+            raise ParameterError(f"linkage must be one of {', '.join(LINKAGES)}, got {self.linkage!r}")
+        if self.max_neighbors < 1:
+            raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
+        n_all = len(articles)
+        self._report("normalise", 0, n_all)
+        tokens_all = [tokenize(strip_boilerplate(a.full_text)) for a in articles]
+        kept = np.array([i for i, t in enumerate(tokens_all) if t], dtype=np.intp)
+        self.n_skipped_empty_ = n_all - kept.size
+        if kept.size == 0:
+            raise EmptyCorpusError(
+                f"all {n_all} articles have empty text after cleaning: nothing to cluster"
+            )
+        tokens = [tokens_all[k] for k in kept]
+        n = kept.size
+        self._report("normalise", n_all, n_all)
+
+        self._report("minhash", 0, n)
+        hasher = MinHasher(num_perm=self.num_perm, seed=self.seed, shingle_size=self.shingle_size)
+        signatures = hasher.sign(tokens)
+        self._report("minhash", n, n)
+
+        self._report("tfidf", 0, n)
+        matrix, _ = fit_tfidf([content_terms(t) for t in tokens])
+        self._report("tfidf", n, n)
+        days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
+
+        self._report("candidates", 0, n)
+        copy_i, copy_j = lsh_candidate_pairs(signatures, threshold=self.copy_threshold)
+        near_i, near_j, _ = cosine_neighbor_pairs(
+            matrix,
+            days,
+            window_days=self.window_days,
+            min_similarity=self.rewrite_threshold,
+            max_neighbors=self.max_neighbors,
+            progress=lambda done: self._report("candidates", done, n),
+        )
+        codes = np.unique(
+            np.concatenate([copy_i.astype(np.int64) * n + copy_j, near_i.astype(np.int64) * n + near_j])
+        )
+        pair_i, pair_j = (codes // n).astype(np.intp), (codes % n).astype(np.intp)
+
+        self._report("scoring", 0, pair_i.size)
+        self._matrix, self._signatures, self._days = matrix, signatures, days
+        table = self._score(pair_i, pair_j)
+        self._report("scoring", pair_i.size, pair_i.size)
+
+        self._report("clustering", 0, n)
+        copy_pairs = table.same_story & (table.story_similarity >= 1.0)
+        copy_codes = table.i[copy_pairs].astype(np.int64) * n + table.j[copy_pairs]
+        labels_kept = cluster_pairs(
+            n,
+            table.i,
+            table.j,
+            table.story_similarity,
+            threshold=self.rewrite_threshold,
+            component_similarity=lambda members: self._similarity_matrix(members, copy_codes),
+            linkage_method=self.linkage,
+        )
+        self._report("clustering", n, n)
+
+        labels = np.full(n_all, -1, dtype=np.int64)
+        labels[kept] = labels_kept
+        self.articles_ = articles
+        self.labels_ = labels
+        self._kept = kept
+        self._position = {a.id: k for k, a in enumerate(articles)}
+        self._row = {int(k): r for r, k in enumerate(kept)}
+        self.pairs_ = dataclasses.replace(table, i=kept[table.i], j=kept[table.j])
+        self.stories_ = _stories(articles, labels)
+        return self
+
+    def fit_predict(self, articles: Iterable[Article]) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(articles).labels_
+
+    # -- asking why --------------------------------------------------------------
+
+    def explain(self, id_a: str, id_b: str) -> PairScores:
+        """Every similarity of two fitted articles, the verdict and its reason.
+
+        Works for any two articles of the fitted corpus, candidates or not. The
+        returned ``same_cluster`` says whether clustering put them together, which
+        can differ from the pair verdict: average linkage may keep a same-story pair
+        apart, or join a pair through the rest of its story.
+        """
+        self._check_fitted()
+        rows = []
+        for article_id in (id_a, id_b):
+            if article_id not in self._position:
+                raise UnknownArticleError(f"no article with id {article_id!r} in the fitted corpus")
+            position = self._position[article_id]
+            if position not in self._row:
+                raise UnknownArticleError(f"article {article_id!r} was skipped: its text is empty")
+            rows.append(self._row[position])
+        table = self._score(np.array([rows[0]]), np.array([rows[1]]))
+        label_a = self.labels_[self._position[id_a]]
+        label_b = self.labels_[self._position[id_b]]
+        smaller = int(self._signatures.shingle_counts[rows].min())
+        scores = PairScores.from_features(
+            id_a,
+            id_b,
+            self.rule_,
+            cosine=float(table.cosine_similarity[0]),
+            jaccard=float(table.jaccard_similarity[0]),
+            containment=float(table.containment_similarity[0]),
+            date_distance_days=float(table.date_distance_days[0]),
+            smaller_shingles=smaller,
+        )
+        return dataclasses.replace(scores, same_cluster=bool(label_a == label_b))
+
+    # -- internals ---------------------------------------------------------------
+
+    def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
+        return score_pairs(self.rule_, self._matrix, self._signatures, self._days, i, j)
+
+    def _similarity_matrix(self, members: np.ndarray, copy_codes: np.ndarray) -> np.ndarray:
+        """Full ``story_similarity`` matrix of a component's members."""
+        sub = self._matrix[members]
+        cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
+        days = self._days[members]
+        gap = np.abs(days[:, None] - days[None, :])
+        similarity = np.where(gap > self.window_days, 0.0, cosine)
+        n = self._matrix.shape[0]
+        a, b = np.triu_indices(members.size, k=1)
+        is_copy = np.isin(members[a].astype(np.int64) * n + members[b], copy_codes)
+        similarity[a[is_copy], b[is_copy]] = 1.0
+        similarity[b[is_copy], a[is_copy]] = 1.0
+        return similarity
+
+    def _report(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise NotFittedError("this StoryClusterer is not fitted yet: call fit(articles) first")
+
+
+def score_pairs(
+    rule: DecisionRule,
+    matrix,
+    signatures: Signatures,
+    days: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+) -> PairTable:
+    """Features and decision for pairs ``(i[k], j[k])`` of one corpus's rows."""
+    cosine = cosine_similarity_pairs(matrix, i, j)
+    jaccard = signatures.jaccard_similarity(i, j)
+    containment = signatures.containment_similarity(i, j)
+    smaller = np.minimum(signatures.shingle_counts[i], signatures.shingle_counts[j])
+    distance = np.abs(days[i] - days[j])
+    story = np.asarray(rule.story_similarity(cosine, jaccard, containment, distance, smaller))
+    return PairTable(
+        i=np.asarray(i, dtype=np.intp),
+        j=np.asarray(j, dtype=np.intp),
+        cosine_similarity=cosine,
+        jaccard_similarity=jaccard,
+        containment_similarity=containment,
+        date_distance_days=distance,
+        story_similarity=story,
+        same_story=story >= rule.rewrite_threshold,
+    )
+
+
+def cluster_articles(articles: Iterable[Article], **params) -> list[Story]:
+    """One-shot clustering: ``StoryClusterer(**params).fit(articles).stories_``.
+
+    >>> docs = [Article("a", "Storm hits the coast tonight"), Article("b", "Storm hits the coast tonight")]
+    >>> [story.article_ids for story in cluster_articles(docs)]
+    [('a', 'b')]
+    """
+    return StoryClusterer(**params).fit(articles).stories_
+
+
+def _as_article_list(articles: Iterable[Article]) -> list[Article]:
+    if isinstance(articles, (str, bytes)):
+        raise ParameterError(
+            "expected an iterable of Article objects, got a single string: "
+            "wrap texts as Article(id, text), or use read_articles(path)"
+        )
+    result = list(articles)
+    for position, article in enumerate(result):
+        if not isinstance(article, Article):
+            raise ParameterError(
+                f"item {position} is a {type(article).__name__}, not an Article: "
+                "build Article(id=..., text=...) objects, or use read_articles(path)"
+            )
+    seen: set[str] = set()
+    for article in result:
+        if article.id in seen:
+            raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
+        seen.add(article.id)
+    if not result:
+        raise EmptyCorpusError("no articles given: nothing to cluster")
+    return result
+
+
+def _day_number(date) -> float:
+    return float(date.toordinal()) if date is not None else math.nan
+
+
+def _stories(articles: Sequence[Article], labels: np.ndarray) -> list[Story]:
+    members: dict[int, list[int]] = {}
+    for position, label in enumerate(labels):
+        if label >= 0:
+            members.setdefault(int(label), []).append(position)
+    stories = []
+    for label in sorted(members):
+        positions = members[label]
+        source = min(
+            positions,
+            key=lambda p: (articles[p].date is None, articles[p].date or 0, p),
+        )
+        stories.append(
+            Story(
+                label=label,
+                article_ids=tuple(articles[p].id for p in positions),
+                source_id=articles[source].id,
+            )
+        )
+    return stories

@@ -1,0 +1,151 @@
+"""TF-IDF vectors and sparse nearest-neighbour search within a date window.
+
+Rewrites of one story share few 5-word shingles but many distinctive terms
+(names, places, numbers), which TF-IDF cosine sees. IDF is fitted on the corpus
+being clustered, so "ukraine" weighs little in a week of Ukraine news.
+
+The neighbour search never builds an N x N matrix: articles are sorted by date
+and compared chunk by chunk with the articles inside the date window only, and
+each article keeps at most ``max_neighbors`` neighbours above a floor. Memory is
+linear in N; time is linear in N times the number of articles per window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+__all__ = ["cosine_neighbor_pairs", "cosine_similarity_pairs", "fit_tfidf"]
+
+_CELLS_PER_CHUNK = 4_000_000
+
+
+def _identity(terms: Sequence[str]) -> Sequence[str]:
+    return terms
+
+
+def fit_tfidf(term_lists: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, TfidfVectorizer]:
+    """Fit IDF on ``term_lists`` and return L2-normalised TF-IDF rows and the vectorizer.
+
+    Term frequency is sublinear (``1 + log tf``) so a long article that repeats a
+    name does not outweigh a short one that names it once.
+    """
+    vectorizer = TfidfVectorizer(
+        analyzer=_identity, sublinear_tf=True, norm="l2", dtype=np.float32
+    )
+    matrix = vectorizer.fit_transform(term_lists)
+    return sp.csr_matrix(matrix), vectorizer
+
+
+def cosine_similarity_pairs(matrix: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Cosine similarity of rows ``i[k]`` and ``j[k]`` of an L2-normalised matrix, in [0, 1]."""
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    out = np.zeros(i.size, dtype=np.float64)
+    step = 50_000
+    for start in range(0, i.size, step):
+        a = matrix[i[start : start + step]]
+        b = matrix[j[start : start + step]]
+        out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return np.clip(out, 0.0, 1.0)
+
+
+def cosine_neighbor_pairs(
+    matrix: sp.csr_matrix,
+    days: np.ndarray,
+    *,
+    window_days: float,
+    min_similarity: float,
+    max_neighbors: int,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of articles whose TF-IDF cosine is at least ``min_similarity``.
+
+    Parameters
+    ----------
+    matrix : csr_matrix, shape (n, n_terms)
+        L2-normalised TF-IDF rows.
+    days : ndarray of float, shape (n,)
+        Publication day numbers, NaN when unknown. Dated articles are compared only
+        with articles at most ``window_days`` apart and with undated articles.
+    window_days : float
+        The date window.
+    min_similarity : float
+        Cosine floor for a pair to be returned.
+    max_neighbors : int
+        Each article keeps its ``max_neighbors`` most similar neighbours.
+    progress : callable, optional
+        Called with the number of rows finished after each chunk.
+
+    Returns
+    -------
+    i, j, cosine : ndarrays
+        Unique pairs with ``i < j`` and their cosine similarity.
+    """
+    n = matrix.shape[0]
+    dated = ~np.isnan(days)
+    undated_idx = np.flatnonzero(~dated)
+    dated_idx = np.flatnonzero(dated)
+    dated_idx = dated_idx[np.argsort(days[dated_idx], kind="stable")]
+    dated_days = days[dated_idx]
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
+    found_s: list[np.ndarray] = []
+    done = 0
+
+    def search(rows: np.ndarray, cols: np.ndarray) -> None:
+        if rows.size == 0 or cols.size == 0:
+            return
+        block = (matrix[rows] @ matrix[cols].T).toarray()
+        same = rows[:, None] == cols[None, :]
+        block[same] = 0.0
+        if dated[rows].any() and dated[cols].any():
+            gap = np.abs(days[rows][:, None] - days[cols][None, :])
+            block[gap > window_days] = 0.0
+        keep = min(max_neighbors, cols.size)
+        if keep < cols.size:
+            top = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
+        else:
+            top = np.broadcast_to(np.arange(cols.size), block.shape)
+        sims = np.take_along_axis(block, top, axis=1)
+        r, c = np.nonzero(sims >= min_similarity)
+        found_i.append(rows[r])
+        found_j.append(cols[top[r, c]])
+        found_s.append(sims[r, c])
+
+    every = np.arange(n)
+    # Undated articles may match anything.
+    step = max(1, _CELLS_PER_CHUNK // max(n, 1))
+    for start in range(0, undated_idx.size, step):
+        search(undated_idx[start : start + step], every)
+        done += min(step, undated_idx.size - start)
+        if progress:
+            progress(done)
+    # Dated articles: a chunk of consecutive dates against its window plus the undated.
+    start = 0
+    while start < dated_idx.size:
+        lo_day = dated_days[start]
+        lo = np.searchsorted(dated_days, lo_day - window_days, side="left")
+        width = np.searchsorted(dated_days, lo_day + 2 * window_days, side="right") - lo
+        step = max(1, _CELLS_PER_CHUNK // max(width + undated_idx.size, 1))
+        stop = min(start + step, dated_idx.size)
+        hi = np.searchsorted(dated_days, dated_days[stop - 1] + window_days, side="right")
+        cols = np.concatenate([dated_idx[lo:hi], undated_idx])
+        search(dated_idx[start:stop], cols)
+        done += stop - start
+        if progress:
+            progress(done)
+        start = stop
+
+    if not found_i:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0)
+    i = np.concatenate(found_i)
+    j = np.concatenate(found_j)
+    s = np.concatenate(found_s).astype(np.float64)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    codes, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    return (codes // n).astype(np.intp), (codes % n).astype(np.intp), np.clip(s[first], 0.0, 1.0)
