@@ -16,13 +16,15 @@ from .errors import (
 )
 from .evaluation import ClusteringScores, score_clustering
 from .minhash import MinHasher, Signatures, shingle_hash
-from .pipeline import Story, StoryClusterer, cluster_articles
+from .output import Assignment, assignments, write_results
+from .pipeline import Story, StoryClusterer, cluster_articles, compare_articles
 from .scoring import DecisionRule, PairScores, PairTable
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "Assignment",
     "ClusteringScores",
     "DecisionRule",
     "DedupeNewsError",
@@ -39,9 +41,12 @@ __all__ = [
     "StoryClusterer",
     "UnknownArticleError",
     "__version__",
+    "assignments",
     "cluster_articles",
+    "compare_articles",
     "parse_date",
     "read_articles",
     "score_clustering",
     "shingle_hash",
+    "write_results",
 ]

@@ -28,7 +28,7 @@ from .normalize import content_terms, strip_boilerplate, tokenize
 from .scoring import DecisionRule, PairScores, PairTable
 from .tfidf import cosine_neighbor_pairs, cosine_similarity_pairs, fit_tfidf
 
-__all__ = ["Story", "StoryClusterer", "cluster_articles"]
+__all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while fitting."""
@@ -330,6 +330,24 @@ def cluster_articles(articles: Iterable[Article], **params) -> list[Story]:
     [('a', 'b')]
     """
     return StoryClusterer(**params).fit(articles).stories_
+
+
+def compare_articles(
+    a: Article, b: Article, background: Iterable[Article] = (), **params
+) -> PairScores:
+    """Every similarity of two articles and the verdict.
+
+    IDF needs a corpus: with ``background`` articles (for example the same day's
+    news) the cosine weighs terms as in a real run. With none, IDF comes from the
+    two articles alone, and terms they share count for little, so cosine reads
+    lower than it would in a corpus.
+
+    >>> a = Article("a", "Storm hits the coast tonight, forecasters warn")
+    >>> compare_articles(a, Article("b", "Storm hits the coast tonight, forecasters warn")).same_story
+    True
+    """
+    corpus = [a, b] + [x for x in background if x.id not in (a.id, b.id)]
+    return StoryClusterer(**params).fit(corpus).explain(a.id, b.id)
 
 
 def _as_article_list(articles: Iterable[Article]) -> list[Article]:
