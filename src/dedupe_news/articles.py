@@ -140,8 +140,7 @@ def read_articles(
     EmptyCorpusError
         No article was found at all.
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     fields = fields or FieldMap()
     articles: list[Article] = []
     first_seen: dict[str, str] = {}
@@ -158,7 +157,7 @@ def read_articles(
             first_seen[article.id] = f"{where[0]}:{where[1]}" if where[1] else where[0]
             articles.append(article)
     if not articles:
-        names = ", ".join(str(p) for p in paths) if isinstance(paths, list) else str(paths)
+        names = ", ".join(str(p) for p in paths)
         raise EmptyCorpusError(
             f"no articles found in {names}: give JSONL or CSV files with a "
             f"{fields.text!r} field, or a directory of .txt files"
@@ -169,7 +168,9 @@ def read_articles(
 _Where = tuple[str, "int | None"]
 
 
-def _read_one(path: str, fields: FieldMap, input_format: str | None) -> Iterator[tuple[_Where, Article]]:
+def _read_one(
+    path: str, fields: FieldMap, input_format: str | None
+) -> Iterator[tuple[_Where, Article]]:
     if path == "-":
         yield from _read_stream(sys.stdin, "<stdin>", input_format or "jsonl", fields)
         return
@@ -206,13 +207,17 @@ def _open_text(p: Path) -> IO[str]:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)) from None
+        raise InputError(
+            f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)
+        ) from None
     return io.StringIO(_decode(raw, str(p)), newline="")
 
 
 def _decode(raw: bytes, path: str) -> str:
     if b"\x00" in raw[:8192]:
-        raise InputError("this looks like a binary file, not text: give UTF-8 text files", path=path)
+        raise InputError(
+            "this looks like a binary file, not text: give UTF-8 text files", path=path
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -224,7 +229,9 @@ def _decode(raw: bytes, path: str) -> str:
         ) from None
 
 
-def _read_stream(stream: IO[str], path: str, fmt: str, fields: FieldMap) -> Iterator[tuple[_Where, Article]]:
+def _read_stream(
+    stream: IO[str], path: str, fmt: str, fields: FieldMap
+) -> Iterator[tuple[_Where, Article]]:
     if fmt == "jsonl":
         yield from _read_jsonl(stream, path, fields)
     elif fmt == "csv":
@@ -284,12 +291,19 @@ def _read_csv(stream: IO[str], path: str, fields: FieldMap) -> Iterator[tuple[_W
                     path=path,
                     line=reader.line_num,
                 )
-            yield (path, reader.line_num), _article_from_record(record, fields, path, reader.line_num)
+            yield (
+                (path, reader.line_num),
+                _article_from_record(record, fields, path, reader.line_num),
+            )
     except csv.Error as exc:
-        raise InputError(f"malformed CSV ({exc})", path=path, line=reader.line_num or start) from None
+        raise InputError(
+            f"malformed CSV ({exc})", path=path, line=reader.line_num or start
+        ) from None
 
 
-def _article_from_record(record: Mapping[str, Any], fields: FieldMap, path: str, line: int) -> Article:
+def _article_from_record(
+    record: Mapping[str, Any], fields: FieldMap, path: str, line: int
+) -> Article:
     if fields.id not in record or record[fields.id] in (None, ""):
         raise InputError(
             f"missing id field {fields.id!r}: add it, or name the id field with --id-field",
@@ -341,7 +355,9 @@ def _read_text_file(p: Path) -> Article:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)) from None
+        raise InputError(
+            f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)
+        ) from None
     return _article_from_text(p.stem, _decode(raw, str(p)), str(p))
 
 

@@ -29,14 +29,28 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 def field_options(command: Callable) -> Callable:
     """Input options shared by every command that reads articles."""
     options = [
-        click.option("--input-format", type=click.Choice(["jsonl", "csv", "txt"]), default=None,
-                     help="Input format; by default guessed from the extension (stdin: jsonl)."),
+        click.option(
+            "--input-format",
+            type=click.Choice(["jsonl", "csv", "txt"]),
+            default=None,
+            help="Input format; by default guessed from the extension (stdin: jsonl).",
+        ),
         click.option("--id-field", default="id", show_default=True, help="Field holding the id."),
-        click.option("--text-field", default="text", show_default=True, help="Field holding the text."),
-        click.option("--title-field", default="title", show_default=True, help="Field holding the title."),
-        click.option("--date-field", default="date", show_default=True,
-                     help="Field holding the date (YYYY-MM-DD)."),
-        click.option("--source-field", default="source", show_default=True, help="Field holding the outlet."),
+        click.option(
+            "--text-field", default="text", show_default=True, help="Field holding the text."
+        ),
+        click.option(
+            "--title-field", default="title", show_default=True, help="Field holding the title."
+        ),
+        click.option(
+            "--date-field",
+            default="date",
+            show_default=True,
+            help="Field holding the date (YYYY-MM-DD).",
+        ),
+        click.option(
+            "--source-field", default="source", show_default=True, help="Field holding the outlet."
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -46,16 +60,35 @@ def field_options(command: Callable) -> Callable:
 def clusterer_options(command: Callable) -> Callable:
     """Clustering settings shared by every command that clusters."""
     options = [
-        click.option("--window-days", type=click.FloatRange(min=0), default=5.0, show_default=True,
-                     help="Articles dated further apart are never the same story."),
-        click.option("--threshold", "rewrite_threshold", type=click.FloatRange(0, 1, min_open=True),
-                     default=0.15, show_default=True,
-                     help="TF-IDF cosine at which two articles are rewrites of one story."),
-        click.option("--copy-threshold", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-                     show_default=True, help="Shingle Jaccard at which two articles are copies."),
-        click.option("--linkage", type=click.Choice(["weighted", "average", "single"]),
-                     default="weighted", show_default=True,
-                     help="How stories are grouped; 'single' chains (plain connected components)."),
+        click.option(
+            "--window-days",
+            type=click.FloatRange(min=0),
+            default=5.0,
+            show_default=True,
+            help="Articles dated further apart are never the same story.",
+        ),
+        click.option(
+            "--threshold",
+            "rewrite_threshold",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=0.15,
+            show_default=True,
+            help="TF-IDF cosine at which two articles are rewrites of one story.",
+        ),
+        click.option(
+            "--copy-threshold",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=0.5,
+            show_default=True,
+            help="Shingle Jaccard at which two articles are copies.",
+        ),
+        click.option(
+            "--linkage",
+            type=click.Choice(["weighted", "average", "single"]),
+            default="weighted",
+            show_default=True,
+            help="How stories are grouped; 'single' chains (plain connected components).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -127,10 +160,21 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
-              help="jsonl/csv: one record per article; table: the stories with 2+ articles.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write here instead of stdout (replaced only when the run succeeds).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl/csv: one record per article; table: the stories with 2+ articles.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write here instead of stdout (replaced only when the run succeeds).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary on stderr.")
 @field_options
 @clusterer_options
@@ -164,8 +208,12 @@ def cluster(inputs: tuple[str, ...], fmt: str, output: str | None, quiet: bool, 
 @main.command(context_settings=CONTEXT)
 @click.argument("a")
 @click.argument("b")
-@click.option("--corpus", "corpus", multiple=True,
-              help="Background articles for IDF (repeatable); A and B may then be ids in it.")
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    help="Background articles for IDF (repeatable); A and B may then be ids in it.",
+)
 @field_options
 @clusterer_options
 @handle_errors
@@ -199,7 +247,9 @@ def compare(a: str, b: str, corpus: tuple[str, ...], **kwargs) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--story-field", default="story", show_default=True, help="Field holding the gold label.")
+@click.option(
+    "--story-field", default="story", show_default=True, help="Field holding the gold label."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @field_options
 @clusterer_options
@@ -224,7 +274,9 @@ def evaluate(inputs: tuple[str, ...], story_field: str, quiet: bool, **kwargs) -
         click.echo(f"{name:<22}{value:.4f}" if isinstance(value, float) else f"{name:<22}{value}")
 
 
-def _one_article(spec: str, by_id: dict[str, Article], fields: FieldMap, input_format: str | None) -> Article:
+def _one_article(
+    spec: str, by_id: dict[str, Article], fields: FieldMap, input_format: str | None
+) -> Article:
     if spec in by_id and not Path(spec).exists():
         return by_id[spec]
     articles = read_articles([spec], fields=fields, input_format=input_format)

@@ -65,7 +65,9 @@ def shingle_hash(shingle: Sequence[str]) -> int:
     with np.errstate(over="ignore"):
         h = _FOLD_SEED
         for token in shingle:
-            h = _fmix32(np.uint32((int(h) * int(_FOLD_PRIME)) & 0xFFFFFFFF) ^ np.uint32(_token_hash(token)))
+            h = _fmix32(
+                np.uint32((int(h) * int(_FOLD_PRIME)) & 0xFFFFFFFF) ^ np.uint32(_token_hash(token))
+            )
         return int(h)
 
 
@@ -181,7 +183,9 @@ class MinHasher:
             out[pos] = value
         return out
 
-    def _shingle_hashes(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    def _shingle_hashes(
+        self, token_lists: Sequence[Sequence[str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """All shingle hashes of the batch, and the article index that owns each."""
         k = self.shingle_size
         parts = [self._token_hashes(tokens) for tokens in token_lists]
@@ -229,8 +233,12 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     best, best_error = (1, num_perm), float("inf")
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
-            false_pos = quad(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)[0]
-            false_neg = quad(lambda s: (1 - s**rows) ** bands, threshold, 1.0)[0]
+
+            def missed(s: float, r: int = rows, b: int = bands) -> float:
+                return (1 - s**r) ** b
+
+            false_pos = quad(lambda s: 1 - missed(s), 0.0, threshold)[0]
+            false_neg = quad(missed, threshold, 1.0)[0]
             if false_pos + false_neg < best_error:
                 best, best_error = (bands, rows), false_pos + false_neg
     return best

@@ -35,7 +35,7 @@ def assignments(clusterer: StoryClusterer) -> list[Assignment]:
     """One :class:`Assignment` per fitted article, in input order."""
     stories = {story.label: story for story in clusterer.stories_}
     rows = []
-    for article, label in zip(clusterer.articles_, clusterer.labels_):
+    for article, label in zip(clusterer.articles_, clusterer.labels_, strict=True):
         story = stories.get(int(label))
         rows.append(
             Assignment(
@@ -71,9 +71,7 @@ def write_results(clusterer: StoryClusterer, stream: IO[str], fmt: str = "jsonl"
 def _write_table(clusterer: StoryClusterer, stream: IO[str]) -> None:
     """Stories with two or more articles, largest first, with their source's headline."""
     by_id = {article.id: article for article in clusterer.articles_}
-    multi = sorted(
-        (s for s in clusterer.stories_ if s.size > 1), key=lambda s: (-s.size, s.label)
-    )
+    multi = sorted((s for s in clusterer.stories_ if s.size > 1), key=lambda s: (-s.size, s.label))
     stream.write(f"{'story':>6}  {'size':>4}  {'source':<24}  {'date':<10}  headline\n")
     for story in multi:
         source = by_id[story.source_id]
@@ -83,12 +81,11 @@ def _write_table(clusterer: StoryClusterer, stream: IO[str]) -> None:
             headline = headline[:67] + "..."
         date = source.date.isoformat() if source.date else "-"
         stream.write(
-            f"{story.label:>6}  {story.size:>4}  {_clip(story.source_id, 24):<24}  {date:<10}  {headline}\n"
+            f"{story.label:>6}  {story.size:>4}  {_clip(story.source_id, 24):<24}  "
+            f"{date:<10}  {headline}\n"
         )
     singles = sum(1 for s in clusterer.stories_ if s.size == 1)
-    stream.write(
-        f"{len(multi)} stories with 2+ articles, {singles} single articles\n"
-    )
+    stream.write(f"{len(multi)} stories with 2+ articles, {singles} single articles\n")
 
 
 def _clip(text: str, width: int) -> str:

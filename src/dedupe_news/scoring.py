@@ -150,7 +150,9 @@ class PairScores:
     ) -> PairScores:
         """Apply ``rule`` to one pair's features and explain the verdict."""
         story = float(
-            rule.story_similarity(cosine, jaccard, containment, date_distance_days, smaller_shingles)
+            rule.story_similarity(
+                cosine, jaccard, containment, date_distance_days, smaller_shingles
+            )
         )
         known = not math.isnan(date_distance_days)
         if known and date_distance_days > rule.window_days:

@@ -33,9 +33,7 @@ def fit_tfidf(term_lists: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, Tfidf
     Term frequency is sublinear (``1 + log tf``) so a long article that repeats a
     name does not outweigh a short one that names it once.
     """
-    vectorizer = TfidfVectorizer(
-        analyzer=_identity, sublinear_tf=True, norm="l2", dtype=np.float32
-    )
+    vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2", dtype=np.float32)
     matrix = vectorizer.fit_transform(term_lists)
     return sp.csr_matrix(matrix), vectorizer
 

@@ -1,0 +1,221 @@
+"""Writing results: CSV files, machine and revision facts, and RESULTS.md."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def write_csv(rows: Sequence[dict], path: Path) -> None:
+    """Rows as CSV; the header is the union of keys in first-seen order."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def machine_info() -> dict[str, str]:
+    """CPU model, core count, memory, Python and OS."""
+    cpu = platform.processor() or "unknown"
+    memory = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cpu": cpu,
+        "cores": str(cores),
+        "memory": memory,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+    }
+
+
+def git_revision(repo: Path) -> str:
+    """Short commit hash, with a note when the work tree has uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit} (work tree has uncommitted changes)" if dirty else commit
+
+
+def fmt(value, digits: int = 3) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(rows: Sequence[dict], columns: Sequence[tuple], digits: int = 3) -> str:
+    """A Markdown table of ``rows``; ``columns`` are ``(key, header)`` or
+    ``(key, header, digits)``."""
+    lines = [
+        "| " + " | ".join(column[1] for column in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    for row in rows:
+        cells = [fmt(row.get(c[0]), c[2] if len(c) > 2 else digits) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+QUALITY_COLUMNS = [
+    ("recipe", "recipe"),
+    ("setting", "setting"),
+    ("ari", "ARI"),
+    ("pairwise_precision", "pair P"),
+    ("pairwise_recall", "pair R"),
+    ("pairwise_f1", "pair F1"),
+    ("bcubed_precision", "B3 P"),
+    ("bcubed_recall", "B3 R"),
+    ("bcubed_f1", "B3 F1"),
+    ("n_clusters", "clusters"),
+    ("seconds", "seconds"),
+    ("note", "note"),
+]
+
+SPEED_COLUMNS = [
+    ("n_docs", "docs"),
+    ("recipe", "recipe"),
+    ("seconds", "seconds", 2),
+    ("docs_per_second", "docs/s"),
+    ("normalise_docs_per_second", "normalise docs/s"),
+    ("minhash_docs_per_second", "minhash docs/s"),
+    ("tfidf_docs_per_second", "tfidf docs/s"),
+    ("candidates_docs_per_second", "candidates docs/s"),
+    ("scoring_docs_per_second", "scoring docs/s"),
+    ("clustering_docs_per_second", "clustering docs/s"),
+    ("peak_rss_mib", "peak RSS MiB"),
+    ("corpus_rss_mib", "RSS before fit MiB"),
+    ("synthetic_ari", "synthetic ARI", 3),
+    ("synthetic_pair_precision", "synthetic pair P", 3),
+    ("synthetic_pair_recall", "synthetic pair R", 3),
+    ("note", "note"),
+]
+
+CALIBRATION_COLUMNS = [
+    ("rewrite_threshold", "t"),
+    ("candidate_recall", "candidate R"),
+    ("pair_precision", "pair-decision P"),
+    ("pair_recall", "pair-decision R"),
+    ("cluster_precision", "cluster P"),
+    ("cluster_recall", "cluster R"),
+    ("ari", "ARI"),
+    ("n_clusters", "clusters"),
+]
+
+
+def _by_corpus(rows: Sequence[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["corpus"], []).append(row)
+    return grouped
+
+
+def render_results(
+    *,
+    command: str,
+    repo: Path,
+    started: dt.datetime,
+    elapsed_seconds: float,
+    mode: str,
+    quality: Sequence[dict],
+    speed: Sequence[dict],
+    exponents: dict[str, float],
+    calibration: Sequence[dict],
+    corpus_seed: int,
+    notes: Sequence[str] = (),
+) -> str:
+    """The text of RESULTS.md."""
+    machine = machine_info()
+    out = [
+        "# Benchmark results",
+        "",
+        "Generated by the benchmark suite (`benchmarks/`); see `benchmarks/README.md` for what",
+        "each table means. Raw numbers: `benchmarks/results/*.csv`.",
+        "",
+        f"- command: `{command}` ({mode} run, {elapsed_seconds / 60:.1f} min)",
+        f"- date: {started.strftime('%Y-%m-%d %H:%M')} (local time)",
+        f"- commit: {git_revision(repo)}",
+        f"- machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']} memory; "
+        f"Python {machine['python']}, {machine['os']}",
+        f"- synthetic corpus seed: {corpus_seed}",
+    ]
+    out += [f"- {note}" for note in notes]
+    out += ["", "## Quality", ""]
+    out += [
+        "Scores against the gold story labels. TF-IDF rows use the cosine threshold that",
+        "scored the best ARI on that very corpus, a choice no real run can make: it flatters",
+        "those baselines. `seconds` is one run at the chosen setting (the search is not timed).",
+    ]
+    for name, rows in _by_corpus(quality).items():
+        first = rows[0]
+        out += [
+            "",
+            f"### {name} ({first['n_docs']} docs, {first['n_stories']} gold stories)",
+            "",
+            table(rows, QUALITY_COLUMNS),
+        ]
+    out += ["", "## Speed and scale", ""]
+    out += [
+        "Synthetic corpora from Reuters-21578 and BBC texts with ~15 % edited near-duplicates",
+        "(see `benchmarks/corpus.py`), one fresh process per row. Stage docs/s is documents",
+        "divided by the stage's wall time. Peak RSS is the process's maximum resident memory,",
+        "corpus included; 'RSS before fit' is the peak before the recipe started.",
+        "`datasketch` is MinHash (128 perms, word 5-shingles) + MinHashLSH(0.5) insert and query",
+        "+ connected components. 'synthetic ARI' is against the generator's labels, in which",
+        "every distinct source text is a different story.",
+        "",
+        table(speed, SPEED_COLUMNS, digits=0),
+        "",
+        "Fitted scaling exponent b in seconds ~ N^b (least squares on log-log):",
+        "",
+    ]
+    out += [f"- {recipe}: b = {fmt(b, 2)}" for recipe, b in exponents.items()]
+    out += ["", "## Calibration of `rewrite_threshold`", ""]
+    out += [
+        "One fit per threshold. 'pair-decision' scores candidate pairs with",
+        "`story_similarity >= t` against gold same-story pairs (recall over all gold pairs);",
+        "'candidate R' is the share of gold pairs that were candidates at all; 'cluster' is",
+        "pairwise precision/recall of the final clusters. Full grid: `results/calibration.csv`.",
+    ]
+    for name, rows in _by_corpus(calibration).items():
+        best = max(rows, key=lambda r: r["ari"])
+        out += [
+            "",
+            f"### {name} (best ARI {best['ari']:.3f} at t = {best['rewrite_threshold']})",
+            "",
+            table(rows, CALIBRATION_COLUMNS),
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,158 @@
+"""Speed and scale: end-to-end and per-stage throughput on synthetic corpora.
+
+Each (recipe, size) runs in a fresh Python process (``python -m benchmarks.speed``)
+so that its peak resident memory (``ru_maxrss``) is its own. The child builds the
+synthetic corpus (:mod:`benchmarks.corpus`), runs the recipe and prints one JSON
+line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dedupe_news import score_clustering
+
+from . import corpus, recipes
+from .quality import predicted_labels
+
+RECIPES = ("dedupe_news", "datasketch")
+STAGES = ("normalise", "minhash", "tfidf", "candidates", "scoring", "clustering")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def fit_power_law(sizes: Sequence[float], seconds: Sequence[float]) -> tuple[float, float]:
+    """Least-squares fit of ``seconds = c * size ** b`` on log-log axes; returns ``(b, c)``."""
+    if len(sizes) < 2:
+        return float("nan"), float("nan")
+    b, log_c = np.polyfit(np.log(np.asarray(sizes, float)), np.log(np.asarray(seconds, float)), 1)
+    return float(b), float(np.exp(log_c))
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB.
+
+    ``VmHWM`` from ``/proc/self/status`` where it exists: ``ru_maxrss`` survives
+    ``exec`` on Linux, so a child would report at least its parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def measure(recipe: str, size: int, seed: int, pool_paths: Sequence[str]) -> dict:
+    """Build the corpus and time ``recipe`` on it, in this process."""
+    pool = corpus.load_pool(pool_paths)
+    articles = corpus.make_corpus(pool, size, seed)
+    del pool
+    gold = [a.story for a in articles]
+    rss_before = _peak_rss_mib()
+    if recipe == "dedupe_news":
+        run = recipes.dedupe_news(articles)
+    elif recipe == "datasketch":
+        run = recipes.datasketch_lsh(articles, 0.5)
+    else:
+        raise ValueError(f"unknown recipe {recipe!r}")
+    scores = score_clustering(gold, predicted_labels(run.labels))
+    return {
+        "recipe": recipe,
+        "n_docs": size,
+        "seed": seed,
+        "seconds": run.seconds,
+        "docs_per_second": size / run.seconds,
+        "stages": run.stages,
+        "corpus_rss_mib": rss_before,
+        "peak_rss_mib": _peak_rss_mib(),
+        "synthetic_ari": scores.adjusted_rand_index,
+        "synthetic_pair_precision": scores.pairwise_precision,
+        "synthetic_pair_recall": scores.pairwise_recall,
+    }
+
+
+def run_child(
+    recipe: str, size: int, seed: int, pool_paths: Sequence[Path], timeout: float
+) -> dict:
+    """:func:`measure` in a fresh subprocess; a failure or timeout is reported in ``note``."""
+    command = [sys.executable, "-m", "benchmarks.speed", recipe, str(size), str(seed)]
+    command += [str(p) for p in pool_paths]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {
+            "recipe": recipe,
+            "n_docs": size,
+            "seed": seed,
+            "note": f"timed out after {timeout:.0f} s",
+        }
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"recipe": recipe, "n_docs": size, "seed": seed, "note": f"failed: {tail[0]}"}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["process_seconds"] = time.perf_counter() - started
+    return result
+
+
+def flatten(result: dict) -> dict:
+    """A CSV row: stage seconds and docs/s as columns."""
+    row = {k: v for k, v in result.items() if k != "stages"}
+    stages = result.get("stages", {})
+    for stage, seconds in stages.items():
+        row[f"{stage}_seconds"] = seconds
+        row[f"{stage}_docs_per_second"] = (
+            result["n_docs"] / seconds if seconds > 0 else float("inf")
+        )
+    return row
+
+
+def benchmark(
+    sizes: Sequence[int],
+    seed: int,
+    pool_paths: Sequence[Path],
+    timeout: float = 1800,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[list[dict], dict[str, float]]:
+    """Rows for every recipe and size, and the fitted exponent ``b`` per recipe."""
+    rows = []
+    for size in sizes:
+        for recipe in RECIPES:
+            log(f"  {recipe} on {size} docs")
+            rows.append(flatten(run_child(recipe, size, seed, pool_paths, timeout)))
+    exponents = {}
+    for recipe in RECIPES:
+        ok = [r for r in rows if r["recipe"] == recipe and "seconds" in r]
+        exponents[recipe] = fit_power_law([r["n_docs"] for r in ok], [r["seconds"] for r in ok])[0]
+    return rows, exponents
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="time one recipe on one synthetic corpus")
+    parser.add_argument("recipe", choices=RECIPES)
+    parser.add_argument("size", type=int)
+    parser.add_argument("seed", type=int)
+    parser.add_argument("pool", nargs="+")
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.recipe, args.size, args.seed, args.pool)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Unit tests for the benchmark suite's core (benchmarks/): corpus generator,
+power-law fit, baseline recipes and scoring helpers. Tiny inline data only."""
+
+import math
+import random
+
+import numpy as np
+import scipy.sparse as sp
+
+from benchmarks import corpus, recipes, report
+from benchmarks.calibration import gold_pair_count
+from benchmarks.quality import gold_labels, predicted_labels
+from benchmarks.speed import fit_power_law
+from dedupe_news import Article
+
+POOL = [
+    (
+        f"Title {k}",
+        f"Story number {k} begins here. It has a second sentence about topic {k}.\n\n"
+        f"A second paragraph adds detail {k} with more words. Officials said so on day {k}.\n\n"
+        f"A third paragraph closes story {k}. Nothing else happened, the reporter wrote.",
+    )
+    for k in range(12)
+]
+
+STORIES = {
+    "rates": "The central bank raised interest rates by half a percentage point on Thursday, "
+    "citing persistent inflation and a tight labour market across the country.",
+    "storm": "A powerful storm battered the northern coast overnight, cutting power to thousands "
+    "of homes and forcing the closure of several schools and main roads.",
+    "match": "The home team won the championship final after a dramatic penalty shootout in front "
+    "of a sold out stadium, ending a twenty year wait for the trophy.",
+}
+
+
+def tiny_corpus() -> tuple[list[Article], list[str]]:
+    """Three unrelated stories, each told twice (the copy has a short suffix)."""
+    articles, gold = [], []
+    for name, text in STORIES.items():
+        articles.append(Article(f"{name}-1", text))
+        articles.append(Article(f"{name}-2", text + " More to follow."))
+        gold += [name, name]
+    return articles, gold
+
+
+def same_partition(a, b) -> bool:
+    a, b = list(a), list(b)
+    return all((a[i] == a[j]) == (b[i] == b[j]) for i in range(len(a)) for j in range(len(a)))
+
+
+# -- synthetic corpus ---------------------------------------------------------------
+
+
+def test_make_corpus_same_seed_same_corpus():
+    first = corpus.make_corpus(POOL, 40, seed=3)
+    second = corpus.make_corpus(POOL, 40, seed=3)
+    assert [(a.id, a.text, a.date, a.story) for a in first] == [
+        (a.id, a.text, a.date, a.story) for a in second
+    ]
+
+
+def test_make_corpus_other_seed_other_corpus():
+    first = corpus.make_corpus(POOL, 40, seed=3)
+    second = corpus.make_corpus(POOL, 40, seed=4)
+    assert [a.text for a in first] != [a.text for a in second]
+
+
+def test_make_corpus_produces_requested_size():
+    for n in (1, 2, 7, 30):
+        articles = corpus.make_corpus(POOL, n, seed=1)
+        assert len(articles) == n
+        assert len({a.id for a in articles}) == n
+
+
+def test_make_corpus_variant_share_is_respected():
+    articles = corpus.make_corpus(POOL, 100, seed=1, variant_share=0.2)
+    assert sum(a.source.startswith("variant") for a in articles) == 20
+
+
+def test_make_corpus_variants_really_are_edited():
+    articles = corpus.make_corpus(POOL, 60, seed=2, variant_share=0.5)
+    by_id = {a.id: a for a in articles}
+    variants = [a for a in articles if a.source.startswith("variant:")]
+    assert variants
+    for variant in variants:
+        base = by_id[variant.story]
+        assert variant.text != base.text
+        assert set(variant.source.removeprefix("variant:").split("+")) <= set(corpus.EDITS)
+
+
+def test_make_corpus_labels_are_consistent():
+    articles = corpus.make_corpus(POOL, 60, seed=5, variant_share=0.3)
+    by_id = {a.id: a for a in articles}
+    for article in articles:
+        base = by_id[article.story]
+        assert base.source == "base" and base.story == base.id
+        assert article.title == base.title
+        assert 0 <= (article.date - base.date).days <= 2
+
+
+def test_make_corpus_reused_pool_texts_become_distinct_stories():
+    articles = corpus.make_corpus(POOL, 40, seed=1, variant_share=0.0)
+    assert len({a.text for a in articles}) == 40
+    assert len({a.story for a in articles}) == 40
+
+
+def test_make_corpus_dates_span_size_over_rate():
+    articles = corpus.make_corpus(POOL, 50, seed=1, variant_share=0.0, articles_per_day=10)
+    days = {(a.date - corpus.START_DATE).days for a in articles}
+    assert min(days) >= 0 and max(days) <= 4
+
+
+def test_abridge_keeps_a_leading_part():
+    text = POOL[0][1]
+    short = corpus.abridge(text, random.Random(0))
+    assert len(short) < len(text)
+    assert " ".join(text.split()).startswith(" ".join(short.split()))
+
+
+def test_dateline_prefixes_the_text():
+    assert corpus.dateline("Body.", random.Random(0)).endswith(") - Body.")
+
+
+# -- power-law fit ------------------------------------------------------------------
+
+
+def test_fit_power_law_recovers_known_exponent():
+    sizes = [1_000, 3_000, 10_000, 30_000]
+    b, c = fit_power_law(sizes, [2e-5 * n**1.3 for n in sizes])
+    assert math.isclose(b, 1.3, rel_tol=1e-9)
+    assert math.isclose(c, 2e-5, rel_tol=1e-6)
+
+
+def test_fit_power_law_needs_two_points():
+    assert math.isnan(fit_power_law([10], [1.0])[0])
+
+
+# -- recipes --------------------------------------------------------------------------
+
+
+def test_components_joins_edges():
+    labels = recipes.components(5, np.array([0, 3]), np.array([1, 4]))
+    assert same_partition(labels, [0, 0, 1, 2, 2])
+
+
+def test_word_shingles_short_text_is_one_shingle():
+    assert recipes.word_shingles("Hello, world!") == [b"hello world"]
+    assert recipes.word_shingles("") == []
+    assert len(recipes.word_shingles("a b c d e f")) == 2
+
+
+def test_cosine_pairs_matches_dense_product():
+    rng = np.random.default_rng(0)
+    dense = rng.random((7, 5)) * (rng.random((7, 5)) > 0.4)
+    dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
+    i, j, s = recipes.cosine_pairs(sp.csr_matrix(dense), 0.3, chunk_rows=2)
+    full = dense @ dense.T
+    expected = {(a, b) for a in range(7) for b in range(a + 1, 7) if full[a, b] >= 0.3}
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == expected
+    assert np.allclose(s, full[i, j])
+
+
+def test_datasketch_lsh_groups_the_copies():
+    articles, gold = tiny_corpus()
+    assert same_partition(recipes.datasketch_lsh(articles, 0.5).labels, gold)
+
+
+def test_datasketch_lsh_keeps_empty_texts_apart():
+    articles = [Article("a", ""), Article("b", ""), Article("c", "")]
+    assert len(set(recipes.datasketch_lsh(articles, 0.5).labels)) == 3
+
+
+def test_tfidf_threshold_groups_the_copies():
+    articles, gold = tiny_corpus()
+    assert same_partition(recipes.tfidf_threshold(articles, 0.5).labels, gold)
+
+
+def test_best_tfidf_threshold_finds_a_perfect_threshold():
+    articles, gold = tiny_corpus()
+
+    def agreement(g, labels):
+        return float(same_partition(g, labels))
+
+    threshold, score = recipes.best_tfidf_threshold(articles, gold, agreement)
+    assert score == 1.0
+    assert same_partition(recipes.tfidf_threshold(articles, threshold).labels, gold)
+
+
+def test_agglomerative_groups_the_copies():
+    articles, gold = tiny_corpus()
+    assert same_partition(recipes.agglomerative(articles, 0.5).labels, gold)
+
+
+def test_dedupe_news_recipe_times_every_stage():
+    articles, gold = tiny_corpus()
+    run = recipes.dedupe_news(articles)
+    assert same_partition(run.labels, gold)
+    assert {"normalise", "minhash", "tfidf", "candidates", "clustering"} <= set(run.stages)
+    assert all(seconds >= 0 for seconds in run.stages.values())
+
+
+# -- scoring helpers and report -------------------------------------------------------
+
+
+def test_predicted_labels_makes_skipped_articles_singletons():
+    labels = predicted_labels(np.array([0, -1, 0, -1]))
+    assert labels[0] == labels[2] and len(set(labels.tolist())) == 3
+
+
+def test_gold_labels_unlabelled_articles_are_their_own_story():
+    articles = [Article("a", "x", story="s"), Article("b", "y"), Article("c", "z")]
+    assert len(set(gold_labels(articles).tolist())) == 3
+
+
+def test_gold_pair_count_counts_same_story_pairs():
+    assert gold_pair_count(["a", "a", "a", "b", "b", "c"]) == 4
+
+
+def test_table_formats_floats_and_missing_cells():
+    text = report.table([{"x": 0.12345, "y": "ok"}, {"x": float("nan")}], [("x", "X"), ("y", "Y")])
+    assert "| 0.123 | ok |" in text and "| n/a |  |" in text

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from dedupe_news.cli import main
+from tests.conftest import SEEDS
+
+SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_cli_cluster_seeds_jsonl(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == SEED_IDS
+    assert {r["cluster"] for r in rows} == {0}
+    assert [r["is_source"] for r in rows] == [False, False, False, False, True]
+    assert rows[0] == {
+        "id": "000_501117e7baee25b0",
+        "cluster": 0,
+        "cluster_size": 5,
+        "is_source": False,
+        "source_id": "004_68ed01b62af08bc0",
+        "title": None,
+        "date": "2022-04-13",
+    }
+    assert result.stderr == "5 articles, 1 stories (1 with 2+ articles)\n"
+
+
+def test_cli_cluster_quiet_prints_nothing_on_stderr(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--quiet", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "id,cluster,cluster_size,is_source,source_id,title,date"
+    assert lines[1] == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,,2022-04-13"
+
+
+def test_cli_cluster_table(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "table", "-q"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        " story  size  source                    date        headline",
+        "     0     5  004_68ed01b62af08bc0      2022-04-12  Putin has said peace talks with Ukraine "
+        "have hit a \u201cdead-end\u201d as he...",
+        "1 stories with 2+ articles, 0 single articles",
+    ]
+
+
+def test_cli_cluster_output_file_and_python_m(runner, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(main, ["cluster", str(SEEDS), "-o", str(out), "-q"])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert len(out.read_text().splitlines()) == 5
+
+
+def test_cli_cluster_failure_keeps_existing_output(runner, tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("precious\n")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "x"}\n{oops\n')
+    result = runner.invoke(main, ["cluster", str(bad), "-o", str(out)])
+    assert result.exit_code == 1
+    assert out.read_text() == "precious\n"
+    assert list(tmp_path.iterdir()) == [bad, out] or sorted(tmp_path.iterdir()) == sorted(
+        [bad, out]
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            '{"id": "a", "text": "x"}\n{oops\n',
+            "bad.jsonl:2: malformed JSON (Expecting property name enclosed in double quotes at "
+            "column 2): each line must be one complete JSON object",
+        ),
+        (
+            '{"id": "a", "body": "x"}\n',
+            "bad.jsonl:1: missing text field 'text' (fields here: id, body): add it, or name the "
+            "text field with --text-field",
+        ),
+        (
+            '{"id": "a", "text": "x", "date": "yesterday"}\n',
+            "bad.jsonl:1: bad date 'yesterday': write dates as YYYY-MM-DD (for example 2022-04-12), "
+            "or leave the field empty",
+        ),
+        (
+            '{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n',
+            "bad.jsonl:2: duplicate id 'a' (first seen at {dir}/bad.jsonl:1): ids must be unique "
+            "across all inputs; rename one, or map another field with --id-field",
+        ),
+        (
+            "\n",
+            "no articles found in {dir}/bad.jsonl: give JSONL or CSV files with a 'text' "
+            "field, or a directory of .txt files",
+        ),
+        (
+            '{"id": "a", "text": "  "}\n',
+            "all 1 articles have empty text after cleaning: nothing to cluster",
+        ),
+    ],
+)
+def test_cli_cluster_bad_input_one_line_error_no_traceback(runner, tmp_path, content, expected):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content)
+    result = runner.invoke(main, ["cluster", str(bad)])
+    assert result.exit_code == 1
+    message = expected.replace("{dir}", str(tmp_path))
+    if message.startswith("bad.jsonl"):
+        message = f"{tmp_path}/{message}"
+    assert result.stderr == f"Error: {message}\n"
+    assert "Traceback" not in result.output
+
+
+def test_cli_cluster_binary_file(runner, tmp_path):
+    bad = tmp_path / "image.jsonl"
+    bad.write_bytes(b"\x89PNG\x00\x00")
+    result = runner.invoke(main, ["cluster", str(bad)])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {bad}: this looks like a binary file, not text: give UTF-8 text files\n",
+    )
+
+
+def test_cli_cluster_usage_errors_exit_2(runner):
+    assert runner.invoke(main, ["cluster"]).exit_code == 2
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--threshold", "2"])
+    assert result.exit_code == 2 and "--threshold" in result.stderr
+
+
+def test_cli_cluster_field_mapping_and_stdin(runner):
+    stdin = '{"key": "a", "body": "Storm hits the coast"}\n{"key": "b", "body": "Storm hits the coast"}\n'
+    result = runner.invoke(
+        main, ["cluster", "-", "--id-field", "key", "--text-field", "body", "-q"], input=stdin
+    )
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["cluster"] for x in result.stdout.splitlines()] == [0, 0]
+
+
+def test_cli_compare_prints_every_similarity_and_verdict(runner):
+    a, b = SEEDS / f"{SEED_IDS[0]}.txt", SEEDS / f"{SEED_IDS[4]}.txt"
+    result = runner.invoke(main, ["compare", str(a), str(b), "--corpus", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [f"a: {SEED_IDS[0]}", f"b: {SEED_IDS[4]}"]
+    assert [line.split()[0] for line in lines[2:7]] == [
+        "cosine_similarity",
+        "jaccard_similarity",
+        "containment_similarity",
+        "date_distance_days",
+        "story_similarity",
+    ]
+    assert lines[5] == "date_distance_days      1"
+    assert lines[7].startswith("verdict: same story (rewrite: TF-IDF cosine")
+
+
+def test_cli_compare_ids_from_corpus_and_bad_id(runner):
+    result = runner.invoke(main, ["compare", SEED_IDS[0], SEED_IDS[1], "--corpus", str(SEEDS)])
+    assert result.exit_code == 0
+    missing = runner.invoke(main, ["compare", "nope", SEED_IDS[1], "--corpus", str(SEEDS)])
+    assert missing.exit_code == 1
+    assert missing.stderr == "Error: nope: no such file or directory: check the path\n"
+
+
+def test_cli_evaluate_reports_metrics(runner, tmp_path):
+    data = tmp_path / "gold.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s"}\n'
+        '{"id": "b", "text": "Storm hits the coast of Texas", "story": "s"}\n'
+        '{"id": "c", "text": "Bank raises interest rates", "story": "t"}\n'
+    )
+    result = runner.invoke(main, ["evaluate", str(data), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "adjusted_rand_index   1.0000"
+    unlabelled = tmp_path / "plain.jsonl"
+    unlabelled.write_text('{"id": "a", "text": "x"}\n')
+    result = runner.invoke(main, ["evaluate", str(unlabelled)])
+    assert result.exit_code == 1 and "no article has a 'story' label" in result.stderr
+
+
+def test_cli_help_lists_every_command(runner):
+    result = runner.invoke(main, ["--help"])
+    for command in ("cluster", "compare", "evaluate"):
+        assert command in result.stdout

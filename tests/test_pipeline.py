@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import pytest
+
+import dedupe_news
+from dedupe_news import (
+    Article,
+    EmptyCorpusError,
+    NotFittedError,
+    ParameterError,
+    StoryClusterer,
+    UnknownArticleError,
+    cluster_articles,
+    compare_articles,
+    parse_date,
+)
+
+
+def test_story_clusterer_puts_the_five_seed_rewrites_in_one_story(seed_articles):
+    clusterer = StoryClusterer().fit(seed_articles)
+    assert clusterer.labels_.tolist() == [0, 0, 0, 0, 0]
+    [story] = clusterer.stories_
+    assert story.source_id == "004_68ed01b62af08bc0"  # dated 2022-04-12, the earliest
+
+
+def test_story_clusterer_seeds_are_rewrites_not_copies(seed_articles):
+    clusterer = StoryClusterer().fit(seed_articles)
+    scores = clusterer.explain("000_501117e7baee25b0", "004_68ed01b62af08bc0")
+    assert scores.jaccard_similarity < 0.1
+    assert scores.reason.startswith("rewrite")
+    assert scores.same_cluster is True
+    assert scores.date_distance_days == 1.0
+
+
+def test_story_clusterer_labels_are_deterministic_and_ordered(seed_articles):
+    other = Article("z", "The central bank raised interest rates by half a point on Thursday.")
+    docs = [other] + seed_articles
+    first = StoryClusterer().fit_predict(docs)
+    assert first.tolist() == StoryClusterer().fit_predict(docs).tolist()
+    assert first.tolist() == [0, 1, 1, 1, 1, 1]
+
+
+def test_story_clusterer_finds_abridged_wire_copies():
+    wire = " ".join(
+        f"sentence {k} of the wire report about the harbour fire in Oslo." for k in range(30)
+    )
+    docs = [
+        Article("full", wire, date=parse_date("2024-01-02")),
+        Article("short", wire[: len(wire) // 3], date=parse_date("2024-01-03")),
+        Article("late", wire, date=parse_date("2024-03-01")),
+    ]
+    clusterer = StoryClusterer().fit(docs)
+    assert clusterer.explain("full", "short").reason.startswith(("copy", "abridged copy"))
+    assert clusterer.labels_.tolist() == [0, 0, 1]  # the March reprint is outside the window
+
+
+def test_story_clusterer_skips_empty_texts_and_counts_them():
+    docs = [
+        Article("a", "Storm hits the coast"),
+        Article("b", "   "),
+        Article("c", "Storm hits the coast"),
+    ]
+    clusterer = StoryClusterer().fit(docs)
+    assert clusterer.labels_.tolist() == [0, -1, 0]
+    assert clusterer.n_skipped_empty_ == 1
+    with pytest.raises(UnknownArticleError, match="skipped"):
+        clusterer.explain("a", "b")
+
+
+def test_story_clusterer_errors():
+    with pytest.raises(ParameterError, match="single string"):
+        StoryClusterer().fit("just one text")
+    with pytest.raises(ParameterError, match="not an Article"):
+        StoryClusterer().fit([{"id": "a", "text": "x"}])
+    with pytest.raises(ParameterError, match="duplicate article id 'a'"):
+        StoryClusterer().fit([Article("a", "x"), Article("a", "y")])
+    with pytest.raises(EmptyCorpusError):
+        StoryClusterer().fit([])
+    with pytest.raises(EmptyCorpusError, match="empty text"):
+        StoryClusterer().fit([Article("a", "")])
+    with pytest.raises(NotFittedError):
+        StoryClusterer().explain("a", "b")
+    with pytest.raises(ParameterError, match="linkage"):
+        StoryClusterer(linkage="ward").fit([Article("a", "x")])
+    fitted = StoryClusterer().fit([Article("a", "x y z")])
+    with pytest.raises(UnknownArticleError, match="no article with id 'q'"):
+        fitted.explain("a", "q")
+
+
+def test_story_clusterer_pairs_table_reports_scores_with_input_indices(seed_articles):
+    clusterer = StoryClusterer().fit(seed_articles)
+    table = clusterer.pairs_
+    assert len(table) >= 4
+    assert (table.i < table.j).all()
+    assert table.same_story.any()
+
+
+def test_cluster_articles_and_compare_articles_one_shot(seed_articles):
+    [story] = cluster_articles(seed_articles)
+    assert story.size == 5
+    scores = compare_articles(seed_articles[0], seed_articles[1], background=seed_articles)
+    assert scores.same_story
+
+
+def test_public_api_all_is_sorted_and_complete():
+    exported = dedupe_news.__all__
+    assert exported == sorted(exported)
+    public = {name for name in vars(dedupe_news) if not name.startswith("_")}
+    modules = {
+        "articles",
+        "cli",
+        "clustering",
+        "errors",
+        "evaluation",
+        "minhash",
+        "normalize",
+        "output",
+        "pipeline",
+        "scoring",
+        "tfidf",
+    }
+    assert public - modules == set(exported) - {"__version__"}
