@@ -226,7 +226,7 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     probability that a pair with Jaccard ``s`` shares a band is ``1 - (1 - s**r)**b``.
 
     >>> lsh_params(0.5, 128)
-    (16, 8)
+    (25, 5)
     """
     if not 0.0 < threshold < 1.0:
         raise ParameterError(f"LSH threshold must be between 0 and 1 (exclusive), got {threshold}")
