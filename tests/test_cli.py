@@ -191,3 +191,19 @@ def test_cli_help_lists_every_command(runner):
     result = runner.invoke(main, ["--help"])
     for command in ("cluster", "compare", "evaluate"):
         assert command in result.stdout
+
+
+def test_cli_progress_prints_each_finished_stage_once(capsys):
+    from dedupe_news.cli import Progress
+
+    progress = Progress(enabled=True)
+    for done in (0, 10, 10):
+        progress("minhash", done, 10)
+    progress("scoring", 4, 4)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2
+    finished = [line.rsplit("\r", 1)[-1] for line in err.splitlines()]
+    assert [line.split()[:2] for line in finished] == [["minhash", "10/10"], ["scoring", "4/4"]]
+    silent = Progress(enabled=False)
+    silent("minhash", 10, 10)
+    assert capsys.readouterr().err == ""

@@ -133,23 +133,24 @@ class Progress:
         self._stage: str | None = None
         self._started = 0.0
         self._last = 0.0
+        self._finished = False
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
         if stage != self._stage:
-            self._stage, self._started = stage, now
-        finished = done >= total
-        if not finished and now - self._last < 0.2:
+            self._stage, self._started, self._finished = stage, now, False
+        if self._finished:
+            return
+        self._finished = done >= total
+        if not self._finished and now - self._last < 0.2:
             return
         self._last = now
         elapsed = max(now - self._started, 1e-9)
         rate = f"{done / elapsed:,.0f}/s" if done else ""
-        end = "\n" if finished else ""
-        click.echo(f"\r{stage:<11} {done:>10,}/{total:<10,} {rate:>12}\x1b[K", err=True, nl=False)
-        if end:
-            click.echo("", err=True)
+        line = f"\r{stage:<11} {done:>10,}/{total:<10,} {rate:>12}\x1b[K"
+        click.echo(line, err=True, nl=self._finished)
 
 
 @click.group(context_settings=CONTEXT)
@@ -307,3 +308,166 @@ def _write(output: str | None, write: Callable) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# -- the persistent story index (dedupe_news.index) ------------------------------
+
+
+@main.group(context_settings=CONTEXT)
+def index() -> None:
+    """A persistent story index: add articles as they arrive, query, remove, evict."""
+
+
+def _open_index(db: str):
+    from .index import StoryIndex
+
+    return StoryIndex(db)
+
+
+def _pair_json(best) -> dict | None:
+    if best is None:
+        return None
+    return {
+        "id": best.id_b,
+        "story_similarity": round(best.story_similarity, 4),
+        "cosine_similarity": round(best.cosine_similarity, 4),
+        "jaccard_similarity": round(best.jaccard_similarity, 4),
+        "containment_similarity": round(best.containment_similarity, 4),
+        "reason": best.reason,
+    }
+
+
+@index.command("add", context_settings=CONTEXT)
+@click.argument("db")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Articles per transaction.",
+)
+@click.option("--skip-existing", is_flag=True, help="Skip articles whose id is already stored.")
+@field_options
+@handle_errors
+def index_add(
+    db: str, inputs: tuple[str, ...], batch_size: int, skip_existing: bool, **kwargs
+) -> None:
+    """Add articles to the index DB (created when missing); print each assignment as JSONL.
+
+    Articles are added in date order (undated last), in transactions of --batch-size.
+    """
+    import json
+
+    fields = _fields(kwargs)
+    articles = read_articles(inputs, fields=fields, input_format=kwargs.pop("input_format"))
+    order = sorted(
+        range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
+    )
+    articles = [articles[k] for k in order]
+    with _open_index(db) as store:
+        for start in range(0, len(articles), batch_size):
+            for a in store.add(articles[start : start + batch_size], skip_existing=skip_existing):
+                record = {
+                    "id": a.article_id,
+                    "story": a.story_id,
+                    "new_story": a.is_new_story,
+                    "score": round(a.score, 4),
+                    "best": _pair_json(a.best),
+                }
+                click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@index.command("query", context_settings=CONTEXT)
+@click.argument("db")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True)
+@field_options
+@handle_errors
+def index_query(db: str, input_path: str, limit: int, **kwargs) -> None:
+    """Print, per article of INPUT, the stored stories it matches as JSONL; stores nothing."""
+    import json
+
+    fields = _fields(kwargs)
+    articles = read_articles([input_path], fields=fields, input_format=kwargs.pop("input_format"))
+    with _open_index(db) as store:
+        for article in articles:
+            matches = store.query(article, limit=limit)
+            record = {
+                "id": article.id,
+                "matches": [
+                    {
+                        "story": m.story_id,
+                        "score": round(m.score, 4),
+                        "size": m.size,
+                        "best": _pair_json(m.best),
+                    }
+                    for m in matches
+                ],
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@index.command("remove", context_settings=CONTEXT)
+@click.argument("db")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--missing-ok", is_flag=True, help="Ignore ids that are not stored.")
+@handle_errors
+def index_remove(db: str, ids: tuple[str, ...], missing_ok: bool) -> None:
+    """Remove articles by id from the index DB."""
+    with _open_index(db) as store:
+        removed = store.remove(ids, missing_ok=missing_ok)
+    click.echo(f"removed {removed} articles", err=True)
+
+
+@index.command("evict", context_settings=CONTEXT)
+@click.argument("db")
+@click.option("--before", "before", required=True, help="Remove articles dated before this day.")
+@handle_errors
+def index_evict(db: str, before: str) -> None:
+    """Remove every article dated before --before (YYYY-MM-DD); undated ones stay."""
+    from .articles import parse_date
+
+    day = parse_date(before)
+    if day is None:
+        raise InputError(f"--before needs a date as YYYY-MM-DD, got {before!r}")
+    with _open_index(db) as store:
+        removed = store.evict(day)
+    click.echo(f"evicted {removed} articles dated before {day.isoformat()}", err=True)
+
+
+@index.command("stories", context_settings=CONTEXT)
+@click.argument("db")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "table"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: every story; table: the stories with 2+ articles.",
+)
+@handle_errors
+def index_stories(db: str, fmt: str) -> None:
+    """List the stored stories: id, source (earliest article) and members."""
+    import json
+
+    with _open_index(db) as store:
+        stories = store.stories()
+    if fmt == "jsonl":
+        for s in stories:
+            click.echo(
+                json.dumps(
+                    {
+                        "story": s.story_id,
+                        "size": s.size,
+                        "source": s.source_id,
+                        "articles": list(s.article_ids),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    click.echo(f"{'story':>8}  {'size':>5}  source / members")
+    for s in stories:
+        if s.size > 1:
+            click.echo(f"{s.story_id:>8}  {s.size:>5}  {s.source_id}: {', '.join(s.article_ids)}")
