@@ -202,7 +202,7 @@ def test_cli_progress_prints_each_finished_stage_once(capsys):
     progress("scoring", 4, 4)
     err = capsys.readouterr().err
     assert err.count("\n") == 2
-    finished = [line.rsplit("\r", 1)[-1] for line in err.splitlines()]
+    finished = [line.rsplit("\r", 1)[-1] for line in err.split("\n") if line]
     assert [line.split()[:2] for line in finished] == [["minhash", "10/10"], ["scoring", "4/4"]]
     silent = Progress(enabled=False)
     silent("minhash", 10, 10)
