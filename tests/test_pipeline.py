@@ -112,6 +112,7 @@ def test_public_api_all_is_sorted_and_complete():
         "clustering",
         "errors",
         "evaluation",
+        "index",
         "minhash",
         "normalize",
         "output",

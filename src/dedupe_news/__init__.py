@@ -16,6 +16,15 @@ from .errors import (
 )
 from .evaluation import ClusteringScores, score_clustering
 from .minhash import MinHasher, Signatures, shingle_hash
+from .index import (
+    IncompatibleIndexError,
+    IndexAssignment,
+    IndexedStory,
+    IndexFileError,
+    IndexStats,
+    StoryIndex,
+    StoryMatch,
+)
 from .output import Assignment, assignments, write_results
 from .pipeline import Story, StoryClusterer, cluster_articles, compare_articles
 from .scoring import DecisionRule, PairScores, PairTable
@@ -30,6 +39,11 @@ __all__ = [
     "DedupeNewsError",
     "EmptyCorpusError",
     "FieldMap",
+    "IncompatibleIndexError",
+    "IndexAssignment",
+    "IndexFileError",
+    "IndexStats",
+    "IndexedStory",
     "InputError",
     "MinHasher",
     "NotFittedError",
@@ -39,6 +53,8 @@ __all__ = [
     "Signatures",
     "Story",
     "StoryClusterer",
+    "StoryIndex",
+    "StoryMatch",
     "UnknownArticleError",
     "__version__",
     "assignments",

@@ -306,10 +306,6 @@ def _write(output: str | None, write: Callable) -> None:
         raise
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 # -- the persistent story index (dedupe_news.index) ------------------------------
 
 
