@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shlex
 import sys
 import time
@@ -73,7 +74,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     mode = "full" if args.full else "quick" if args.quick else "default"
     started, clock = dt.datetime.now(), time.perf_counter()
+    revision, state = report.git_revision(REPO_ROOT), report.library_state()
     notes = []
+    load_at_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     corpora = labelled_corpora(args)
     log(f"quality on {len(corpora)} corpora")
@@ -93,6 +96,17 @@ def main(argv=None) -> int:
         log(f"speed on sizes {SIZES[mode]}")
         speed_rows, exponents = speed.benchmark(SIZES[mode], args.seed, pool, log=log)
 
+    if report.library_state() != state:
+        notes.append(
+            "WARNING: the dedupe_news code this run imported changed on disk while it ran; "
+            "the results may mix two versions. Run again."
+        )
+        log(notes[-1])
+    if hasattr(os, "getloadavg"):
+        notes.append(
+            f"1-minute load average at start {load_at_start:.2f}, at end {os.getloadavg()[0]:.2f} "
+            "(about 1 is this benchmark alone; more means other work competed for the CPU)"
+        )
     results = args.out / "results"
     report.write_csv(quality_rows, results / "quality.csv")
     report.write_csv(speed_rows, results / "speed.csv")
@@ -100,7 +114,6 @@ def main(argv=None) -> int:
     command = "python -m benchmarks" + "".join(" " + shlex.quote(a) for a in sys.argv[1:])
     text = report.render_results(
         command=command,
-        repo=REPO_ROOT,
         started=started,
         elapsed_seconds=time.perf_counter() - clock,
         mode=mode,
@@ -109,6 +122,7 @@ def main(argv=None) -> int:
         exponents=exponents,
         calibration=calibration_rows,
         corpus_seed=args.seed,
+        revision=revision,
         notes=notes,
     )
     (args.out / "RESULTS.md").write_text(text, encoding="utf-8")

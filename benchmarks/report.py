@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import math
 import os
 import platform
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,22 +51,40 @@ def machine_info() -> dict[str, str]:
     }
 
 
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def git_revision(repo: Path) -> str:
     """Short commit hash, with a note when the work tree has uncommitted changes."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        commit = _git(repo, "rev-parse", "--short", "HEAD")
+        dirty = _git(repo, "status", "--porcelain")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"{commit} (work tree has uncommitted changes)" if dirty else commit
+
+
+def library_state() -> dict[str, str]:
+    """SHA-256 of the source file of every loaded ``dedupe_news`` module.
+
+    Taken at the start and the end of a run: if the code the run imported changed
+    on disk meanwhile, the speed subprocesses (which import afresh) may have run
+    another version, and the results mix the two.
+    """
+    import dedupe_news  # noqa: F401  (so that there is something to fingerprint)
+
+    state = {}
+    for name, module in sorted(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if (name == "dedupe_news" or name.startswith("dedupe_news.")) and path:
+            try:
+                state[name] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            except OSError:
+                state[name] = "unreadable"
+    return state
 
 
 def fmt(value, digits: int = 3) -> str:
@@ -146,7 +166,6 @@ def _by_corpus(rows: Sequence[dict]) -> dict[str, list[dict]]:
 def render_results(
     *,
     command: str,
-    repo: Path,
     started: dt.datetime,
     elapsed_seconds: float,
     mode: str,
@@ -155,9 +174,10 @@ def render_results(
     exponents: dict[str, float],
     calibration: Sequence[dict],
     corpus_seed: int,
+    revision: str,
     notes: Sequence[str] = (),
 ) -> str:
-    """The text of RESULTS.md."""
+    """The text of RESULTS.md; ``revision`` is :func:`git_revision` at the start."""
     machine = machine_info()
     out = [
         "# Benchmark results",
@@ -167,7 +187,7 @@ def render_results(
         "",
         f"- command: `{command}` ({mode} run, {elapsed_seconds / 60:.1f} min)",
         f"- date: {started.strftime('%Y-%m-%d %H:%M')} (local time)",
-        f"- commit: {git_revision(repo)}",
+        f"- commit: {revision}",
         f"- machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']} memory; "
         f"Python {machine['python']}, {machine['os']}",
         f"- synthetic corpus seed: {corpus_seed}",

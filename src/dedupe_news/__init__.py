@@ -15,7 +15,6 @@ from .errors import (
     UnknownArticleError,
 )
 from .evaluation import ClusteringScores, score_clustering
-from .minhash import MinHasher, Signatures, shingle_hash
 from .index import (
     IncompatibleIndexError,
     IndexAssignment,
@@ -25,6 +24,7 @@ from .index import (
     StoryIndex,
     StoryMatch,
 )
+from .minhash import MinHasher, Signatures, shingle_hash
 from .output import Assignment, assignments, write_results
 from .pipeline import Story, StoryClusterer, cluster_articles, compare_articles
 from .scoring import DecisionRule, PairScores, PairTable
