@@ -77,3 +77,8 @@ def test_shingles_short_text_is_one_shingle():
     assert shingles(["a", "b", "c"], 5) == [("a", "b", "c")]
     assert shingles([], 5) == []
     assert len(shingles(list("abcdefg"), 5)) == 3
+
+
+def test_strip_boilerplate_keeps_an_all_caps_headline_on_the_first_line():
+    text = "BAHIA COCOA REVIEW FOR THE WEEK\nShowers continued throughout the week in the Bahia cocoa zone."
+    assert strip_boilerplate(text).splitlines()[0] == "bahia cocoa review for the week"

@@ -116,7 +116,7 @@ def strip_boilerplate(text: str) -> str:
     """Normalise ``text`` and drop boilerplate lines and repeated captions.
 
     A line is dropped when it is page furniture (:func:`is_boilerplate_line`),
-    when it is a short all-capitals promo headline inside mixed-case text
+    when it is a short all-capitals promo headline after the first line of mixed-case text
     ("BUCHA MASSACRE PROMPTS WEST TO ..."), or when it repeats an earlier line of
     the same article once photo credits are removed. If every line would be
     dropped, the normalised text is returned whole, so a short article is never
@@ -125,19 +125,25 @@ def strip_boilerplate(text: str) -> str:
     >>> strip_boilerplate("Leave a comment\\nFour people were shot on Main Street.")
     'four people were shot on main street.'
     """
-    raw_lines = [ln.strip() for ln in text.splitlines()]
-    mostly_lower = sum(ch.islower() for ch in text) > sum(ch.isupper() for ch in text)
     kept: list[str] = []
     seen: set[str] = set()
-    for raw in raw_lines:
+    mostly_lower: bool | None = None  # computed only when a shouted line turns up
+    for raw in text.splitlines():
+        raw = raw.strip()
         if not raw:
             continue
         line = normalize_text(raw)
         if is_boilerplate_line(line):
             continue
-        if mostly_lower and _is_shouted_promo(raw):
-            continue
-        key = " ".join(_TOKEN.findall(_CAPTION_CREDIT.sub("", line)))
+        if kept and _is_shouted_promo(raw):  # the first line is the headline, never a promo
+            if mostly_lower is None:
+                mostly_lower = _mostly_lower(text)
+            if mostly_lower:
+                continue
+        key = line
+        if "(" in line or ":" in line:  # a caption credit may follow
+            key = _CAPTION_CREDIT.sub("", line)
+        key = " ".join(_TOKEN.findall(key))
         if not key or key in seen:
             continue
         seen.add(key)
@@ -147,10 +153,15 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(kept)
 
 
+def _mostly_lower(text: str) -> bool:
+    return sum(map(str.islower, text)) > sum(map(str.isupper, text))
+
+
 def _is_shouted_promo(raw: str) -> bool:
-    letters = [ch for ch in raw if ch.isalpha()]
+    if raw.upper() != raw:  # has a lower-case letter
+        return False
     words = raw.split()
-    return 4 <= len(words) <= 25 and len(letters) >= 15 and all(not ch.islower() for ch in letters)
+    return 4 <= len(words) <= 25 and sum(ch.isalpha() for ch in raw) >= 15
 
 
 def tokenize(normalized: str) -> list[str]:

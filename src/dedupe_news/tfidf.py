@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["cosine_neighbor_pairs", "cosine_similarity_pairs", "fit_tfidf"]
 
-_CELLS_PER_CHUNK = 4_000_000
+_CELLS_PER_CHUNK = 10_000_000
 
 
 def _identity(terms: Sequence[str]) -> Sequence[str]:
@@ -97,22 +97,20 @@ def cosine_neighbor_pairs(
     def search(rows: np.ndarray, cols: np.ndarray) -> None:
         if rows.size == 0 or cols.size == 0:
             return
-        block = (matrix[rows] @ matrix[cols].T).toarray()
-        same = rows[:, None] == cols[None, :]
-        block[same] = 0.0
-        if dated[rows].any() and dated[cols].any():
-            gap = np.abs(days[rows][:, None] - days[cols][None, :])
-            block[gap > window_days] = 0.0
-        keep = min(max_neighbors, cols.size)
-        if keep < cols.size:
-            top = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
-        else:
-            top = np.broadcast_to(np.arange(cols.size), block.shape)
-        sims = np.take_along_axis(block, top, axis=1)
-        r, c = np.nonzero(sims >= min_similarity)
-        found_i.append(rows[r])
-        found_j.append(cols[top[r, c]])
-        found_s.append(sims[r, c])
+        block = (matrix[rows] @ matrix[cols].T).tocoo()
+        keep = block.data >= min_similarity
+        r, c, sims = block.row[keep], block.col[keep], block.data[keep]
+        a, b = rows[r], cols[c]
+        keep = (a != b) & ~(np.abs(days[a] - days[b]) > window_days)  # NaN: unknown date
+        r, a, b, sims = r[keep], a[keep], b[keep], sims[keep]
+        # The max_neighbors most similar per row: sort by row, then by similarity.
+        order = np.lexsort((-sims, r))
+        r, a, b, sims = r[order], a[order], b[order], sims[order]
+        first = np.searchsorted(r, r, side="left")
+        top = np.arange(r.size) - first < max_neighbors
+        found_i.append(a[top])
+        found_j.append(b[top])
+        found_s.append(sims[top])
 
     every = np.arange(n)
     # Undated articles may match anything.
