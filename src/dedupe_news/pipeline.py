@@ -19,16 +19,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .articles import Article
 from .clustering import LINKAGES, cluster_pairs
 from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
 from .minhash import MinHasher, Signatures, lsh_candidate_pairs
 from .normalize import content_terms, strip_boilerplate, tokenize
+from .parallel import effective_jobs, map_tasks
 from .scoring import DecisionRule, PairScores, PairTable
 from .tfidf import cosine_neighbor_pairs, cosine_similarity_pairs, fit_tfidf
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
+
+_PREPARE_CHUNK = 2000
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while fitting."""
@@ -86,6 +90,9 @@ class StoryClusterer:
     linkage : {"weighted", "average", "single"}, default "weighted"
         ``"weighted"`` (WPGMA) and ``"average"`` (UPGMA) resist chaining;
         ``"single"`` is plain connected components.
+    n_jobs : int, optional
+        Processes for normalising, signing and the neighbour search: None or 1
+        runs in this process, -1 uses every core. Results do not depend on it.
     progress : callable, optional
         ``progress(stage, done, total)`` is called during ``fit``.
 
@@ -127,6 +134,7 @@ class StoryClusterer:
         seed: int = 1,
         max_neighbors: int = 30,
         linkage: str = "weighted",
+        n_jobs: int | None = None,
         progress: ProgressCallback | None = None,
     ):
         self.window_days = window_days
@@ -138,6 +146,7 @@ class StoryClusterer:
         self.seed = seed
         self.max_neighbors = max_neighbors
         self.linkage = linkage
+        self.n_jobs = n_jobs
         self.progress = progress
 
     # -- the estimator -----------------------------------------------------------
@@ -160,29 +169,21 @@ class StoryClusterer:
             raise ParameterError(
                 f"linkage must be one of {', '.join(LINKAGES)}, got {self.linkage!r}"
             )
+        effective_jobs(self.n_jobs)  # validates n_jobs
         if self.max_neighbors < 1:
             raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
         n_all = len(articles)
-        self._report("normalise", 0, n_all)
-        tokens_all = [tokenize(strip_boilerplate(a.full_text)) for a in articles]
-        kept = np.array([i for i, t in enumerate(tokens_all) if t], dtype=np.intp)
+        hasher = MinHasher(num_perm=self.num_perm, seed=self.seed, shingle_size=self.shingle_size)
+        kept, signatures, terms = self._prepare(articles, hasher)
         self.n_skipped_empty_ = n_all - kept.size
         if kept.size == 0:
             raise EmptyCorpusError(
                 f"all {n_all} articles have empty text after cleaning: nothing to cluster"
             )
-        tokens = [tokens_all[k] for k in kept]
         n = kept.size
-        self._report("normalise", n_all, n_all)
-
-        self._report("minhash", 0, n)
-        hasher = MinHasher(num_perm=self.num_perm, seed=self.seed, shingle_size=self.shingle_size)
-        signatures = hasher.sign(tokens)
-        self._report("minhash", n, n)
 
         self._report("tfidf", 0, n)
-        # A text of stop words only still gets a vector, from all its tokens.
-        matrix, _ = fit_tfidf([content_terms(t) or t for t in tokens])
+        matrix, _ = fit_tfidf(terms)
         self._report("tfidf", n, n)
         days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
 
@@ -194,6 +195,7 @@ class StoryClusterer:
             window_days=self.window_days,
             min_similarity=self.rewrite_threshold,
             max_neighbors=self.max_neighbors,
+            n_jobs=self.n_jobs,
             progress=lambda done: self._report("candidates", done, n),
         )
         codes = np.unique(
@@ -209,15 +211,19 @@ class StoryClusterer:
         self._report("scoring", pair_i.size, pair_i.size)
 
         self._report("clustering", 0, n)
-        copy_pairs = table.same_story & (table.story_similarity >= 1.0)
-        copy_codes = table.i[copy_pairs].astype(np.int64) * n + table.j[copy_pairs]
+        is_copy = table.story_similarity >= 1.0
+        copies = sp.csr_matrix(
+            (np.ones(int(is_copy.sum()), dtype=bool), (table.i[is_copy], table.j[is_copy])),
+            shape=(n, n),
+        )
+        copies = (copies + copies.T).tocsr()
         labels_kept = cluster_pairs(
             n,
             table.i,
             table.j,
             table.story_similarity,
             threshold=self.rewrite_threshold,
-            component_similarity=lambda members: self._similarity_matrix(members, copy_codes),
+            component_similarity=lambda members: self._similarity_matrix(members, copies),
             linkage_method=self.linkage,
         )
         self._report("clustering", n, n)
@@ -226,7 +232,6 @@ class StoryClusterer:
         labels[kept] = labels_kept
         self.articles_ = articles
         self.labels_ = labels
-        self._kept = kept
         self._position = {a.id: k for k, a in enumerate(articles)}
         self._row = {int(k): r for r, k in enumerate(kept)}
         self.pairs_ = dataclasses.replace(table, i=kept[table.i], j=kept[table.j])
@@ -274,21 +279,47 @@ class StoryClusterer:
 
     # -- internals ---------------------------------------------------------------
 
+    def _prepare(
+        self, articles: Sequence[Article], hasher: MinHasher
+    ) -> tuple[np.ndarray, Signatures, list[list[str]]]:
+        """The "prepare" stage: normalise, sign and extract terms, in chunks spread
+        over ``n_jobs`` processes.
+
+        Returns the indices of articles with text, their signatures and their TF-IDF
+        terms (a text of stop words only keeps all its tokens).
+        """
+        n_all = len(articles)
+        self._report("prepare", 0, n_all)
+        texts = [a.full_text for a in articles]
+        tasks = [texts[start : start + _PREPARE_CHUNK] for start in range(0, n_all, _PREPARE_CHUNK)]
+        has_text, hashvalues, counts, terms = [], [], [], []
+        done = 0
+        for chunk in map_tasks(_prepare_chunk, tasks, state={"hasher": hasher}, n_jobs=self.n_jobs):
+            mask, chunk_signatures, chunk_terms = chunk
+            has_text.append(mask)
+            hashvalues.append(chunk_signatures.hashvalues[mask])
+            counts.append(chunk_signatures.shingle_counts[mask])
+            terms.extend(chunk_terms)
+            done += mask.size
+            self._report("prepare", done, n_all)
+        kept = np.flatnonzero(np.concatenate(has_text))
+        signatures = Signatures(np.concatenate(hashvalues), np.concatenate(counts))
+        return kept, signatures, terms
+
     def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return score_pairs(self.rule_, self._matrix, self._signatures, self._days, i, j)
 
-    def _similarity_matrix(self, members: np.ndarray, copy_codes: np.ndarray) -> np.ndarray:
-        """Full ``story_similarity`` matrix of a component's members."""
+    def _similarity_matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
+        """Full ``story_similarity`` matrix of a component's members.
+
+        Cosine within the date window, and 1.0 for the copy pairs the LSH search found.
+        """
         sub = self._matrix[members]
         cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
         days = self._days[members]
         gap = np.abs(days[:, None] - days[None, :])
         similarity = np.where(gap > self.window_days, 0.0, cosine)
-        n = self._matrix.shape[0]
-        a, b = np.triu_indices(members.size, k=1)
-        is_copy = np.isin(members[a].astype(np.int64) * n + members[b], copy_codes)
-        similarity[a[is_copy], b[is_copy]] = 1.0
-        similarity[b[is_copy], a[is_copy]] = 1.0
+        similarity[copies[members][:, members].toarray()] = 1.0
         return similarity
 
     def _report(self, stage: str, done: int, total: int) -> None:
@@ -298,6 +329,15 @@ class StoryClusterer:
     def _check_fitted(self) -> None:
         if not hasattr(self, "labels_"):
             raise NotFittedError("this StoryClusterer is not fitted yet: call fit(articles) first")
+
+
+def _prepare_chunk(state: dict, texts: Sequence[str]):
+    """Worker: tokens, signatures and TF-IDF terms of a chunk of texts."""
+    tokens = [tokenize(strip_boilerplate(text)) for text in texts]
+    mask = np.array([bool(t) for t in tokens], dtype=bool)
+    kept = [t for t in tokens if t]
+    signatures = state["hasher"].sign(tokens)
+    return mask, signatures, [content_terms(t) or t for t in kept]
 
 
 def score_pairs(

@@ -18,6 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .parallel import map_tasks
+
 __all__ = ["cosine_neighbor_pairs", "cosine_similarity_pairs", "fit_tfidf"]
 
 _CELLS_PER_CHUNK = 10_000_000
@@ -58,6 +60,7 @@ def cosine_neighbor_pairs(
     window_days: float,
     min_similarity: float,
     max_neighbors: int,
+    n_jobs: int | None = 1,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of articles whose TF-IDF cosine is at least ``min_similarity``.
@@ -75,6 +78,8 @@ def cosine_neighbor_pairs(
         Cosine floor for a pair to be returned.
     max_neighbors : int
         Each article keeps its ``max_neighbors`` most similar neighbours.
+    n_jobs : int, optional
+        Processes to use (-1: every core). The result does not depend on it.
     progress : callable, optional
         Called with the number of rows finished after each chunk.
 
@@ -84,58 +89,27 @@ def cosine_neighbor_pairs(
         Unique pairs with ``i < j`` and their cosine similarity.
     """
     n = matrix.shape[0]
-    dated = ~np.isnan(days)
-    undated_idx = np.flatnonzero(~dated)
-    dated_idx = np.flatnonzero(dated)
-    dated_idx = dated_idx[np.argsort(days[dated_idx], kind="stable")]
-    dated_days = days[dated_idx]
+    tasks = _window_tasks(days, window_days)
+    state = {
+        "matrix": matrix,
+        "days": days,
+        "window_days": window_days,
+        "min_similarity": min_similarity,
+        "max_neighbors": max_neighbors,
+    }
     found_i: list[np.ndarray] = []
     found_j: list[np.ndarray] = []
     found_s: list[np.ndarray] = []
     done = 0
-
-    def search(rows: np.ndarray, cols: np.ndarray) -> None:
-        if rows.size == 0 or cols.size == 0:
-            return
-        block = (matrix[rows] @ matrix[cols].T).tocoo()
-        keep = block.data >= min_similarity
-        r, c, sims = block.row[keep], block.col[keep], block.data[keep]
-        a, b = rows[r], cols[c]
-        keep = (a != b) & ~(np.abs(days[a] - days[b]) > window_days)  # NaN: unknown date
-        r, a, b, sims = r[keep], a[keep], b[keep], sims[keep]
-        # The max_neighbors most similar per row: sort by row, then by similarity.
-        order = np.lexsort((-sims, r))
-        r, a, b, sims = r[order], a[order], b[order], sims[order]
-        first = np.searchsorted(r, r, side="left")
-        top = np.arange(r.size) - first < max_neighbors
-        found_i.append(a[top])
-        found_j.append(b[top])
-        found_s.append(sims[top])
-
-    every = np.arange(n)
-    # Undated articles may match anything.
-    step = max(1, _CELLS_PER_CHUNK // max(n, 1))
-    for start in range(0, undated_idx.size, step):
-        search(undated_idx[start : start + step], every)
-        done += min(step, undated_idx.size - start)
+    for (rows, _), (i, j, sims) in zip(
+        tasks, map_tasks(_search_block, tasks, state=state, n_jobs=n_jobs), strict=True
+    ):
+        found_i.append(i)
+        found_j.append(j)
+        found_s.append(sims)
+        done += rows.size
         if progress:
             progress(done)
-    # Dated articles: a chunk of consecutive dates against its window plus the undated.
-    start = 0
-    while start < dated_idx.size:
-        lo_day = dated_days[start]
-        lo = np.searchsorted(dated_days, lo_day - window_days, side="left")
-        width = np.searchsorted(dated_days, lo_day + 2 * window_days, side="right") - lo
-        step = max(1, _CELLS_PER_CHUNK // max(width + undated_idx.size, 1))
-        stop = min(start + step, dated_idx.size)
-        hi = np.searchsorted(dated_days, dated_days[stop - 1] + window_days, side="right")
-        cols = np.concatenate([dated_idx[lo:hi], undated_idx])
-        search(dated_idx[start:stop], cols)
-        done += stop - start
-        if progress:
-            progress(done)
-        start = stop
-
     if not found_i:
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty, np.zeros(0)
@@ -145,3 +119,51 @@ def cosine_neighbor_pairs(
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     codes, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
     return (codes // n).astype(np.intp), (codes % n).astype(np.intp), np.clip(s[first], 0.0, 1.0)
+
+
+def _window_tasks(days: np.ndarray, window_days: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Blocks of (rows, columns) to compare: each chunk of rows against its date window.
+
+    Undated articles may match anything, so they are compared with every article,
+    and every dated article is also compared with the undated ones.
+    """
+    n = days.size
+    dated = ~np.isnan(days)
+    undated_idx = np.flatnonzero(~dated)
+    dated_idx = np.flatnonzero(dated)
+    dated_idx = dated_idx[np.argsort(days[dated_idx], kind="stable")]
+    dated_days = days[dated_idx]
+    tasks = []
+    every = np.arange(n)
+    step = max(1, _CELLS_PER_CHUNK // max(n, 1))
+    for start in range(0, undated_idx.size, step):
+        tasks.append((undated_idx[start : start + step], every))
+    start = 0
+    while start < dated_idx.size:
+        lo_day = dated_days[start]
+        lo = np.searchsorted(dated_days, lo_day - window_days, side="left")
+        width = np.searchsorted(dated_days, lo_day + 2 * window_days, side="right") - lo
+        step = max(1, _CELLS_PER_CHUNK // max(width + undated_idx.size, 1))
+        stop = min(start + step, dated_idx.size)
+        hi = np.searchsorted(dated_days, dated_days[stop - 1] + window_days, side="right")
+        tasks.append((dated_idx[start:stop], np.concatenate([dated_idx[lo:hi], undated_idx])))
+        start = stop
+    return tasks
+
+
+def _search_block(state: dict, task: tuple[np.ndarray, np.ndarray]):
+    """Pairs of ``rows`` x ``cols`` above the floor, in the window, top-k per row."""
+    rows, cols = task
+    matrix, days = state["matrix"], state["days"]
+    block = (matrix[rows] @ matrix[cols].T).tocoo()
+    keep = block.data >= state["min_similarity"]
+    r, c, sims = block.row[keep], block.col[keep], block.data[keep]
+    a, b = rows[r], cols[c]
+    keep = (a != b) & ~(np.abs(days[a] - days[b]) > state["window_days"])  # NaN: unknown
+    r, a, b, sims = r[keep], a[keep], b[keep], sims[keep]
+    # The max_neighbors most similar per row: sort by row, then by similarity.
+    order = np.lexsort((-sims, r))
+    r, a, b, sims = r[order], a[order], b[order], sims[order]
+    first = np.searchsorted(r, r, side="left")
+    top = np.arange(r.size) - first < state["max_neighbors"]
+    return a[top], b[top], sims[top]

@@ -1,0 +1,68 @@
+"""Run independent chunks of work on several cores.
+
+Worker processes are forked, so they inherit the caller's data (the TF-IDF
+matrix, the hasher) without pickling it; only each task and its result cross
+the process boundary. Where ``fork`` is unavailable, or ``n_jobs`` is 1, the
+tasks run in this process, in order. Results always come back in task order,
+so the output does not depend on ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from .errors import ParameterError
+
+__all__ = ["effective_jobs", "map_tasks"]
+
+T = TypeVar("T")
+
+_STATE: dict[str, Any] = {}
+
+
+def effective_jobs(n_jobs: int | None) -> int:
+    """Number of processes for ``n_jobs``: None or 1 is one, -1 is every core.
+
+    >>> effective_jobs(None)
+    1
+    """
+    if n_jobs is None:
+        return 1
+    cores = os.cpu_count() or 1
+    if n_jobs == -1:
+        return cores
+    if n_jobs < 1:
+        raise ParameterError(f"n_jobs must be a positive number or -1 (all cores), got {n_jobs}")
+    return n_jobs
+
+
+def map_tasks(
+    func: Callable[[dict[str, Any], Any], T],
+    tasks: Sequence[Any],
+    *,
+    state: dict[str, Any],
+    n_jobs: int | None = 1,
+) -> Iterator[T]:
+    """Yield ``func(state, task)`` for each task, in task order.
+
+    ``func`` must be a module-level function. ``state`` is shared with the forked
+    workers as it is at the time of the call.
+    """
+    jobs = min(effective_jobs(n_jobs), len(tasks))
+    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
+        for task in tasks:
+            yield func(state, task)
+        return
+    _STATE["func"], _STATE["state"] = func, state
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(_run, tasks, chunksize=1)
+    finally:
+        _STATE.clear()
+
+
+def _run(task: Any) -> Any:
+    return _STATE["func"](_STATE["state"], task)
