@@ -28,7 +28,12 @@ from .minhash import MinHasher, Signatures, lsh_candidate_pairs
 from .normalize import content_terms, strip_boilerplate, tokenize
 from .parallel import effective_jobs, map_tasks
 from .scoring import DecisionRule, PairScores, PairTable
-from .tfidf import cosine_neighbor_pairs, cosine_similarity_pairs, fit_tfidf
+from .tfidf import (
+    cosine_neighbor_pairs,
+    cosine_similarity_pairs,
+    term_counts,
+    tfidf_from_counts,
+)
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
@@ -174,7 +179,7 @@ class StoryClusterer:
             raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
         n_all = len(articles)
         hasher = MinHasher(num_perm=self.num_perm, seed=self.seed, shingle_size=self.shingle_size)
-        kept, signatures, terms = self._prepare(articles, hasher)
+        kept, signatures, counts = self._prepare(articles, hasher)
         self.n_skipped_empty_ = n_all - kept.size
         if kept.size == 0:
             raise EmptyCorpusError(
@@ -183,7 +188,7 @@ class StoryClusterer:
         n = kept.size
 
         self._report("tfidf", 0, n)
-        matrix, _ = fit_tfidf(terms)
+        matrix = tfidf_from_counts(counts)
         self._report("tfidf", n, n)
         days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
 
@@ -281,30 +286,30 @@ class StoryClusterer:
 
     def _prepare(
         self, articles: Sequence[Article], hasher: MinHasher
-    ) -> tuple[np.ndarray, Signatures, list[list[str]]]:
+    ) -> tuple[np.ndarray, Signatures, sp.csr_matrix]:
         """The "prepare" stage: normalise, sign and extract terms, in chunks spread
         over ``n_jobs`` processes.
 
-        Returns the indices of articles with text, their signatures and their TF-IDF
-        terms (a text of stop words only keeps all its tokens).
+        Returns the indices of articles with text, their signatures and their term
+        counts (a text of stop words only counts all its tokens).
         """
         n_all = len(articles)
         self._report("prepare", 0, n_all)
         texts = [a.full_text for a in articles]
         tasks = [texts[start : start + _PREPARE_CHUNK] for start in range(0, n_all, _PREPARE_CHUNK)]
-        has_text, hashvalues, counts, terms = [], [], [], []
+        has_text, hashvalues, shingle_counts, term_rows = [], [], [], []
         done = 0
         for chunk in map_tasks(_prepare_chunk, tasks, state={"hasher": hasher}, n_jobs=self.n_jobs):
-            mask, chunk_signatures, chunk_terms = chunk
+            mask, chunk_signatures, chunk_counts = chunk
             has_text.append(mask)
             hashvalues.append(chunk_signatures.hashvalues[mask])
-            counts.append(chunk_signatures.shingle_counts[mask])
-            terms.extend(chunk_terms)
+            shingle_counts.append(chunk_signatures.shingle_counts[mask])
+            term_rows.append(chunk_counts)
             done += mask.size
             self._report("prepare", done, n_all)
         kept = np.flatnonzero(np.concatenate(has_text))
-        signatures = Signatures(np.concatenate(hashvalues), np.concatenate(counts))
-        return kept, signatures, terms
+        signatures = Signatures(np.concatenate(hashvalues), np.concatenate(shingle_counts))
+        return kept, signatures, sp.vstack(term_rows, format="csr")
 
     def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return score_pairs(self.rule_, self._matrix, self._signatures, self._days, i, j)
@@ -332,12 +337,12 @@ class StoryClusterer:
 
 
 def _prepare_chunk(state: dict, texts: Sequence[str]):
-    """Worker: tokens, signatures and TF-IDF terms of a chunk of texts."""
+    """Worker: signatures and term counts of a chunk of texts."""
     tokens = [tokenize(strip_boilerplate(text)) for text in texts]
     mask = np.array([bool(t) for t in tokens], dtype=bool)
     kept = [t for t in tokens if t]
     signatures = state["hasher"].sign(tokens)
-    return mask, signatures, [content_terms(t) or t for t in kept]
+    return mask, signatures, term_counts([content_terms(t) or t for t in kept])
 
 
 def score_pairs(
