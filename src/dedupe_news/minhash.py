@@ -156,14 +156,16 @@ class MinHasher:
         counts = np.zeros(n, dtype=np.int32)
         hashes, owners = self._shingle_hashes(token_lists)
         for start in range(0, hashes.size, _SHINGLES_PER_CHUNK):
-            # Keep whole articles inside a chunk boundary is unnecessary: np.minimum.at
-            # merges partial minima of an article split across chunks.
+            # An article split across two chunks gets the minimum of both parts below.
             h = hashes[start : start + _SHINGLES_PER_CHUNK]
             doc = owners[start : start + _SHINGLES_PER_CHUNK]
+            # Permutations along rows, shingles along columns: reduceat over the
+            # contiguous last axis is many times faster than over rows.
             with np.errstate(over="ignore"):
-                permuted = _fmix32(h)[:, None] * self._a[None, :] + self._b[None, :]
+                permuted = self._a[:, None] * _fmix32(h)[None, :]
+                permuted += self._b[:, None]
             bounds = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-            minima = np.minimum.reduceat(permuted, bounds, axis=0)
+            minima = np.minimum.reduceat(permuted, bounds, axis=1).T
             rows = doc[bounds]
             hashvalues[rows] = np.minimum(hashvalues[rows], minima)
         if hashes.size:
@@ -175,13 +177,12 @@ class MinHasher:
 
     def _token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
         cache = self._token_cache
-        out = np.empty(len(tokens), dtype=np.uint32)
-        for pos, token in enumerate(tokens):
-            value = cache.get(token)
-            if value is None:
-                value = cache[token] = _token_hash(token)
-            out[pos] = value
-        return out
+        values = [cache.get(token) for token in tokens]
+        if None in values:
+            for pos, value in enumerate(values):
+                if value is None:
+                    values[pos] = cache.setdefault(tokens[pos], _token_hash(tokens[pos]))
+        return np.array(values, dtype=np.uint32)
 
     def _shingle_hashes(
         self, token_lists: Sequence[Sequence[str]]
