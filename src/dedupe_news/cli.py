@@ -83,6 +83,15 @@ def clusterer_options(command: Callable) -> Callable:
             help="Shingle Jaccard at which two articles are copies.",
         ),
         click.option(
+            "-j",
+            "--jobs",
+            "n_jobs",
+            type=click.IntRange(min=-1),
+            default=-1,
+            show_default=True,
+            help="Processes to use; -1 uses every core. Results do not depend on it.",
+        ),
+        click.option(
             "--linkage",
             type=click.Choice(["weighted", "average", "single"]),
             default="weighted",
@@ -108,7 +117,7 @@ def _fields(kwargs: dict) -> FieldMap:
 def _clusterer_params(kwargs: dict) -> dict:
     return {
         name: kwargs.pop(name)
-        for name in ("window_days", "rewrite_threshold", "copy_threshold", "linkage")
+        for name in ("window_days", "rewrite_threshold", "copy_threshold", "n_jobs", "linkage")
     }
 
 
