@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: quality, speed and calibration; writes RESULTS.md and CSVs."""
+"""``python -m benchmarks``: quality, speed, signing and calibration; writes RESULTS.md and CSVs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import calibration, quality, report, speed
+from . import calibration, quality, report, signing, speed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
@@ -22,6 +22,7 @@ SIZES = {
     "default": (1000, 3000, 10000),
     "full": (1000, 3000, 10000, 30000, 100000),
 }
+SIGNING_SIZE = {"quick": 2000, "default": 10000, "full": 30000}
 QUICK_THRESHOLDS = (0.1, 0.15, 0.3, 0.5)
 
 
@@ -32,7 +33,8 @@ def log(message: str) -> None:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Benchmark dedupe_news against standard recipes: quality, speed, calibration.",
+        description="Benchmark dedupe_news against standard recipes: quality, speed, signing, "
+        "calibration.",
     )
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--full", action="store_true", help="add the 30k and 100k scale sizes")
@@ -49,7 +51,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks", help="output folder")
     parser.add_argument("--seed", type=int, default=CORPUS_SEED, help="synthetic corpus seed")
-    parser.add_argument("--skip-speed", action="store_true", help="quality and calibration only")
+    parser.add_argument(
+        "--skip-speed",
+        action="store_true",
+        help="quality and calibration only (no speed or signing)",
+    )
     return parser.parse_args(argv)
 
 
@@ -86,15 +92,20 @@ def main(argv=None) -> int:
     log("calibration")
     calibration_rows = [row for c in corpora for row in calibration.calibrate(c, thresholds, log)]
 
-    speed_rows, exponents = [], {}
+    speed_rows, exponents, signing_rows = [], {}, []
     pool = [args.data_dir / name for name in POOL_FILES if (args.data_dir / name).exists()]
     if args.skip_speed:
-        notes.append("speed benchmark skipped (--skip-speed)")
+        notes.append("speed and signing benchmarks skipped (--skip-speed)")
     elif not pool:
-        notes.append(f"speed benchmark skipped: none of {', '.join(POOL_FILES)} in {args.data_dir}")
+        notes.append(
+            "speed and signing benchmarks skipped: "
+            f"none of {', '.join(POOL_FILES)} in {args.data_dir}"
+        )
     else:
         log(f"speed on sizes {SIZES[mode]}")
         speed_rows, exponents = speed.benchmark(SIZES[mode], args.seed, pool, log=log)
+        log(f"signing on {SIGNING_SIZE[mode]} docs")
+        signing_rows = signing.benchmark(SIGNING_SIZE[mode], args.seed, pool, log=log)
 
     if report.library_state() != state:
         notes.append(
@@ -110,6 +121,7 @@ def main(argv=None) -> int:
     results = args.out / "results"
     report.write_csv(quality_rows, results / "quality.csv")
     report.write_csv(speed_rows, results / "speed.csv")
+    report.write_csv(signing_rows, results / "signing.csv")
     report.write_csv(calibration_rows, results / "calibration.csv")
     command = "python -m benchmarks" + "".join(" " + shlex.quote(a) for a in sys.argv[1:])
     text = report.render_results(
@@ -120,6 +132,7 @@ def main(argv=None) -> int:
         quality=quality_rows,
         speed=speed_rows,
         exponents=exponents,
+        signing=signing_rows,
         calibration=calibration_rows,
         corpus_seed=args.seed,
         revision=revision,

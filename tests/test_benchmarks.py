@@ -7,7 +7,7 @@ import random
 import numpy as np
 import scipy.sparse as sp
 
-from benchmarks import corpus, recipes, report
+from benchmarks import corpus, recipes, report, signing
 from benchmarks.calibration import gold_pair_count
 from benchmarks.quality import gold_labels, predicted_labels
 from benchmarks.speed import fit_power_law
@@ -219,3 +219,24 @@ def test_gold_pair_count_counts_same_story_pairs():
 def test_table_formats_floats_and_missing_cells():
     text = report.table([{"x": 0.12345, "y": "ok"}, {"x": float("nan")}], [("x", "X"), ("y", "Y")])
     assert "| 0.123 | ok |" in text and "| n/a |  |" in text
+
+
+# -- signing --------------------------------------------------------------------------
+
+
+def test_signing_shingle_strings_and_share_of_reference():
+    assert signing.shingle_strings(list("abcdef")) == ["a b c d e", "b c d e f"]
+    assert signing.shingle_strings(["short", "text"]) == ["short text"]
+    rows = signing.add_relative(
+        [
+            {"implementation": "ours", "docs_per_second": 50.0},
+            {"implementation": signing.REFERENCE, "docs_per_second": 200.0},
+            {"implementation": "missing", "note": "skipped"},
+        ]
+    )
+    assert [r.get("pct_of_rensa_rminhash") for r in rows] == [25.0, 100.0, None]
+
+
+def test_signing_our_signatures_equal_datasketch_affine32():
+    token_lists = [text.lower().split() for text in STORIES.values()] + [["too", "short"], []]
+    assert signing.datasketch_matches(token_lists) == len(token_lists)
