@@ -28,6 +28,7 @@ committed before it and nothing of the batch in flight.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -37,9 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from .articles import Article
-from .clustering import CLEARLY_DIFFERENT, VETO_DISTANCE
+from .clustering import CLEARLY_DIFFERENT, VETO_DISTANCE, cluster_pairs
 from .errors import DedupeNewsError, ParameterError, UnknownArticleError
 from .minhash import MINHASH_SCHEME, MinHasher, lsh_params
 from .normalize import content_terms, strip_boilerplate, tokenize
@@ -56,7 +58,7 @@ __all__ = [
     "StoryMatch",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _APPLICATION = "dedupe-news story index"
 
 # Settings that change what is stored or how it is scored: fixed when the file is made.
@@ -70,7 +72,16 @@ _FIXED_DEFAULTS = {
     "seed": 1,
 }
 # Candidate search limits: stored as defaults, may be changed when opening.
-_SEARCH_DEFAULTS = {"top_terms": 20, "per_term_limit": 200, "max_story_members": 1000}
+_SEARCH_DEFAULTS = {
+    "top_terms": 20,
+    "per_term_limit": 200,
+    "max_story_members": 1000,
+    "max_neighbors": 30,
+    "max_component": 2000,
+}
+
+# A component is clustered again once the article count (and so IDF) has grown this much.
+_REFRESH_GROWTH = 1.5
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,18 +94,24 @@ CREATE TABLE articles (
     title TEXT,
     source TEXT,
     shingles INTEGER NOT NULL,
+    clustered_n INTEGER,
     signature BLOB NOT NULL,
     term_ids BLOB NOT NULL,
     term_weights BLOB NOT NULL
 );
 CREATE INDEX articles_story ON articles (story);
 CREATE INDEX articles_day ON articles (day);
+CREATE INDEX articles_clustered ON articles (clustered_n);
 CREATE TABLE terms (term_id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
 CREATE TABLE postings (term_id INTEGER NOT NULL, day REAL, article INTEGER NOT NULL);
 CREATE INDEX postings_term ON postings (term_id, day, article);
 CREATE TABLE bands (
     key INTEGER NOT NULL, band INTEGER NOT NULL, article INTEGER NOT NULL,
     PRIMARY KEY (key, band, article)
+) WITHOUT ROWID;
+CREATE TABLE edges (
+    a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL,
+    PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 """
 
@@ -306,6 +323,7 @@ class StoryIndex:
                         "settings": json.dumps(settings, sort_keys=True),
                         "generation": "0",
                         "n_articles": "0",
+                        "next_story": "1",
                     }
                     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
                 else:
@@ -424,11 +442,23 @@ class StoryIndex:
                     "(pass skip_existing=True, or --skip-existing, to skip stored articles)"
                 )
             todo = [a for a in articles if a.id not in known]
+            state = {"next_story": self._next_story()}
             results = [
-                self._add_one(p, vocab) if p.shingles else _empty(p) for p in self._prepare(todo)
+                self._add_one(p, vocab, state) if p.shingles else _empty(p)
+                for p in self._prepare(todo)
+            ]
+            # Later articles of this call may have moved earlier ones: report final stories.
+            final = self._stories_of([a.article_id for a in results if a.story_id is not None])
+            results = [
+                a if a.story_id is None else dataclasses.replace(a, story_id=final[a.article_id])
+                for a in results
             ]
             vocab.generation += 1
-            self._set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
+            self._set_meta(
+                generation=vocab.generation,
+                n_articles=vocab.n_articles,
+                next_story=state["next_story"],
+            )
             conn.execute("COMMIT")
         except BaseException:
             self._vocab = None
@@ -595,12 +625,28 @@ class StoryIndex:
         except sqlite3.OperationalError as exc:
             raise IndexFileError(f"{self.path}: cannot lock the index for writing: {exc}") from None
 
+    def _next_story(self) -> int:
+        return int(
+            self._conn.execute("SELECT value FROM meta WHERE key = 'next_story'").fetchone()[0]
+        )
+
+    def _stories_of(self, ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._conn.execute(f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk)
+            )
+        return found
+
     def _set_meta(self, **values) -> None:
         self._conn.executemany(
             "UPDATE meta SET value = ? WHERE key = ?", [(str(v), k) for k, v in values.items()]
         )
 
-    def _add_one(self, p: _Prepared, vocab: _Vocab) -> IndexAssignment:
+    def _add_one(self, p: _Prepared, vocab: _Vocab, state: dict) -> IndexAssignment:
         conn = self._conn
         # Count the article in N and df first: batch IDF includes every article.
         term_ids = np.empty(len(p.terms), dtype=np.int64)
@@ -619,22 +665,23 @@ class StoryIndex:
         conn.executemany(
             "UPDATE terms SET df = df + 1 WHERE term_id = ?", [(int(t),) for t in term_ids]
         )
-        idf = vocab.idf(term_ids)
-        ranked = self._rank(p, term_ids, p.weights * idf, idf, vocab, extra=0)
-        best_story, best_score, best_pair = None, 0.0, None
-        if ranked:
-            best_story, best_score, _, best_pair = ranked[0]
-        joins = best_story is not None and best_score >= self.rule.rewrite_threshold
+        tfidf = p.weights * vocab.idf(term_ids)
+        norm = float(np.sqrt(tfidf @ tfidf)) or 1.0
+        order = np.argsort(term_ids)
+        vector = (term_ids[order], tfidf[order] / norm)
+        copies, near = self._candidates(p, term_ids, tfidf)
+        rows = self._load_rowids(sorted(copies | near))
+        sims, features = self._score(p, vector, rows, vocab, extra=0)
+        edge = self._edges(rows, sims, features, copies)
 
         a = p.article
-        order = np.argsort(term_ids)
+        day = None if math.isnan(p.day) else p.day
         cur = conn.execute(
             "INSERT INTO articles (id, story, day, date, title, source, shingles, signature, "
-            "term_ids, term_weights) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "term_ids, term_weights) VALUES (?, -1, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.id,
-                best_story if joins else -1,
-                None if math.isnan(p.day) else p.day,
+                day,
                 a.date.isoformat() if a.date else None,
                 a.title,
                 a.source,
@@ -644,11 +691,7 @@ class StoryIndex:
                 p.weights[order].astype("<f4").tobytes(),
             ),
         )
-        rowid = cur.lastrowid
-        story = best_story if joins else rowid
-        if not joins:
-            conn.execute("UPDATE articles SET story = ? WHERE rowid = ?", (rowid, rowid))
-        day = None if math.isnan(p.day) else p.day
+        rowid = int(cur.lastrowid)
         conn.executemany(
             "INSERT INTO postings (term_id, day, article) VALUES (?, ?, ?)",
             [(int(t), day, rowid) for t in term_ids],
@@ -657,13 +700,317 @@ class StoryIndex:
             "INSERT OR IGNORE INTO bands (key, band, article) VALUES (?, ?, ?)",
             [(key, band, rowid) for band, key in enumerate(self._band_keys(p.signature))],
         )
-        return IndexAssignment(
-            article_id=a.id,
-            story_id=int(story),
-            is_new_story=not joins,
-            score=float(best_score),
-            best=best_pair,
+        neighbours = rows.rowid[edge]
+        scores = sims[edge]
+        conn.executemany(
+            "INSERT OR REPLACE INTO edges (a, b, score) VALUES (?, ?, ?)",
+            [
+                pair
+                for other, score in zip(neighbours.tolist(), scores.tolist(), strict=True)
+                for pair in ((rowid, other, score), (other, rowid, score))
+            ],
         )
+        story, is_new = self._recluster(p, rowid, rows.story[edge], scores, vocab, state)
+        self._refresh(vocab, state)
+        score, best = self._explain_assignment(p, vector, rowid, story, is_new, rows, sims, vocab)
+        return IndexAssignment(
+            article_id=a.id, story_id=story, is_new_story=is_new, score=score, best=best
+        )
+
+    def _edges(self, rows: _Rows, sims: np.ndarray, features: dict, copies: set[int]) -> np.ndarray:
+        """Which candidates are same-story edges, as batch clustering finds them.
+
+        LSH copy candidates whose story_similarity reaches the threshold, and the
+        ``max_neighbors`` nearest TF-IDF neighbours inside the date window with a
+        cosine at or above it.
+        """
+        threshold = self.rule.rewrite_threshold
+        is_copy_candidate = np.isin(rows.rowid, np.fromiter(copies, dtype=np.int64))
+        edge = is_copy_candidate & (sims >= threshold)
+        cosine = features["cosine"]
+        near = np.flatnonzero((cosine >= threshold) & self.rule.in_window(features["distance"]))
+        top = near[np.argsort(-cosine[near], kind="stable")[: self._settings["max_neighbors"]]]
+        edge[top] = True
+        return edge
+
+    def _recluster(
+        self,
+        p: _Prepared,
+        rowid: int,
+        touched: np.ndarray,
+        edge_scores: np.ndarray,
+        vocab: _Vocab,
+        state: dict,
+    ) -> tuple[int, bool]:
+        """Re-run batch agglomeration over the stories the new article touches.
+
+        Returns the article's story id and whether that story is new. The stories
+        touched by its edges (nearest first, at most ``max_component`` members in
+        all) and the article are clustered again as batch clustering would: edges
+        and the full story_similarity matrix recomputed with the current IDF, then
+        :func:`~dedupe_news.clustering.cluster_pairs`. Each old story id goes to
+        the new group holding most of its members; groups left without one get a
+        new id. Stories beyond the cap are not re-clustered; the article may still
+        join one when it ends up alone.
+        """
+        strength: dict[int, float] = {}
+        for story, score in zip(touched.tolist(), edge_scores.tolist(), strict=True):
+            strength[story] = max(strength.get(story, 0.0), score)
+        sizes = self._story_sizes(list(strength))
+        cap = self._settings["max_component"] - 1
+        chosen, frozen, total = [], [], 0
+        for story in sorted(strength, key=lambda s: (-strength[s], sizes.get(s, 0), s)):
+            if total + sizes.get(story, 0) <= cap:
+                chosen.append(story)
+                total += sizes.get(story, 0)
+            else:
+                frozen.append(story)
+        chosen, total = self._expand(chosen, total, cap)
+        members, groups, new = self._regroup(chosen, rowid, vocab, state)
+        me = len(members.ids) - 1
+        is_new = int(new[me]) not in sizes
+        if frozen and is_new and int((groups == groups[me]).sum()) == 1:
+            joined = self._join_frozen(p, frozen, vocab)
+            if joined is not None:
+                new[me], is_new = joined, False
+        self._write_groups(members, new, vocab.n_articles if len(members.ids) > 1 else None)
+        return int(new[me]), is_new
+
+    def _regroup(
+        self, stories: list[int], rowid: int | None, vocab: _Vocab, state: dict
+    ) -> tuple[_Rows, np.ndarray, np.ndarray]:
+        """Cluster the members of ``stories`` (and article ``rowid``, last) again.
+
+        Returns the members, their groups and their new story ids. Each old story
+        id goes to the group holding most of its members; a group left without one
+        gets a new id.
+        """
+        members = self._load_stories(stories)
+        if rowid is not None:
+            members = _concat([members, self._load("rowid = ?", (rowid,))], self._hasher.num_perm)
+            members.story[-1] = -1
+        n = len(members.ids)
+        groups = np.zeros(n, dtype=np.int64)
+        if n > 1:
+            similarity = self._similarity_matrix(members, vocab)
+            i, j = self._stored_edges(members.rowid)
+            groups = cluster_pairs(
+                n,
+                i,
+                j,
+                similarity[i, j],
+                threshold=self.rule.rewrite_threshold,
+                component_similarity=lambda m: similarity[np.ix_(m, m)],
+                max_component=self._settings["max_component"],
+            )
+        story_of_group = _inherit_ids(members.story, groups)
+        for g in np.unique(groups):
+            if int(g) not in story_of_group:
+                story_of_group[int(g)] = state["next_story"]
+                state["next_story"] += 1
+        new = np.array([story_of_group[int(g)] for g in groups], dtype=np.int64)
+        return members, groups, new
+
+    def _write_groups(self, members: _Rows, new: np.ndarray, clustered_n: int | None) -> None:
+        """Store new story ids, and when the set was last clustered (for refreshes)."""
+        self._conn.executemany(
+            "UPDATE articles SET story = ?, clustered_n = ? WHERE rowid = ?",
+            [
+                (int(story), clustered_n, int(r))
+                for story, r in zip(new.tolist(), members.rowid.tolist(), strict=True)
+            ],
+        )
+
+    def _refresh(self, vocab: _Vocab, state: dict) -> None:
+        """Cluster again the component clustered longest ago, once the article count has
+        doubled since then: batch IDF counts every article, so early clusterings drift."""
+        row = self._conn.execute(
+            "SELECT story FROM articles WHERE clustered_n <= ? ORDER BY clustered_n LIMIT 1",
+            (int(vocab.n_articles / _REFRESH_GROWTH),),
+        ).fetchone()
+        if row is None:
+            return
+        story = int(row[0])
+        total = self._story_sizes([story]).get(story, 0)
+        cap = self._settings["max_component"]
+        if total > cap:  # grown past the cap by joins: leave it as it is
+            self._conn.execute(
+                "UPDATE articles SET clustered_n = ? WHERE story = ?", (vocab.n_articles, story)
+            )
+            return
+        chosen, _ = self._expand([story], total, cap)
+        members, _, new = self._regroup(chosen, None, vocab, state)
+        self._write_groups(members, new, vocab.n_articles)
+
+    def _expand(self, stories: list[int], total: int, cap: int) -> tuple[list[int], int]:
+        """Grow a set of stories along stored edges, nearest first, to at most ``cap`` members.
+
+        Whole stories are added, breadth first, so the set approaches the connected
+        component (of same-story edges) that batch clustering would re-cluster.
+        """
+        chosen = list(stories)
+        seen = set(chosen)
+        frontier = chosen
+        while frontier and total < cap:
+            found: set[int] = set()
+            for start in range(0, len(frontier), 500):
+                chunk = frontier[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    s
+                    for (s,) in self._conn.execute(
+                        "SELECT DISTINCT other.story FROM articles AS member "
+                        "JOIN edges ON edges.a = member.rowid "
+                        "JOIN articles AS other ON other.rowid = edges.b "
+                        f"WHERE member.story IN ({marks})",
+                        chunk,
+                    )
+                )
+            found -= seen
+            found.discard(-1)
+            seen |= found
+            sizes = self._story_sizes(sorted(found))
+            frontier = []
+            for story in sorted(found, key=lambda s: (sizes.get(s, 0), s)):
+                if total + sizes.get(story, 0) <= cap:
+                    frontier.append(story)
+                    total += sizes.get(story, 0)
+            chosen.extend(frontier)
+        return chosen, total
+
+    def _join_frozen(self, p: _Prepared, stories: list[int], vocab: _Vocab) -> int | None:
+        """The story (too large to re-cluster) with the best linkage, if good enough."""
+        tfidf_ids = np.array([vocab.ids[t] for t in p.terms], dtype=np.int64)
+        tfidf = p.weights * vocab.idf(tfidf_ids)
+        norm = float(np.sqrt(tfidf @ tfidf)) or 1.0
+        order = np.argsort(tfidf_ids)
+        vector = (tfidf_ids[order], tfidf[order] / norm)
+        best, best_score = None, self.rule.rewrite_threshold
+        limit = self._settings["max_story_members"]
+        for story in stories:
+            rows = self._load("story = ? ORDER BY rowid DESC LIMIT ?", (story, limit))
+            score = _linkage_score(self._score(p, vector, rows, vocab, extra=0)[0])
+            if score >= best_score:
+                best, best_score = story, score
+        return best
+
+    def _explain_assignment(
+        self,
+        p: _Prepared,
+        vector: tuple[np.ndarray, np.ndarray],
+        rowid: int,
+        story: int,
+        is_new: bool,
+        candidates: _Rows,
+        candidate_sims: np.ndarray,
+        vocab: _Vocab,
+    ) -> tuple[float, PairScores | None]:
+        """Linkage score and closest member of the story taken (or, for a new story
+        alone, of the best candidate story that was not good enough)."""
+        members = self._load(
+            "story = ? AND rowid != ? ORDER BY rowid DESC LIMIT ?",
+            (story, rowid, self._settings["max_story_members"]),
+        )
+        if not members.ids:
+            hopeful = candidate_sims >= self.rule.rewrite_threshold
+            others = sorted({int(s) for s in candidates.story[hopeful]} - {story})
+            if not others:
+                return 0.0, None
+            # The current stories of the candidates (re-clustering may have moved them).
+            current = self._story_sizes(others)
+            ranked = []
+            for other in current:
+                rows = self._load(
+                    "story = ? ORDER BY rowid DESC LIMIT ?",
+                    (other, self._settings["max_story_members"]),
+                )
+                sims, features = self._score(p, vector, rows, vocab, extra=0)
+                ranked.append((_linkage_score(sims), -other, rows, sims, features))
+            if not ranked:
+                return 0.0, None
+            score, _, members, sims, features = max(ranked, key=lambda r: (r[0], r[1]))
+        else:
+            sims, features = self._score(p, vector, members, vocab, extra=0)
+            score = _linkage_score(sims)
+        k = int(np.argmax(sims))
+        best = PairScores.from_features(
+            p.article.id,
+            members.ids[k],
+            self.rule,
+            cosine=float(features["cosine"][k]),
+            jaccard=float(features["jaccard"][k]),
+            containment=float(features["containment"][k]),
+            date_distance_days=float(features["distance"][k]),
+            smaller_shingles=int(features["smaller"][k]),
+        )
+        return float(score), best
+
+    def _story_sizes(self, stories: list[int]) -> dict[int, int]:
+        sizes: dict[int, int] = {}
+        for start in range(0, len(stories), 500):
+            chunk = stories[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sizes.update(
+                self._conn.execute(
+                    f"SELECT story, count(*) FROM articles WHERE story IN ({marks}) GROUP BY story",
+                    chunk,
+                )
+            )
+        return sizes
+
+    def _load_stories(self, stories: list[int]) -> _Rows:
+        parts = []
+        for start in range(0, len(stories), 500):
+            chunk = stories[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            parts.append(self._load(f"story IN ({marks}) ORDER BY rowid", chunk))
+        return _concat(parts, self._hasher.num_perm)
+
+    def _stored_edges(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stored edges among ``rowids``, as positions into it (each pair once, i < j)."""
+        position = {int(r): k for k, r in enumerate(rowids.tolist())}
+        found_i, found_j = [], []
+        ids = list(position)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for a, b in self._conn.execute(f"SELECT a, b FROM edges WHERE a IN ({marks})", chunk):
+                k = position.get(b)
+                if k is not None and position[a] < k:
+                    found_i.append(position[a])
+                    found_j.append(k)
+        return np.array(found_i, dtype=np.intp), np.array(found_j, dtype=np.intp)
+
+    def _similarity_matrix(self, rows: _Rows, vocab: _Vocab) -> np.ndarray:
+        """Full story_similarity matrix of loaded rows, as batch clustering computes it.
+
+        TF-IDF cosine with the current IDF, 0 outside the date window, and 1.0 for
+        the stored copy edges.
+        """
+        n = len(rows.ids)
+        lengths = np.array([t.size for t in rows.term_ids], dtype=np.int64)
+        indices = np.concatenate(rows.term_ids) if n else np.zeros(0, dtype=np.int64)
+        data = np.concatenate(rows.weights) * vocab.idf(indices)
+        indptr = np.r_[0, np.cumsum(lengths)]
+        norms = np.sqrt(np.add.reduceat(data**2, indptr[:-1])) if data.size else np.ones(n)
+        norms = np.where((lengths > 0) & (norms > 0), norms, 1.0)
+        data = data / np.repeat(norms, lengths)
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(n, vocab.df.size))
+        similarity = np.clip((matrix @ matrix.T).toarray(), 0.0, 1.0)
+        gap = np.abs(rows.day[:, None] - rows.day[None, :])
+        similarity[gap > self.rule.window_days] = 0.0
+        position = {int(r): k for k, r in enumerate(rows.rowid.tolist())}
+        ids = list(position)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for a, b in self._conn.execute(
+                f"SELECT a, b FROM edges WHERE score >= 1.0 AND a IN ({marks})", chunk
+            ):
+                k = position.get(b)
+                if k is not None:
+                    similarity[position[a], k] = similarity[k, position[a]] = 1.0
+        return similarity
 
     def _delete(self, rowids: list[int], vocab: _Vocab) -> None:
         conn = self._conn
@@ -689,6 +1036,11 @@ class StoryIndex:
                     "DELETE FROM bands WHERE key = ? AND band = ? AND article = ?",
                     [(key, band, rowid) for band, key in enumerate(keys)],
                 )
+                others = [
+                    (b, rowid) for (b,) in conn.execute("SELECT b FROM edges WHERE a = ?", (rowid,))
+                ]
+                conn.executemany("DELETE FROM edges WHERE a = ? AND b = ?", others)
+                conn.execute("DELETE FROM edges WHERE a = ?", (rowid,))
             conn.execute(f"DELETE FROM articles WHERE rowid IN ({marks})", chunk)
 
     # -- reading -----------------------------------------------------------------
@@ -765,17 +1117,22 @@ class StoryIndex:
             return "", ()
         return " AND (day IS NULL OR day BETWEEN ? AND ?)", (day - w, day + w)
 
-    def _candidates(self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray) -> list[int]:
+    def _candidates(
+        self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray
+    ) -> tuple[set[int], set[int]]:
+        """Stored articles sharing an LSH band with ``p``, and those in its date
+        window sharing one of its ``top_terms`` most distinctive terms."""
         conn = self._conn
         keys = self._band_keys(p.signature)
         marks = ",".join("?" * len(keys))
-        found = {
+        copies = {
             article
             for key, band, article in conn.execute(
                 f"SELECT key, band, article FROM bands WHERE key IN ({marks})", keys
             )
             if keys[band] == key
         }
+        found: set[int] = set()
         top = term_ids[np.argsort(-tfidf, kind="stable")[: self._settings["top_terms"]]]
         window, bounds = self._window(p.day)
         limit = self._settings["per_term_limit"]
@@ -788,7 +1145,7 @@ class StoryIndex:
                     (int(term), *bounds, limit),
                 )
             )
-        return sorted(found)
+        return copies, found
 
     def _load(self, where: str, params: Sequence) -> _Rows:
         rows = self._conn.execute(
@@ -884,7 +1241,8 @@ class StoryIndex:
             norm = 1.0
         order = np.argsort(term_ids)
         vector = (term_ids[order], tfidf[order] / norm)
-        candidates = self._candidates(p, term_ids, tfidf)
+        copies, near = self._candidates(p, term_ids, tfidf)
+        candidates = sorted(copies | near)
         if not candidates:
             return []
         rows = self._load_rowids(candidates)
@@ -944,6 +1302,27 @@ def _concat(parts: list[_Rows], num_perm: int) -> _Rows:
         term_ids=[t for p in parts for t in p.term_ids],
         weights=[w for p in parts for w in p.weights],
     )
+
+
+def _inherit_ids(old: np.ndarray, groups: np.ndarray) -> dict[int, int]:
+    """Old story ids for new groups: largest overlaps first, the older story on ties.
+
+    ``old`` is each member's story id (-1 for none), ``groups`` its new group.
+    Each old id goes to at most one group and each group takes at most one id, so
+    a story that keeps most of its members keeps its id, and a merge keeps the id
+    of the story contributing most (the oldest on ties).
+    """
+    counts: dict[tuple[int, int], int] = {}
+    for story, group in zip(old.tolist(), groups.tolist(), strict=True):
+        if story >= 0:
+            counts[story, group] = counts.get((story, group), 0) + 1
+    taken_story: set[int] = set()
+    result: dict[int, int] = {}
+    for (story, group), _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
+        if story not in taken_story and group not in result:
+            result[group] = story
+            taken_story.add(story)
+    return result
 
 
 def _empty(p: _Prepared) -> IndexAssignment:

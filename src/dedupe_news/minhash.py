@@ -39,6 +39,7 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 _FOLD_SEED = np.uint32(0x9747B28C)
 _FOLD_PRIME = np.uint32(0x01000193)
 _SHINGLES_PER_CHUNK = 1 << 16
+_PAIRS_PER_CHUNK = 1 << 16
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -93,20 +94,24 @@ class Signatures:
         """
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
-        if i.size == 0:
-            return np.zeros(0, dtype=np.float64)
-        equal = self.hashvalues[i] == self.hashvalues[j]
-        both_empty = (self.shingle_counts[i] == 0) | (self.shingle_counts[j] == 0)
-        return np.where(both_empty, 0.0, equal.mean(axis=1))
+        agree = np.zeros(i.size, dtype=np.float64)
+        for start in range(0, i.size, _PAIRS_PER_CHUNK):  # bounds the (pairs, num_perm) scratch
+            a = self.hashvalues[i[start : start + _PAIRS_PER_CHUNK]]
+            b = self.hashvalues[j[start : start + _PAIRS_PER_CHUNK]]
+            agree[start : start + _PAIRS_PER_CHUNK] = (a == b).mean(axis=1)
+        either_empty = (self.shingle_counts[i] == 0) | (self.shingle_counts[j] == 0)
+        return np.where(either_empty, 0.0, agree)
 
-    def containment_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    def containment_similarity(
+        self, i: np.ndarray, j: np.ndarray, jaccard: np.ndarray | None = None
+    ) -> np.ndarray:
         """Estimated share of the smaller article's shingles found in the other, in [0, 1].
 
         ``|A & B| / min(|A|, |B|)``, with ``|A & B| = J / (1 + J) * (|A| + |B|)``
-        from the estimated Jaccard ``J``. High for an abridged copy inside a longer
-        article, where Jaccard is low.
+        from the estimated Jaccard ``J`` (pass it as ``jaccard`` if already computed).
+        High for an abridged copy inside a longer article, where Jaccard is low.
         """
-        jac = self.jaccard_similarity(i, j)
+        jac = self.jaccard_similarity(i, j) if jaccard is None else jaccard
         size_i = self.shingle_counts[np.asarray(i, dtype=np.intp)].astype(np.float64)
         size_j = self.shingle_counts[np.asarray(j, dtype=np.intp)].astype(np.float64)
         smaller = np.minimum(size_i, size_j)

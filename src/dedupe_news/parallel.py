@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from .errors import ParameterError
@@ -41,17 +41,21 @@ def effective_jobs(n_jobs: int | None) -> int:
 
 def map_tasks(
     func: Callable[[dict[str, Any], Any], T],
-    tasks: Sequence[Any],
+    tasks: Iterable[Any],
     *,
     state: dict[str, Any],
     n_jobs: int | None = 1,
+    n_tasks: int | None = None,
 ) -> Iterator[T]:
     """Yield ``func(state, task)`` for each task, in task order.
 
     ``func`` must be a module-level function. ``state`` is shared with the forked
-    workers as it is at the time of the call.
+    workers as it is at the time of the call. ``tasks`` may be a generator, so
+    tasks are built only as workers take them; then give ``n_tasks`` (at most this
+    many processes are started).
     """
-    jobs = min(effective_jobs(n_jobs), len(tasks))
+    count = len(tasks) if n_tasks is None else n_tasks  # type: ignore[arg-type]
+    jobs = min(effective_jobs(n_jobs), count)
     if jobs <= 1 or "fork" not in mp.get_all_start_methods():
         for task in tasks:
             yield func(state, task)

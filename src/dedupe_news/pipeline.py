@@ -189,6 +189,7 @@ class StoryClusterer:
 
         self._report("tfidf", 0, n)
         matrix = tfidf_from_counts(counts)
+        del counts
         self._report("tfidf", n, n)
         days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
 
@@ -295,11 +296,18 @@ class StoryClusterer:
         """
         n_all = len(articles)
         self._report("prepare", 0, n_all)
-        texts = [a.full_text for a in articles]
-        tasks = [texts[start : start + _PREPARE_CHUNK] for start in range(0, n_all, _PREPARE_CHUNK)]
+        # Texts are built chunk by chunk as workers ask for them, not all at once.
+        tasks = (
+            [a.full_text for a in articles[start : start + _PREPARE_CHUNK]]
+            for start in range(0, n_all, _PREPARE_CHUNK)
+        )
+        n_tasks = -(-n_all // _PREPARE_CHUNK)
         has_text, hashvalues, shingle_counts, term_rows = [], [], [], []
         done = 0
-        for chunk in map_tasks(_prepare_chunk, tasks, state={"hasher": hasher}, n_jobs=self.n_jobs):
+        state = {"hasher": hasher}
+        for chunk in map_tasks(
+            _prepare_chunk, tasks, state=state, n_jobs=self.n_jobs, n_tasks=n_tasks
+        ):
             mask, chunk_signatures, chunk_counts = chunk
             has_text.append(mask)
             hashvalues.append(chunk_signatures.hashvalues[mask])
@@ -356,7 +364,7 @@ def score_pairs(
     """Features and decision for pairs ``(i[k], j[k])`` of one corpus's rows."""
     cosine = cosine_similarity_pairs(matrix, i, j)
     jaccard = signatures.jaccard_similarity(i, j)
-    containment = signatures.containment_similarity(i, j)
+    containment = signatures.containment_similarity(i, j, jaccard)
     smaller = np.minimum(signatures.shingle_counts[i], signatures.shingle_counts[j])
     distance = np.abs(days[i] - days[j])
     story = np.asarray(rule.story_similarity(cosine, jaccard, containment, distance, smaller))
