@@ -70,9 +70,7 @@ def test_cli_cluster_failure_keeps_existing_output(runner, tmp_path):
     result = runner.invoke(main, ["cluster", str(bad), "-o", str(out)])
     assert result.exit_code == 1
     assert out.read_text() == "precious\n"
-    assert list(tmp_path.iterdir()) == [bad, out] or sorted(tmp_path.iterdir()) == sorted(
-        [bad, out]
-    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "out.jsonl"]  # no temp left
 
 
 @pytest.mark.parametrize(
@@ -207,3 +205,23 @@ def test_cli_progress_prints_each_finished_stage_once(capsys):
     silent = Progress(enabled=False)
     silent("minhash", 10, 10)
     assert capsys.readouterr().err == ""
+
+
+def test_cli_cluster_summary_counts_skipped_empty_texts(runner, tmp_path):
+    data = tmp_path / "a.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "Storm hits the coast"}\n'
+        '{"id": "b", "text": ""}\n'
+        '{"id": "c", "text": "Storm hits the coast"}\n'
+    )
+    result = runner.invoke(main, ["cluster", str(data)])
+    assert result.exit_code == 0
+    assert (
+        result.stderr == "3 articles, 1 stories (1 with 2+ articles); skipped 1 with empty text\n"
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["cluster"], r["cluster_size"]) for r in rows] == [
+        ("a", 0, 2),
+        ("b", None, 0),
+        ("c", 0, 2),
+    ]
