@@ -135,3 +135,30 @@ def test_story_clusterer_gives_the_same_clusters_on_two_processes(seed_articles)
     assert forked.pairs_.j.tolist() == serial.pairs_.j.tolist()
     with pytest.raises(ParameterError, match="n_jobs"):
         StoryClusterer(n_jobs=0).fit(docs)
+
+
+def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_search(monkeypatch):
+    import datetime as dt
+    import random
+
+    import numpy as np
+
+    from dedupe_news import pipeline, tfidf
+
+    rng = random.Random(5)
+    filler = [f"common{k}" for k in range(40)]  # each in far more than 500 articles
+    docs = []
+    for story in range(400):
+        words = [f"s{story}x{k}" for k in range(12)]
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(10))
+        for copy in range(3):
+            text = " ".join(rng.sample(words, 9) + rng.sample(filler, 25))
+            docs.append(Article(f"{story}-{copy}", text, date=day))
+    counts = tfidf.term_counts([d.text.split() for d in docs])
+    assert (np.bincount(counts.indices) > tfidf.probe_max_df(len(docs))).sum() >= 30
+
+    pruned = StoryClusterer().fit(docs)
+    monkeypatch.setattr(pipeline, "probe_max_df", lambda n: None)
+    full = StoryClusterer().fit(docs)
+    assert pruned.labels_.tolist() == full.labels_.tolist()
+    assert len(pruned.stories_) == 400

@@ -14,12 +14,24 @@ batch clustering (:class:`~dedupe_news.pipeline.StoryClusterer`):
   IDF, as in batch). Candidates are the articles inside the date window that
   share one of the new article's most distinctive terms.
 
-Candidates are scored with :class:`~dedupe_news.scoring.DecisionRule`. Stories
-with a same-story candidate are then compared with *all* their members, and the
-article joins the story with the highest linkage score (the mean similarity to
-its members, clearly different members counting as a veto as in batch
-clustering) when that score reaches ``rewrite_threshold``; otherwise it starts a
-new story. A story's id is the internal number of its first article.
+Candidates are scored with :class:`~dedupe_news.scoring.DecisionRule`, and the
+same-story edges batch clustering would find for the new article are stored in
+an ``edges`` table: its LSH copy candidates with ``story_similarity`` at or above
+``rewrite_threshold``, and its ``max_neighbors`` nearest TF-IDF neighbours in the
+date window with a cosine at or above it.
+
+Assignment then follows batch semantics instead of a greedy choice: the stories
+its edges touch, grown breadth first along stored edges towards their connected
+component (whole stories, at most ``max_recluster`` members, only those dated
+within two date windows of the article), are clustered again with the article
+by :func:`~dedupe_news.clustering.cluster_pairs`, on edges and a full
+``story_similarity`` matrix recomputed with the current IDF: weighted linkage
+with the soft veto, cut at the threshold. Later articles can so merge stories,
+or split one. Each old story id goes to the new group holding most of its
+members (the older story on ties); groups left without one get a new id from a
+counter, so ids are never reused. Because batch IDF counts every article, a
+component clustered when the index held N articles is clustered again (one per
+added article) once it holds 1.5 N.
 
 The file uses write-ahead logging: readers query while one writer adds, and each
 :meth:`StoryIndex.add` call is one transaction, so a crash keeps every batch
@@ -78,10 +90,13 @@ _SEARCH_DEFAULTS = {
     "max_story_members": 1000,
     "max_neighbors": 30,
     "max_component": 2000,
+    "max_recluster": 300,
 }
 
 # A component is clustered again once the article count (and so IDF) has grown this much.
 _REFRESH_GROWTH = 1.5
+# Members re-clustered around a new article: dated at most this many windows away.
+_SPAN_WINDOWS = 2.0
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -129,9 +144,14 @@ class IndexAssignment:
     """Where :meth:`StoryIndex.add` put one article.
 
     ``story_id`` is None (and nothing is stored) when the text is empty after
-    cleaning. ``score`` is the linkage score with the chosen story (for a new
-    story, with the best story that was not good enough; 0 without any), and
+    cleaning; otherwise it is the article's story once the whole ``add`` call is
+    done (later articles of the call may merge or split stories).
+    ``is_new_story`` says that no stored story took it when it was added.
+    ``score`` is the linkage score with its story when added (for a new story,
+    with the best candidate story that was not good enough; 0 without any), and
     ``best`` the scores of the closest member of that story, or None.
+    Re-clustering may also move articles stored earlier: :meth:`StoryIndex.story_of`
+    and :meth:`StoryIndex.stories` give the current stories.
     """
 
     article_id: str
@@ -241,7 +261,15 @@ class StoryIndex:
         Postings read per term (those nearest in date first is not guaranteed;
         the most recent inside the window are read).
     max_story_members : int, default 1000
-        Members of a candidate story compared with a new article (most recent first).
+        Members of a story compared with an article in :meth:`query` and for
+        scores (most recent first).
+    max_neighbors : int, default 30
+        TF-IDF neighbours of a new article kept as edges, as in batch.
+    max_component : int, default 2000
+        Passed to :func:`~dedupe_news.clustering.cluster_pairs`.
+    max_recluster : int, default 300
+        Most members clustered again on one add; touched stories that do not fit
+        are left as they are (the article may still join one greedily).
 
     Examples
     --------
@@ -472,6 +500,9 @@ class StoryIndex:
 
         Only stories whose linkage score reaches ``rewrite_threshold`` are
         returned (at most ``limit``). IDF counts the article as if it were stored.
+        Stories are ranked by linkage score with their current members; this does
+        not re-cluster, so where :meth:`add` would merge or split stories the
+        top match is the story the article is closest to, not the regrouped one.
         """
         _check_articles([article])
         conn = self._conn
@@ -756,8 +787,9 @@ class StoryIndex:
         strength: dict[int, float] = {}
         for story, score in zip(touched.tolist(), edge_scores.tolist(), strict=True):
             strength[story] = max(strength.get(story, 0.0), score)
-        sizes = self._story_sizes(list(strength))
-        cap = self._settings["max_component"] - 1
+        span = self._span(p.day)
+        sizes = self._story_sizes(list(strength), span)
+        cap = self._settings["max_recluster"] - 1
         chosen, frozen, total = [], [], 0
         for story in sorted(strength, key=lambda s: (-strength[s], sizes.get(s, 0), s)):
             if total + sizes.get(story, 0) <= cap:
@@ -765,8 +797,8 @@ class StoryIndex:
                 total += sizes.get(story, 0)
             else:
                 frozen.append(story)
-        chosen, total = self._expand(chosen, total, cap)
-        members, groups, new = self._regroup(chosen, rowid, vocab, state)
+        chosen, total = self._expand(chosen, total, cap, span)
+        members, groups, new = self._regroup(chosen, rowid, vocab, state, span)
         me = len(members.ids) - 1
         is_new = int(new[me]) not in sizes
         if frozen and is_new and int((groups == groups[me]).sum()) == 1:
@@ -777,7 +809,12 @@ class StoryIndex:
         return int(new[me]), is_new
 
     def _regroup(
-        self, stories: list[int], rowid: int | None, vocab: _Vocab, state: dict
+        self,
+        stories: list[int],
+        rowid: int | None,
+        vocab: _Vocab,
+        state: dict,
+        span: tuple[str, tuple],
     ) -> tuple[_Rows, np.ndarray, np.ndarray]:
         """Cluster the members of ``stories`` (and article ``rowid``, last) again.
 
@@ -785,7 +822,7 @@ class StoryIndex:
         id goes to the group holding most of its members; a group left without one
         gets a new id.
         """
-        members = self._load_stories(stories)
+        members = self._load_stories(stories, span)
         if rowid is not None:
             members = _concat([members, self._load("rowid = ?", (rowid,))], self._hasher.num_perm)
             members.story[-1] = -1
@@ -825,24 +862,36 @@ class StoryIndex:
         """Cluster again the component clustered longest ago, once the article count has
         doubled since then: batch IDF counts every article, so early clusterings drift."""
         row = self._conn.execute(
-            "SELECT story FROM articles WHERE clustered_n <= ? ORDER BY clustered_n LIMIT 1",
+            "SELECT rowid, story, day FROM articles WHERE clustered_n <= ? "
+            "ORDER BY clustered_n LIMIT 1",
             (int(vocab.n_articles / _REFRESH_GROWTH),),
         ).fetchone()
         if row is None:
             return
-        story = int(row[0])
-        total = self._story_sizes([story]).get(story, 0)
-        cap = self._settings["max_component"]
+        rowid, story = int(row[0]), int(row[1])
+        span = self._span(math.nan if row[2] is None else float(row[2]))
+        total = self._story_sizes([story], span).get(story, 0)
+        cap = self._settings["max_recluster"]
         if total > cap:  # grown past the cap by joins: leave it as it is
             self._conn.execute(
-                "UPDATE articles SET clustered_n = ? WHERE story = ?", (vocab.n_articles, story)
+                f"UPDATE articles SET clustered_n = ? WHERE story = ?{span[0]}",
+                (vocab.n_articles, story, *span[1]),
+            )
+            self._conn.execute(
+                "UPDATE articles SET clustered_n = ? WHERE rowid = ?", (vocab.n_articles, rowid)
             )
             return
-        chosen, _ = self._expand([story], total, cap)
-        members, _, new = self._regroup(chosen, None, vocab, state)
+        chosen, _ = self._expand([story], total, cap, span)
+        members, _, new = self._regroup(chosen, None, vocab, state, span)
+        if rowid not in set(members.rowid.tolist()):  # pragma: no cover - defensive
+            self._conn.execute(
+                "UPDATE articles SET clustered_n = ? WHERE rowid = ?", (vocab.n_articles, rowid)
+            )
         self._write_groups(members, new, vocab.n_articles)
 
-    def _expand(self, stories: list[int], total: int, cap: int) -> tuple[list[int], int]:
+    def _expand(
+        self, stories: list[int], total: int, cap: int, span: tuple[str, tuple]
+    ) -> tuple[list[int], int]:
         """Grow a set of stories along stored edges, nearest first, to at most ``cap`` members.
 
         Whole stories are added, breadth first, so the set approaches the connected
@@ -851,6 +900,9 @@ class StoryIndex:
         chosen = list(stories)
         seen = set(chosen)
         frontier = chosen
+        clause, bounds = span
+        member_clause = clause.replace("day", "member.day")
+        other_clause = clause.replace("day", "other.day")
         while frontier and total < cap:
             found: set[int] = set()
             for start in range(0, len(frontier), 500):
@@ -862,14 +914,14 @@ class StoryIndex:
                         "SELECT DISTINCT other.story FROM articles AS member "
                         "JOIN edges ON edges.a = member.rowid "
                         "JOIN articles AS other ON other.rowid = edges.b "
-                        f"WHERE member.story IN ({marks})",
-                        chunk,
+                        f"WHERE member.story IN ({marks}){member_clause}{other_clause}",
+                        (*chunk, *bounds, *bounds),
                     )
                 )
             found -= seen
             found.discard(-1)
             seen |= found
-            sizes = self._story_sizes(sorted(found))
+            sizes = self._story_sizes(sorted(found), span)
             frontier = []
             for story in sorted(found, key=lambda s: (sizes.get(s, 0), s)):
                 if total + sizes.get(story, 0) <= cap:
@@ -945,41 +997,63 @@ class StoryIndex:
         )
         return float(score), best
 
-    def _story_sizes(self, stories: list[int]) -> dict[int, int]:
+    def _span(self, day: float) -> tuple[str, tuple]:
+        """SQL filter for the members re-clustered around an article of this day.
+
+        Members dated more than ``window_days`` away share no edge with it and
+        rarely share a story with its neighbours; they keep their story.
+        """
+        w = self.rule.window_days * _SPAN_WINDOWS
+        if math.isnan(day) or math.isinf(w):
+            return "", ()
+        return " AND (day IS NULL OR day BETWEEN ? AND ?)", (day - w, day + w)
+
+    def _story_sizes(
+        self, stories: list[int], span: tuple[str, tuple] = ("", ())
+    ) -> dict[int, int]:
+        """Member counts of stories (inside ``span``)."""
         sizes: dict[int, int] = {}
         for start in range(0, len(stories), 500):
             chunk = stories[start : start + 500]
             marks = ",".join("?" * len(chunk))
             sizes.update(
                 self._conn.execute(
-                    f"SELECT story, count(*) FROM articles WHERE story IN ({marks}) GROUP BY story",
-                    chunk,
+                    f"SELECT story, count(*) FROM articles WHERE story IN ({marks}){span[0]} "
+                    "GROUP BY story",
+                    (*chunk, *span[1]),
                 )
             )
         return sizes
 
-    def _load_stories(self, stories: list[int]) -> _Rows:
+    def _load_stories(self, stories: list[int], span: tuple[str, tuple]) -> _Rows:
         parts = []
         for start in range(0, len(stories), 500):
             chunk = stories[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            parts.append(self._load(f"story IN ({marks}) ORDER BY rowid", chunk))
+            parts.append(
+                self._load(f"story IN ({marks}){span[0]} ORDER BY rowid", (*chunk, *span[1]))
+            )
         return _concat(parts, self._hasher.num_perm)
 
     def _stored_edges(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Stored edges among ``rowids``, as positions into it (each pair once, i < j)."""
-        position = {int(r): k for k, r in enumerate(rowids.tolist())}
-        found_i, found_j = [], []
-        ids = list(position)
+        ids = rowids.tolist()
+        pairs = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for a, b in self._conn.execute(f"SELECT a, b FROM edges WHERE a IN ({marks})", chunk):
-                k = position.get(b)
-                if k is not None and position[a] < k:
-                    found_i.append(position[a])
-                    found_j.append(k)
-        return np.array(found_i, dtype=np.intp), np.array(found_j, dtype=np.intp)
+            pairs.extend(self._conn.execute(f"SELECT a, b FROM edges WHERE a IN ({marks})", chunk))
+        if not pairs:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty
+        ab = np.array(pairs, dtype=np.int64)
+        order = np.argsort(rowids)
+        sorted_ids = rowids[order]
+        pos = np.minimum(np.searchsorted(sorted_ids, ab), sorted_ids.size - 1)
+        inside = (sorted_ids[pos] == ab).all(axis=1)
+        i, j = order[pos[inside, 0]], order[pos[inside, 1]]
+        keep = i < j
+        return i[keep].astype(np.intp), j[keep].astype(np.intp)
 
     def _similarity_matrix(self, rows: _Rows, vocab: _Vocab) -> np.ndarray:
         """Full story_similarity matrix of loaded rows, as batch clustering computes it.

@@ -31,6 +31,7 @@ from .scoring import DecisionRule, PairScores, PairTable
 from .tfidf import (
     cosine_neighbor_pairs,
     cosine_similarity_pairs,
+    probe_max_df,
     term_counts,
     tfidf_from_counts,
 )
@@ -201,6 +202,7 @@ class StoryClusterer:
             window_days=self.window_days,
             min_similarity=self.rewrite_threshold,
             max_neighbors=self.max_neighbors,
+            probe_max_df=probe_max_df(n),
             n_jobs=self.n_jobs,
             progress=lambda done: self._report("candidates", done, n),
         )
