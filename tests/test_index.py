@@ -13,6 +13,7 @@ import textwrap
 import threading
 import time
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -113,6 +114,71 @@ def test_remove_and_evict(db):
         # The removed articles no longer count: a copy of the strike is a new story.
         (again,) = index.add([Article("strike-2", STRIKE, date=DAY)])
         assert again.is_new_story
+
+
+INSURANCE = (
+    "Insurers brace for claims after Delia: adjusters estimate damage to homes and "
+    "businesses in Galveston at several billion dollars, and premiums are expected to rise."
+)
+
+
+def test_a_later_article_merges_stories_as_batch_does(db):
+    # The storm report and the insurance story share little (cosine about 0.08):
+    # two stories, until an article telling both arrives. Batch clustering puts all
+    # three together; so does the index, keeping the older story's id.
+    docs = [
+        Article("storm", STORM, date=DAY),
+        Article("strike", STRIKE, date=DAY),
+        Article("insurance", INSURANCE, date=DAY),
+        Article("both", STORM + " " + INSURANCE, date=DAY),
+    ]
+    batch = StoryClusterer().fit_predict(docs)
+    assert batch[0] == batch[2] == batch[3] != batch[1]
+    with StoryIndex(db) as index:
+        storm, strike, insurance = index.add(docs[:3])
+        assert storm.story_id != insurance.story_id
+        (both,) = index.add(docs[3:])
+        assert both.story_id == storm.story_id and not both.is_new_story
+        assert index.story_of("insurance") == storm.story_id
+        assert index.story_of("strike") == strike.story_id
+        assert [s.article_ids for s in index.stories()] == [
+            ("storm", "insurance", "both"),
+            ("strike",),
+        ]
+
+
+def test_a_bridge_article_does_not_chain_stories(db, chain_articles):
+    # A~B and B~C, A and C unrelated: batch keeps A and C apart (soft veto), in any order.
+    batch = StoryClusterer().fit_predict(chain_articles)
+    assert batch[0] != batch[2]
+    for order in ([0, 1, 2], [0, 2, 1], [1, 0, 2]):
+        path = db.with_name(f"chain{''.join(map(str, order))}.db")
+        with StoryIndex(path) as index:
+            index.add([chain_articles[k] for k in order])
+            assert index.story_of("A") != index.story_of("C")
+
+
+def test_inherit_ids_keeps_the_largest_part():
+    from dedupe_news.index import _inherit_ids
+
+    old = np.array([3, 3, 3, 5, 5, -1])
+    # Story 3 splits 2 + 1, story 5 stays whole, the new article joins story 5's group.
+    assert _inherit_ids(old, np.array([0, 0, 1, 2, 2, 2])) == {0: 3, 2: 5}
+    # A merge keeps the id of the larger story; the older on ties.
+    assert _inherit_ids(old, np.array([0, 0, 0, 0, 0, 0])) == {0: 3}
+    assert _inherit_ids(np.array([7, 4, -1]), np.array([0, 0, 0])) == {0: 4}
+
+
+def test_remove_drops_edges(db):
+    with StoryIndex(db) as index:
+        index.add(_docs())
+        conn = sqlite3.connect(db)
+        (before,) = conn.execute("SELECT count(*) FROM edges").fetchone()
+        assert before > 0
+        index.remove(["storm", "storm-copy", "storm-rewrite"])
+        (after,) = conn.execute("SELECT count(*) FROM edges").fetchone()
+        conn.close()
+        assert after == 0
 
 
 def test_add_is_atomic_and_rejects_duplicates(db):
@@ -288,8 +354,7 @@ def test_cli_index_commands(tmp_path):
     assert "Traceback" not in result.output
 
 
-def _agreement(name: str) -> float:
-
+def _agreement(name: str):
     articles = read_articles([shared_file(name)])
     articles.sort(key=lambda a: (a.date is None, a.date or dt.date.min))
     batch = StoryClusterer().fit_predict(articles)
@@ -298,8 +363,9 @@ def _agreement(name: str) -> float:
 
 @pytest.mark.parametrize(
     ("name", "floor"),
-    # Measured: ECB+ 0.868, GVA 0.925 (greedy assignment cannot re-merge later).
-    [("ecbplus_dev.jsonl", 0.86), ("gva_dev.jsonl", 0.92)],
+    # Measured: ECB+ 0.994, GVA 0.990 (0.868 and 0.925 with the former greedy
+    # assignment); the issue's bar is 0.95.
+    [("ecbplus_dev.jsonl", 0.95), ("gva_dev.jsonl", 0.95)],
 )
 def test_incremental_agrees_with_batch(tmp_path, name, floor):
     from sklearn.metrics import adjusted_rand_score
