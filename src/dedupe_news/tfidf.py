@@ -70,9 +70,11 @@ def tfidf_from_counts(counts: sp.csr_matrix) -> sp.csr_matrix:
     matrix = sp.csr_matrix(transformer.fit_transform(counts), dtype=np.float32)
     # Keep only the columns in use: products transpose the matrix, and a transpose
     # with 4M mostly empty columns costs 4M per call.
-    used, indices = np.unique(matrix.indices, return_inverse=True)
+    in_use = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0
+    new_column = (np.cumsum(in_use) - 1).astype(np.int32)
     return sp.csr_matrix(
-        (matrix.data, indices.astype(np.int32), matrix.indptr), shape=(matrix.shape[0], used.size)
+        (matrix.data, new_column[matrix.indices], matrix.indptr),
+        shape=(matrix.shape[0], int(in_use.sum())),
     )
 
 
