@@ -20,7 +20,7 @@ CORPUS_SEED = 20240601
 SIZES = {
     "quick": (500, 1000, 2000),
     "default": (1000, 3000, 10000),
-    "full": (1000, 3000, 10000, 30000, 100000),
+    "full": (1000, 3000, 10000, 30000, 100000, 300000, 1000000),
 }
 SIGNING_SIZE = {"quick": 2000, "default": 10000, "full": 30000}
 QUICK_THRESHOLDS = (0.1, 0.15, 0.3, 0.5)
@@ -37,7 +37,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "calibration.",
     )
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true", help="add the 30k and 100k scale sizes")
+    size.add_argument(
+        "--full", action="store_true", help="add the 30k, 100k, 300k and 1M scale sizes"
+    )
     size.add_argument("--quick", action="store_true", help="small sizes and few thresholds")
     parser.add_argument(
         "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="shared data folder"

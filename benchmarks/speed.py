@@ -14,6 +14,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from . import corpus, recipes
 from .quality import predicted_labels
 
 RECIPES = ("dedupe_news", "datasketch")
+DATASKETCH_MAX_DOCS = 300_000
 STAGES = ("prepare", "tfidf", "candidates", "scoring", "clustering")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +55,52 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def _tree_pss_mib() -> float:
+    """Proportional set size of this process and its children, in MiB.
+
+    PSS splits pages shared after ``fork`` between the processes sharing them, so
+    the sum over dedupe_news's forked workers counts shared memory once.
+    """
+    me, total = os.getpid(), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if int(entry) != me and parent != me:
+                continue
+            for line in Path(f"/proc/{entry}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])  # kB
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1024
+
+
+class PeakTreePss:
+    """Samples :func:`_tree_pss_mib` every 0.2 s in a thread; ``peak`` is the maximum."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_pss_mib())
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> PeakTreePss:
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def measure(recipe: str, size: int, seed: int, pool_paths: Sequence[str]) -> dict:
     """Build the corpus and time ``recipe`` on it, in this process."""
     pool = corpus.load_pool(pool_paths)
@@ -60,12 +108,13 @@ def measure(recipe: str, size: int, seed: int, pool_paths: Sequence[str]) -> dic
     del pool
     gold = [a.story for a in articles]
     rss_before = _peak_rss_mib()
-    if recipe == "dedupe_news":
-        run = recipes.dedupe_news(articles, n_jobs=-1)  # both cores
-    elif recipe == "datasketch":
-        run = recipes.datasketch_lsh(articles, 0.5)
-    else:
-        raise ValueError(f"unknown recipe {recipe!r}")
+    with PeakTreePss() as pss:
+        if recipe == "dedupe_news":
+            run = recipes.dedupe_news(articles, n_jobs=-1)  # both cores
+        elif recipe == "datasketch":
+            run = recipes.datasketch_lsh(articles, 0.5)
+        else:
+            raise ValueError(f"unknown recipe {recipe!r}")
     scores = score_clustering(gold, predicted_labels(run.labels))
     return {
         "recipe": recipe,
@@ -76,6 +125,7 @@ def measure(recipe: str, size: int, seed: int, pool_paths: Sequence[str]) -> dic
         "stages": run.stages,
         "corpus_rss_mib": rss_before,
         "peak_rss_mib": _peak_rss_mib(),
+        "peak_tree_pss_mib": pss.peak,
         "synthetic_ari": scores.adjusted_rand_index,
         "synthetic_pair_precision": scores.pairwise_precision,
         "synthetic_pair_recall": scores.pairwise_recall,
@@ -135,6 +185,17 @@ def benchmark(
     rows = []
     for size in sizes:
         for recipe in RECIPES:
+            if recipe == "datasketch" and size > DATASKETCH_MAX_DOCS:
+                rows.append(
+                    {
+                        "recipe": recipe,
+                        "n_docs": size,
+                        "seed": seed,
+                        "note": f"not run above {DATASKETCH_MAX_DOCS:,} docs: MinHashLSH "
+                        "holds about 1 GiB per 100k documents",
+                    }
+                )
+                continue
             log(f"  {recipe} on {size} docs")
             rows.append(flatten(run_child(recipe, size, seed, pool_paths, timeout)))
     exponents = {}
