@@ -984,18 +984,7 @@ class StoryIndex:
         else:
             sims, features = self._score(p, vector, members, vocab, extra=0)
             score = _linkage_score(sims)
-        k = int(np.argmax(sims))
-        best = PairScores.from_features(
-            p.article.id,
-            members.ids[k],
-            self.rule,
-            cosine=float(features["cosine"][k]),
-            jaccard=float(features["jaccard"][k]),
-            containment=float(features["containment"][k]),
-            date_distance_days=float(features["distance"][k]),
-            smaller_shingles=int(features["smaller"][k]),
-        )
-        return float(score), best
+        return float(score), self._best_pair(p, members, sims, features)
 
     def _span(self, day: float) -> tuple[str, tuple]:
         """SQL filter for the members re-clustered around an article of this day.
@@ -1250,6 +1239,20 @@ class StoryIndex:
             parts.append(self._load(f"rowid IN ({','.join('?' * len(chunk))})", chunk))
         return _concat(parts, self._hasher.num_perm)
 
+    def _best_pair(self, p: _Prepared, members: _Rows, sims: np.ndarray, features: dict):
+        """The PairScores of the article with its most similar member."""
+        k = int(np.argmax(sims))
+        return PairScores.from_features(
+            p.article.id,
+            members.ids[k],
+            self.rule,
+            cosine=float(features["cosine"][k]),
+            jaccard=float(features["jaccard"][k]),
+            containment=float(features["containment"][k]),
+            date_distance_days=float(features["distance"][k]),
+            smaller_shingles=int(features["smaller"][k]),
+        )
+
     def _score(
         self,
         p: _Prepared,
@@ -1330,17 +1333,7 @@ class StoryIndex:
             members = self._load("story = ? ORDER BY rowid DESC LIMIT ?", (story, limit))
             sims, features = self._score(p, vector, members, vocab, extra)
             score = _linkage_score(sims)
-            k = int(np.argmax(sims))
-            best = PairScores.from_features(
-                p.article.id,
-                members.ids[k],
-                self.rule,
-                cosine=float(features["cosine"][k]),
-                jaccard=float(features["jaccard"][k]),
-                containment=float(features["containment"][k]),
-                date_distance_days=float(features["distance"][k]),
-                smaller_shingles=int(features["smaller"][k]),
-            )
+            best = self._best_pair(p, members, sims, features)
             ranked.append((story, score, len(members.ids), best))
         ranked.sort(key=lambda r: (-r[1], r[0]))
         return ranked

@@ -158,7 +158,7 @@ class StoryClusterer:
     # -- the estimator -----------------------------------------------------------
 
     @property
-    def rule_(self) -> DecisionRule:
+    def decision_rule(self) -> DecisionRule:
         """The decision rule these parameters define."""
         return DecisionRule(
             window_days=self.window_days,
@@ -170,7 +170,7 @@ class StoryClusterer:
     def fit(self, articles: Iterable[Article]) -> StoryClusterer:
         """Cluster ``articles`` into stories. Returns ``self``."""
         articles = _as_article_list(articles)
-        self.rule_  # noqa: B018 - building the rule validates the thresholds
+        self.decision_rule  # noqa: B018 - building the rule validates the thresholds
         if self.linkage not in LINKAGES:
             raise ParameterError(
                 f"linkage must be one of {', '.join(LINKAGES)}, got {self.linkage!r}"
@@ -276,7 +276,7 @@ class StoryClusterer:
         scores = PairScores.from_features(
             id_a,
             id_b,
-            self.rule_,
+            self.decision_rule,
             cosine=float(table.cosine_similarity[0]),
             jaccard=float(table.jaccard_similarity[0]),
             containment=float(table.containment_similarity[0]),
@@ -322,7 +322,7 @@ class StoryClusterer:
         return kept, signatures, sp.vstack(term_rows, format="csr")
 
     def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
-        return score_pairs(self.rule_, self._matrix, self._signatures, self._days, i, j)
+        return score_pairs(self.decision_rule, self._matrix, self._signatures, self._days, i, j)
 
     def _similarity_matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
         """Full ``story_similarity`` matrix of a component's members.
