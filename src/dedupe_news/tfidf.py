@@ -107,7 +107,12 @@ def cosine_neighbor_pairs(
     n_jobs: int | None = 1,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of articles whose TF-IDF cosine is at least ``min_similarity``.
+    """Candidate rewrite pairs: each article's most similar neighbours in its date window.
+
+    With every term searched, these are the pairs with cosine at least
+    ``min_similarity``; with common terms left out (``probe_max_df``), the floor is
+    applied to the cosine over the remaining terms, at ``_PROBE_FLOOR_FACTOR`` times
+    ``min_similarity``, and exact scores are computed later for the candidates.
 
     Parameters
     ----------
@@ -119,7 +124,7 @@ def cosine_neighbor_pairs(
     window_days : float
         The date window.
     min_similarity : float
-        Cosine floor for a pair to be returned.
+        Cosine floor for a pair to be a candidate.
     max_neighbors : int
         Each article keeps its ``max_neighbors`` most similar neighbours.
     probe_max_df : int, optional
@@ -142,10 +147,8 @@ def cosine_neighbor_pairs(
     state = {
         "probe": probe,
         "floor": floor,
-        "matrix": matrix,
         "days": days,
         "window_days": window_days,
-        "min_similarity": min_similarity,
         "max_neighbors": max_neighbors,
     }
     found_i: list[np.ndarray] = []
