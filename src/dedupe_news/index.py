@@ -662,15 +662,7 @@ class StoryIndex:
         )
 
     def _stories_of(self, ids: Sequence[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                self._conn.execute(f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk)
-            )
-        return found
+        return self._column_by_id("story", ids)
 
     def _set_meta(self, **values) -> None:
         self._conn.executemany(
@@ -1130,14 +1122,18 @@ class StoryIndex:
         return set(self._rowids_of(ids))
 
     def _rowids_of(self, ids: Sequence[str]) -> dict[str, int]:
+        return self._column_by_id("rowid", ids)
+
+    def _column_by_id(self, column: str, ids: Sequence[str]) -> dict[str, int]:
+        """``{id: column}`` for the stored articles among ``ids`` (500 per query)."""
+        assert column in ("story", "rowid")  # never user input: it is spliced into SQL
         found: dict[str, int] = {}
         ids = list(ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(
-                self._conn.execute(f"SELECT id, rowid FROM articles WHERE id IN ({marks})", chunk)
-            )
+            query = f"SELECT id, {column} FROM articles WHERE id IN ({marks})"
+            found.update(self._conn.execute(query, chunk))
         return found
 
     def _prepare(self, articles: Sequence[Article]) -> list[_Prepared]:
