@@ -45,7 +45,7 @@ import datetime as dt
 import json
 import math
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -541,40 +541,36 @@ class StoryIndex:
         an :class:`~dedupe_news.errors.UnknownArticleError` unless ``missing_ok``.
         """
         ids = list(dict.fromkeys(ids))
-        conn = self._conn
-        self._begin_write()
-        try:
-            vocab = self._load_vocab()
+
+        def chosen() -> list[int]:
             rows = self._rowids_of(ids)
             if not missing_ok:
                 missing = [i for i in ids if i not in rows]
                 if missing:
                     raise UnknownArticleError(f"no article with id {missing[0]!r} in the index")
-            self._delete(list(rows.values()), vocab)
-            vocab.generation += 1
-            self._set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
-            conn.execute("COMMIT")
-        except BaseException:
-            self._vocab = None
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return len(rows)
+            return list(rows.values())
+
+        return self._delete_where(chosen)
 
     def evict(self, older_than: dt.date) -> int:
         """Remove articles dated before ``older_than`` (undated ones stay); returns the count."""
         if not isinstance(older_than, dt.date):
             raise ParameterError(f"older_than must be a datetime.date, got {older_than!r}")
+        day = float(older_than.toordinal())
+
+        def chosen() -> list[int]:
+            query = "SELECT rowid FROM articles WHERE day < ?"
+            return [r for (r,) in self._conn.execute(query, (day,))]
+
+        return self._delete_where(chosen)
+
+    def _delete_where(self, chosen: Callable[[], list[int]]) -> int:
+        """Delete the articles ``chosen()`` picks inside one write transaction."""
         conn = self._conn
         self._begin_write()
         try:
             vocab = self._load_vocab()
-            rowids = [
-                r
-                for (r,) in conn.execute(
-                    "SELECT rowid FROM articles WHERE day < ?", (float(older_than.toordinal()),)
-                )
-            ]
+            rowids = chosen()
             self._delete(rowids, vocab)
             vocab.generation += 1
             self._set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
