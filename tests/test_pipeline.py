@@ -137,6 +137,18 @@ def test_story_clusterer_gives_the_same_clusters_on_two_processes(seed_articles)
         StoryClusterer(n_jobs=0).fit(docs)
 
 
+def test_story_clusterer_gives_the_same_clusters_with_either_minhash_backend(seed_articles):
+    copies = [Article(f"copy{k}", seed_articles[k % 5].text[: 400 + 50 * k]) for k in range(6)]
+    docs = seed_articles + copies
+    compiled = StoryClusterer(minhash_backend="numba").fit(docs)
+    plain = StoryClusterer(minhash_backend="numpy").fit(docs)
+    assert compiled.labels_.tolist() == plain.labels_.tolist()
+    assert compiled.pairs_.jaccard_similarity.tolist() == plain.pairs_.jaccard_similarity.tolist()
+    assert (compiled.pairs_.jaccard_similarity >= 0.5).any()  # copies were found by MinHash
+    with pytest.raises(ParameterError, match="backend"):
+        StoryClusterer(minhash_backend="gpu").fit(docs)
+
+
 def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_search(monkeypatch):
     import datetime as dt
     import random

@@ -96,6 +96,10 @@ class StoryClusterer:
     linkage : {"weighted", "average", "single"}, default "weighted"
         ``"weighted"`` (WPGMA) and ``"average"`` (UPGMA) resist chaining;
         ``"single"`` is plain connected components.
+    minhash_backend : {"auto", "numba", "numpy"}, default "auto"
+        How signatures are computed (see :class:`~dedupe_news.minhash.MinHasher`):
+        the compiled loop when numba is installed, else numpy. Results do not
+        depend on it.
     n_jobs : int, optional
         Processes for normalising, signing and the neighbour search: None or 1
         runs in this process, -1 uses every core. Results do not depend on it.
@@ -140,6 +144,7 @@ class StoryClusterer:
         seed: int = 1,
         max_neighbors: int = 30,
         linkage: str = "weighted",
+        minhash_backend: str = "auto",
         n_jobs: int | None = None,
         progress: ProgressCallback | None = None,
     ):
@@ -152,6 +157,7 @@ class StoryClusterer:
         self.seed = seed
         self.max_neighbors = max_neighbors
         self.linkage = linkage
+        self.minhash_backend = minhash_backend
         self.n_jobs = n_jobs
         self.progress = progress
 
@@ -179,7 +185,12 @@ class StoryClusterer:
         if self.max_neighbors < 1:
             raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
         n_all = len(articles)
-        hasher = MinHasher(num_perm=self.num_perm, seed=self.seed, shingle_size=self.shingle_size)
+        hasher = MinHasher(
+            num_perm=self.num_perm,
+            seed=self.seed,
+            shingle_size=self.shingle_size,
+            backend=self.minhash_backend,
+        )
         kept, signatures, counts = self._prepare(articles, hasher)
         self.n_skipped_empty_ = n_all - kept.size
         if kept.size == 0:
