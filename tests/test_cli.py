@@ -225,3 +225,34 @@ def test_cli_cluster_summary_counts_skipped_empty_texts(runner, tmp_path):
         ("b", None, 0),
         ("c", 0, 2),
     ]
+
+
+def test_cli_cluster_streamed_input_error_late_in_the_file_names_its_line(
+    runner, tmp_path, monkeypatch
+):
+    from dedupe_news import pipeline
+
+    monkeypatch.setattr(pipeline, "_PREPARE_CHUNK", 3)  # the bad line is read mid-run
+    lines = [json.dumps({"id": f"a{k}", "text": f"Harbour cranes story {k}"}) for k in range(20)]
+    lines.insert(14, "{oops")
+    bad = tmp_path / "late.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    out.write_text("precious\n")
+    for jobs in ("1", "2"):
+        result = runner.invoke(main, ["cluster", str(bad), "-j", jobs, "-o", str(out)])
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: {bad}:15: malformed JSON")
+        assert "Traceback" not in result.output
+        assert out.read_text() == "precious\n"
+
+
+def test_cli_progress_with_an_unknown_total_shows_a_question_mark(capsys):
+    from dedupe_news.cli import Progress
+
+    progress = Progress(enabled=True)
+    progress("prepare", 0, 0)
+    progress("prepare", 2000, 2000)
+    err = capsys.readouterr().err
+    assert "0/?" in err.replace(" ", "")
+    assert err.rsplit("\r", 1)[-1].split()[:2] == ["prepare", "2,000/2,000"]

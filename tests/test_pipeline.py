@@ -174,3 +174,36 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
     full = StoryClusterer().fit(docs)
     assert pruned.labels_.tolist() == full.labels_.tolist()
     assert len(pruned.stories_) == 400
+
+
+def test_story_clusterer_fits_a_stream_like_a_list_and_keeps_first_lines(
+    seed_articles, monkeypatch
+):
+    from dedupe_news import pipeline
+
+    monkeypatch.setattr(pipeline, "_PREPARE_CHUNK", 2)
+    others = [Article(f"x{k}", f"Brief {k} on harbour cranes\nand tides {k * 7}") for k in range(9)]
+    docs = seed_articles + others + [Article("empty", "  ")]
+    listed = StoryClusterer().fit(docs)
+    for jobs in (1, 2):
+        streamed = StoryClusterer(n_jobs=jobs).fit(a for a in docs)
+        assert streamed.labels_.tolist() == listed.labels_.tolist()
+        assert [s.article_ids for s in streamed.stories_] == [
+            s.article_ids for s in listed.stories_
+        ]
+        assert streamed.n_skipped_empty_ == 1
+        stubs = {a.id: a for a in streamed.articles_}
+        assert stubs["x3"].text == "Brief 3 on harbour cranes"
+        assert len(stubs[seed_articles[0].id].text) <= pipeline.STUB_TEXT_CHARS
+        assert stubs[seed_articles[0].id].date == seed_articles[0].date
+    assert listed.articles_ is not None and listed.articles_[0] is docs[0]  # a list is kept as is
+
+
+def test_story_clusterer_checks_a_stream_as_it_reads_it(seed_articles):
+    twice = seed_articles + [seed_articles[0]]
+    with pytest.raises(ParameterError, match="duplicate article id"):
+        StoryClusterer().fit(a for a in twice)
+    with pytest.raises(ParameterError, match="item 1 is a str"):
+        StoryClusterer().fit(x for x in [seed_articles[0], "text"])
+    with pytest.raises(EmptyCorpusError, match="no articles"):
+        StoryClusterer().fit(iter([]))

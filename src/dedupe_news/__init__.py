@@ -5,7 +5,7 @@ MinHash LSH over word shingles for copies, TF-IDF cosine within a date window
 for rewrites, and average linkage to stop chaining.
 """
 
-from .articles import Article, FieldMap, parse_date, read_articles
+from .articles import Article, FieldMap, iter_articles, parse_date, read_articles
 from .errors import (
     DedupeNewsError,
     EmptyCorpusError,
@@ -60,6 +60,7 @@ __all__ = [
     "assignments",
     "cluster_articles",
     "compare_articles",
+    "iter_articles",
     "parse_date",
     "read_articles",
     "score_clustering",

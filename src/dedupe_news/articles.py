@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from .errors import EmptyCorpusError, InputError
 
-__all__ = ["Article", "FieldMap", "parse_date", "read_articles"]
+__all__ = ["Article", "FieldMap", "iter_articles", "parse_date", "read_articles"]
 
 _DATE_LINE = re.compile(r"\A\s*date\s+(\S+)\s*")
 _ISO_DATE = re.compile(r"\A(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?\Z")
@@ -140,9 +140,23 @@ def read_articles(
     EmptyCorpusError
         No article was found at all.
     """
+    return list(iter_articles(paths, fields=fields, input_format=input_format))
+
+
+def iter_articles(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    fields: FieldMap | None = None,
+    input_format: str | None = None,
+) -> Iterator[Article]:
+    """Like :func:`read_articles`, but one article at a time, as the files are read.
+
+    Feed it to :meth:`StoryClusterer.fit <dedupe_news.StoryClusterer.fit>` to
+    cluster a corpus without holding every text in memory. Errors are raised when
+    the reader reaches them, so a bad line late in a file stops the run there.
+    """
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     fields = fields or FieldMap()
-    articles: list[Article] = []
     first_seen: dict[str, str] = {}
     for path in paths:
         for where, article in _read_one(str(path), fields, input_format):
@@ -155,14 +169,13 @@ def read_articles(
                     line=where[1],
                 )
             first_seen[article.id] = f"{where[0]}:{where[1]}" if where[1] else where[0]
-            articles.append(article)
-    if not articles:
+            yield article
+    if not first_seen:
         names = ", ".join(str(p) for p in paths)
         raise EmptyCorpusError(
             f"no articles found in {names}: give JSONL or CSV files with a "
             f"{fields.text!r} field, or a directory of .txt files"
         )
-    return articles
 
 
 _Where = tuple[str, "int | None"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from .articles import Article, FieldMap, read_articles
+from .articles import Article, FieldMap, iter_articles, read_articles
 from .errors import DedupeNewsError, InputError
 from .evaluation import score_clustering
 from .output import FORMATS, write_results
@@ -145,6 +145,7 @@ class Progress:
         self._finished = False
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` for ``stage``; a total of 0 means not known yet."""
         if not self.enabled:
             return
         now = time.monotonic()
@@ -152,13 +153,14 @@ class Progress:
             self._stage, self._started, self._finished = stage, now, False
         if self._finished:
             return
-        self._finished = done >= total
+        self._finished = total > 0 and done >= total
         if not self._finished and now - self._last < 0.2:
             return
         self._last = now
         elapsed = max(now - self._started, 1e-9)
         rate = f"{done / elapsed:,.0f}/s" if done else ""
-        line = f"\r{stage:<11} {done:>10,}/{total:<10,} {rate:>12}\x1b[K"
+        of = f"{total:<10,}" if total else f"{'?':<10}"
+        line = f"\r{stage:<11} {done:>10,}/{of} {rate:>12}\x1b[K"
         click.echo(line, err=True, nl=self._finished)
 
 
@@ -197,7 +199,7 @@ def cluster(inputs: tuple[str, ...], fmt: str, output: str | None, quiet: bool, 
     fields = _fields(kwargs)
     input_format = kwargs.pop("input_format")
     params = _clusterer_params(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=input_format)
+    articles = iter_articles(inputs, fields=fields, input_format=input_format)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     clusterer = StoryClusterer(progress=progress, **params).fit(articles)
     _write(output, lambda stream: write_results(clusterer, stream, fmt))
@@ -209,7 +211,7 @@ def cluster(inputs: tuple[str, ...], fmt: str, output: str | None, quiet: bool, 
             else ""
         )
         click.echo(
-            f"{len(articles)} articles, {len(clusterer.stories_)} stories "
+            f"{len(clusterer.articles_)} articles, {len(clusterer.stories_)} stories "
             f"({multi} with 2+ articles){skipped}",
             err=True,
         )

@@ -14,8 +14,9 @@ components (:mod:`dedupe_news.clustering`).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,7 @@ from .tfidf import (
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
 _PREPARE_CHUNK = 2000
+STUB_TEXT_CHARS = 200
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while fitting."""
@@ -114,7 +116,9 @@ class StoryClusterer:
     stories_ : list of Story
         Every story with at least one article, in label order.
     articles_ : list of Article
-        The fitted articles, in input order.
+        The fitted articles, in input order. When ``fit`` was given a stream
+        rather than a sequence, each holds only the first line of its text (at
+        most :data:`STUB_TEXT_CHARS` characters): see :meth:`fit`.
     pairs_ : PairTable
         Every candidate pair that was scored.
     n_skipped_empty_ : int
@@ -174,8 +178,17 @@ class StoryClusterer:
         )
 
     def fit(self, articles: Iterable[Article]) -> StoryClusterer:
-        """Cluster ``articles`` into stories. Returns ``self``."""
-        articles = _as_article_list(articles)
+        """Cluster ``articles`` into stories. Returns ``self``.
+
+        ``articles`` is a sequence (a list, kept as ``articles_``) or a stream: any
+        other iterable, such as :func:`~dedupe_news.articles.iter_articles` over
+        files. A stream is read chunk by chunk while the chunks are normalised and
+        signed, and its texts are then dropped: memory holds the signatures and
+        term vectors, not the corpus. ``articles_`` then keeps each article with
+        only the first line of its text.
+        """
+        streamed = not isinstance(articles, Sequence)
+        articles = _checked_stream(articles) if streamed else _as_article_list(articles)
         self.decision_rule  # noqa: B018 - building the rule validates the thresholds
         if self.linkage not in LINKAGES:
             raise ParameterError(
@@ -184,14 +197,16 @@ class StoryClusterer:
         effective_jobs(self.n_jobs)  # validates n_jobs
         if self.max_neighbors < 1:
             raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
-        n_all = len(articles)
         hasher = MinHasher(
             num_perm=self.num_perm,
             seed=self.seed,
             shingle_size=self.shingle_size,
             backend=self.minhash_backend,
         )
-        kept, signatures, counts = self._prepare(articles, hasher)
+        kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
+        n_all = len(articles)
+        if n_all == 0:
+            raise EmptyCorpusError("no articles given: nothing to cluster")
         self.n_skipped_empty_ = n_all - kept.size
         if kept.size == 0:
             raise EmptyCorpusError(
@@ -299,27 +314,41 @@ class StoryClusterer:
     # -- internals ---------------------------------------------------------------
 
     def _prepare(
-        self, articles: Sequence[Article], hasher: MinHasher
-    ) -> tuple[np.ndarray, Signatures, sp.csr_matrix]:
+        self, articles: Iterable[Article], hasher: MinHasher, streamed: bool
+    ) -> tuple[np.ndarray, Signatures, sp.csr_matrix, list[Article]]:
         """The "prepare" stage: normalise, sign and extract terms, in chunks spread
         over ``n_jobs`` processes.
 
-        Returns the indices of articles with text, their signatures and their term
-        counts (a text of stop words only counts all its tokens).
+        Returns the indices of articles with text, their signatures, their term
+        counts (a text of stop words only counts all its tokens), and the articles
+        (for a stream, with texts cut to their first line).
         """
-        n_all = len(articles)
-        self._report("prepare", 0, n_all)
-        # Texts are built chunk by chunk as workers ask for them, not all at once.
-        tasks = (
-            [a.full_text for a in articles[start : start + _PREPARE_CHUNK]]
-            for start in range(0, n_all, _PREPARE_CHUNK)
-        )
-        n_tasks = -(-n_all // _PREPARE_CHUNK)
+        total = 0 if streamed else len(articles)  # type: ignore[arg-type]
+        self._report("prepare", 0, total)
+        fitted: list[Article] = []
+        failure: list[Exception] = []
+
+        def tasks() -> Iterator[list[str]]:
+            # Runs where the tasks are fed (a pool thread with n_jobs > 1): an
+            # input error ends the feed here and is raised once the pool is done.
+            iterator = iter(articles)
+            try:
+                while chunk := list(itertools.islice(iterator, _PREPARE_CHUNK)):
+                    fitted.extend(map(_stub, chunk) if streamed else chunk)
+                    yield [a.full_text for a in chunk]
+            except Exception as error:  # noqa: BLE001 - re-raised below, in this thread
+                failure.append(error)
+
+        n_tasks = -(-total // _PREPARE_CHUNK) if total else None
         has_text, hashvalues, shingle_counts, term_rows = [], [], [], []
         done = 0
         state = {"hasher": hasher}
         for chunk in map_tasks(
-            _prepare_chunk, tasks, state=state, n_jobs=self.n_jobs, n_tasks=n_tasks
+            _prepare_chunk,
+            tasks(),
+            state=state,
+            n_jobs=self.n_jobs,
+            n_tasks=n_tasks or effective_jobs(self.n_jobs),
         ):
             mask, chunk_signatures, chunk_counts = chunk
             has_text.append(mask)
@@ -327,10 +356,16 @@ class StoryClusterer:
             shingle_counts.append(chunk_signatures.shingle_counts[mask])
             term_rows.append(chunk_counts)
             done += mask.size
-            self._report("prepare", done, n_all)
+            self._report("prepare", done, total)
+        if failure:
+            raise failure[0]
+        if streamed:
+            self._report("prepare", done, done)
+        if not has_text:
+            return np.zeros(0, dtype=np.intp), None, None, fitted  # type: ignore[return-value]
         kept = np.flatnonzero(np.concatenate(has_text))
         signatures = Signatures(np.concatenate(hashvalues), np.concatenate(shingle_counts))
-        return kept, signatures, sp.vstack(term_rows, format="csr")
+        return kept, signatures, sp.vstack(term_rows, format="csr"), fitted
 
     def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return score_pairs(self.decision_rule, self._matrix, self._signatures, self._days, i, j)
@@ -421,6 +456,28 @@ def compare_articles(
     """
     corpus = [a, b] + [x for x in background if x.id not in (a.id, b.id)]
     return StoryClusterer(**params).fit(corpus).explain(a.id, b.id)
+
+
+def _stub(article: Article) -> Article:
+    """The article with only the first line of its text, cut to STUB_TEXT_CHARS."""
+    lines = article.text.strip().splitlines()
+    first = lines[0][:STUB_TEXT_CHARS] if lines else ""
+    return dataclasses.replace(article, text=first)
+
+
+def _checked_stream(articles: Iterable[Article]) -> Iterator[Article]:
+    """``articles`` as they come, checked as :func:`_as_article_list` checks a list."""
+    seen: set[str] = set()
+    for position, article in enumerate(articles):
+        if not isinstance(article, Article):
+            raise ParameterError(
+                f"item {position} is a {type(article).__name__}, not an Article: "
+                "build Article(id=..., text=...) objects, or use read_articles(path)"
+            )
+        if article.id in seen:
+            raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
+        seen.add(article.id)
+        yield article
 
 
 def _as_article_list(articles: Iterable[Article]) -> list[Article]:
