@@ -1,9 +1,18 @@
 """Speed and scale: end-to-end and per-stage throughput on synthetic corpora.
 
-Each (recipe, size) runs in a fresh Python process (``python -m benchmarks.speed``)
-so that its peak resident memory (``ru_maxrss``) is its own. The child builds the
-synthetic corpus (:mod:`benchmarks.corpus`), runs the recipe and prints one JSON
-line.
+The synthetic corpus of each size (:mod:`benchmarks.corpus`) is written once to a
+JSONL file (:func:`corpus_file`, outside every clock). Each (recipe, size) then
+runs in a fresh Python process (``python -m benchmarks.speed``) so that its peak
+memory is its own, and prints one JSON line:
+
+- ``dedupe_news`` streams the file, as the CLI does:
+  ``StoryClusterer(n_jobs=-1).fit(iter_articles(path))`` (both cores); the
+  corpus is never held in memory as a whole;
+- ``datasketch`` reads the file into a list first (the recipe needs it) and is
+  timed from there.
+
+Memory is measured as the peak proportional set size (PSS) of the process and
+its forked workers, sampled every 0.2 s, and reported per article as well.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedupe_news import score_clustering
+from dedupe_news import iter_articles, read_articles, score_clustering
 
 from . import corpus, recipes
 from .quality import predicted_labels
@@ -30,6 +39,7 @@ RECIPES = ("dedupe_news", "datasketch")
 DATASKETCH_MAX_DOCS = 300_000
 STAGES = ("prepare", "tfidf", "candidates", "scoring", "clustering")
 REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT / "benchmarks" / ".corpora"  # git-ignored
 
 
 def fit_power_law(sizes: Sequence[float], seconds: Sequence[float]) -> tuple[float, float]:
@@ -101,43 +111,63 @@ class PeakTreePss:
             self._thread.join()
 
 
-def measure(recipe: str, size: int, seed: int, pool_paths: Sequence[str]) -> dict:
-    """Build the corpus and time ``recipe`` on it, in this process."""
-    pool = corpus.load_pool(pool_paths)
-    articles = corpus.make_corpus(pool, size, seed)
-    del pool
-    gold = [a.story for a in articles]
+def corpus_file(size: int, seed: int, pool_paths: Sequence[Path], directory: Path) -> Path:
+    """The synthetic corpus of ``size`` articles as JSONL in ``directory``, built once."""
+    path = directory / f"synthetic-{size}-{seed}.jsonl"
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    articles = corpus.make_corpus(corpus.load_pool(pool_paths), size, seed)
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as stream:
+        for a in articles:
+            row = {"id": a.id, "text": a.text, "title": a.title, "story": a.story}
+            row["date"] = a.date.isoformat() if a.date else None
+            stream.write(json.dumps(row) + "\n")
+    partial.replace(path)
+    return path
+
+
+def measure(recipe: str, path: Path) -> dict:
+    """Time ``recipe`` on the corpus file ``path``, in this process."""
+    gold: list = []
+
+    def stream():
+        for article in iter_articles(path):
+            gold.append(article.story)
+            yield article
+
     rss_before = _peak_rss_mib()
     with PeakTreePss() as pss:
         if recipe == "dedupe_news":
-            run = recipes.dedupe_news(articles, n_jobs=-1)  # both cores
+            run = recipes.dedupe_news(stream(), n_jobs=-1)  # both cores
         elif recipe == "datasketch":
+            articles = read_articles(path)
+            gold = [a.story for a in articles]
             run = recipes.datasketch_lsh(articles, 0.5)
         else:
             raise ValueError(f"unknown recipe {recipe!r}")
+    size = len(gold)
     scores = score_clustering(gold, predicted_labels(run.labels))
     return {
         "recipe": recipe,
         "n_docs": size,
-        "seed": seed,
         "seconds": run.seconds,
         "docs_per_second": size / run.seconds,
         "stages": run.stages,
-        "corpus_rss_mib": rss_before,
+        "rss_before_fit_mib": rss_before,
         "peak_rss_mib": _peak_rss_mib(),
         "peak_tree_pss_mib": pss.peak,
+        "peak_pss_kib_per_article": pss.peak * 1024 / size,
         "synthetic_ari": scores.adjusted_rand_index,
         "synthetic_pair_precision": scores.pairwise_precision,
         "synthetic_pair_recall": scores.pairwise_recall,
     }
 
 
-def run_child(
-    recipe: str, size: int, seed: int, pool_paths: Sequence[Path], timeout: float
-) -> dict:
+def run_child(recipe: str, size: int, seed: int, path: Path, timeout: float) -> dict:
     """:func:`measure` in a fresh subprocess; a failure or timeout is reported in ``note``."""
-    command = [sys.executable, "-m", "benchmarks.speed", recipe, str(size), str(seed)]
-    command += [str(p) for p in pool_paths]
+    command = [sys.executable, "-m", "benchmarks.speed", recipe, str(path)]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
@@ -157,7 +187,7 @@ def run_child(
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         return {"recipe": recipe, "n_docs": size, "seed": seed, "note": f"failed: {tail[0]}"}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = {"seed": seed, **json.loads(done.stdout.strip().splitlines()[-1])}
     result["process_seconds"] = time.perf_counter() - started
     return result
 
@@ -180,10 +210,13 @@ def benchmark(
     pool_paths: Sequence[Path],
     timeout: float = 1800,
     log: Callable[[str], None] = lambda _: None,
+    corpus_dir: Path = CORPUS_DIR,
 ) -> tuple[list[dict], dict[str, float]]:
     """Rows for every recipe and size, and the fitted exponent ``b`` per recipe."""
     rows = []
     for size in sizes:
+        log(f"  writing the {size}-article corpus to {corpus_dir}")
+        path = corpus_file(size, seed, pool_paths, corpus_dir)
         for recipe in RECIPES:
             if recipe == "datasketch" and size > DATASKETCH_MAX_DOCS:
                 rows.append(
@@ -197,7 +230,7 @@ def benchmark(
                 )
                 continue
             log(f"  {recipe} on {size} docs")
-            rows.append(flatten(run_child(recipe, size, seed, pool_paths, timeout)))
+            rows.append(flatten(run_child(recipe, size, seed, path, timeout)))
     exponents = {}
     for recipe in RECIPES:
         ok = [r for r in rows if r["recipe"] == recipe and "seconds" in r]
@@ -206,13 +239,11 @@ def benchmark(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="time one recipe on one synthetic corpus")
+    parser = argparse.ArgumentParser(description="time one recipe on one corpus file")
     parser.add_argument("recipe", choices=RECIPES)
-    parser.add_argument("size", type=int)
-    parser.add_argument("seed", type=int)
-    parser.add_argument("pool", nargs="+")
+    parser.add_argument("path", type=Path)
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.recipe, args.size, args.seed, args.pool)))
+    print(json.dumps(measure(args.recipe, args.path)))
 
 
 if __name__ == "__main__":
