@@ -170,8 +170,9 @@ def tokenize(normalized: str) -> list[str]:
     >>> tokenize("putin's forces, 12-year-old")
     ['putin', 'forces', '12', 'year', 'old']
     """
-    text = _POSSESSIVE.sub("", normalized)
-    text = _APOSTROPHE.sub("", text)
+    text = normalized
+    if "'" in text:  # both patterns need an apostrophe: skip two passes over most texts
+        text = _APOSTROPHE.sub("", _POSSESSIVE.sub("", text))
     return _TOKEN.findall(text)
 
 
