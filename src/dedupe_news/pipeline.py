@@ -466,7 +466,7 @@ def _stub(article: Article) -> Article:
 
 
 def _checked_stream(articles: Iterable[Article]) -> Iterator[Article]:
-    """``articles`` as they come, checked as :func:`_as_article_list` checks a list."""
+    """``articles`` as they come, each checked to be an Article with a new id."""
     seen: set[str] = set()
     for position, article in enumerate(articles):
         if not isinstance(article, Article):
@@ -486,18 +486,7 @@ def _as_article_list(articles: Iterable[Article]) -> list[Article]:
             "expected an iterable of Article objects, got a single string: "
             "wrap texts as Article(id, text), or use read_articles(path)"
         )
-    result = list(articles)
-    for position, article in enumerate(result):
-        if not isinstance(article, Article):
-            raise ParameterError(
-                f"item {position} is a {type(article).__name__}, not an Article: "
-                "build Article(id=..., text=...) objects, or use read_articles(path)"
-            )
-    seen: set[str] = set()
-    for article in result:
-        if article.id in seen:
-            raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
-        seen.add(article.id)
+    result = list(_checked_stream(articles))
     if not result:
         raise EmptyCorpusError("no articles given: nothing to cluster")
     return result
