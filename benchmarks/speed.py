@@ -8,8 +8,9 @@ memory is its own, and prints one JSON line:
 - ``dedupe_news`` streams the file, as the CLI does:
   ``StoryClusterer(n_jobs=-1).fit(iter_articles(path))`` (both cores); the
   corpus is never held in memory as a whole;
-- ``datasketch`` reads the file into a list first (the recipe needs it) and is
-  timed from there.
+- ``datasketch`` and ``rensa`` (when installed; it is not a dependency) read
+  the file into a list first (their recipes need it) and are timed from there;
+  they are not run above :data:`MAX_DOCS`.
 
 Memory is measured as the peak proportional set size (PSS) of the process and
 its forked workers, sampled every 0.2 s, and reported per article as well.
@@ -35,8 +36,9 @@ from dedupe_news import iter_articles, read_articles, score_clustering
 from . import corpus, recipes
 from .quality import predicted_labels
 
-RECIPES = ("dedupe_news", "datasketch")
-DATASKETCH_MAX_DOCS = 300_000
+RECIPES = ("dedupe_news", "datasketch", "rensa")
+# The MinHash recipes keep every article's shingle set and sketch in Python objects.
+MAX_DOCS = {"datasketch": 300_000, "rensa": 300_000}
 STAGES = ("prepare", "tfidf", "candidates", "scoring", "clustering")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT / "benchmarks" / ".corpora"  # git-ignored
@@ -141,10 +143,11 @@ def measure(recipe: str, path: Path) -> dict:
     with PeakTreePss() as pss:
         if recipe == "dedupe_news":
             run = recipes.dedupe_news(stream(), n_jobs=-1)  # both cores
-        elif recipe == "datasketch":
+        elif recipe in ("datasketch", "rensa"):
             articles = read_articles(path)
             gold = [a.story for a in articles]
-            run = recipes.datasketch_lsh(articles, 0.5)
+            lsh = recipes.datasketch_lsh if recipe == "datasketch" else recipes.rensa_lsh
+            run = lsh(articles, 0.5)
         else:
             raise ValueError(f"unknown recipe {recipe!r}")
     size = len(gold)
@@ -218,23 +221,29 @@ def benchmark(
         log(f"  writing the {size}-article corpus to {corpus_dir}")
         path = corpus_file(size, seed, pool_paths, corpus_dir)
         for recipe in RECIPES:
-            if recipe == "datasketch" and size > DATASKETCH_MAX_DOCS:
-                rows.append(
-                    {
-                        "recipe": recipe,
-                        "n_docs": size,
-                        "seed": seed,
-                        "note": f"not run above {DATASKETCH_MAX_DOCS:,} docs: MinHashLSH "
-                        "holds about 1 GiB per 100k documents",
-                    }
+            note = None
+            if size > MAX_DOCS.get(recipe, size):
+                note = (
+                    f"not run above {MAX_DOCS[recipe]:,} docs: the recipe keeps every "
+                    "shingle set and sketch as Python objects (about 1 GiB per 100k documents)"
                 )
+            elif recipe == "rensa" and not recipes.rensa_available():
+                note = "skipped: rensa not installed"
+            if note:
+                rows.append({"recipe": recipe, "n_docs": size, "seed": seed, "note": note})
                 continue
             log(f"  {recipe} on {size} docs")
             rows.append(flatten(run_child(recipe, size, seed, path, timeout)))
     exponents = {}
     for recipe in RECIPES:
         ok = [r for r in rows if r["recipe"] == recipe and "seconds" in r]
-        exponents[recipe] = fit_power_law([r["n_docs"] for r in ok], [r["seconds"] for r in ok])[0]
+        spans = [(f"{recipe}, all sizes", ok)]
+        spans.append((f"{recipe}, 10k and up", [r for r in ok if r["n_docs"] >= 10_000]))
+        for name, span in spans:
+            if len(span) >= 2:
+                exponents[name] = fit_power_law(
+                    [r["n_docs"] for r in span], [r["seconds"] for r in span]
+                )[0]
     return rows, exponents
 
 
