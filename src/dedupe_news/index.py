@@ -55,9 +55,12 @@ import scipy.sparse as sp
 from .articles import Article
 from .clustering import CLEARLY_DIFFERENT, VETO_DISTANCE, cluster_pairs
 from .errors import DedupeNewsError, ParameterError, UnknownArticleError
-from .minhash import MINHASH_SCHEME, MinHasher, lsh_params
+from .minhash import MINHASH_SCHEME, MinHasher, Signatures, lsh_candidate_pairs, lsh_params
 from .normalize import content_terms, strip_boilerplate, tokenize
-from .scoring import DecisionRule, PairScores
+from .parallel import effective_jobs, map_tasks
+from .pipeline import score_pairs
+from .scoring import DecisionRule, PairScores, PairTable
+from .tfidf import cosine_neighbor_pairs, probe_max_df
 
 __all__ = [
     "FORMAT_VERSION",
@@ -70,7 +73,7 @@ __all__ = [
     "StoryMatch",
 ]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _APPLICATION = "dedupe-news story index"
 
 # Settings that change what is stored or how it is scored: fixed when the file is made.
@@ -91,8 +94,11 @@ _SEARCH_DEFAULTS = {
     "max_neighbors": 30,
     "max_component": 2000,
     "max_recluster": 300,
+    "query_candidates": 64,
 }
 
+# Postings of undated articles: after every date (NOT NULL, as a WITHOUT ROWID key).
+_UNDATED = math.inf
 # A component is clustered again once the article count (and so IDF) has grown this much.
 _REFRESH_GROWTH = 1.5
 # Members re-clustered around a new article: dated at most this many windows away.
@@ -118,8 +124,11 @@ CREATE INDEX articles_story ON articles (story);
 CREATE INDEX articles_day ON articles (day);
 CREATE INDEX articles_clustered ON articles (clustered_n);
 CREATE TABLE terms (term_id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
-CREATE TABLE postings (term_id INTEGER NOT NULL, day REAL, article INTEGER NOT NULL);
-CREATE INDEX postings_term ON postings (term_id, day, article);
+CREATE TABLE postings (
+    term_id INTEGER NOT NULL, day REAL NOT NULL, article INTEGER NOT NULL,
+    impact INTEGER NOT NULL,
+    PRIMARY KEY (term_id, day, article)
+) WITHOUT ROWID;
 CREATE TABLE bands (
     key INTEGER NOT NULL, band INTEGER NOT NULL, article INTEGER NOT NULL,
     PRIMARY KEY (key, band, article)
@@ -239,8 +248,115 @@ class _Rows:
     day: np.ndarray
     shingles: np.ndarray
     signatures: np.ndarray
-    term_ids: list[np.ndarray]
-    weights: list[np.ndarray]
+    lengths: np.ndarray  # terms per row
+    term_ids: np.ndarray  # every row's term ids, concatenated (CSR indices)
+    weights: np.ndarray  # their sublinear tf, concatenated (CSR data)
+
+    def term_rows(self) -> np.ndarray:
+        """The row of each entry of ``term_ids``."""
+        return np.repeat(np.arange(self.lengths.size), self.lengths)
+
+
+@dataclass
+class _Batch:
+    """Articles prepared for a bulk add: those with text, as parallel arrays."""
+
+    positions: np.ndarray  # index into the call's articles
+    day: np.ndarray
+    shingles: np.ndarray
+    signatures: np.ndarray
+    lengths: np.ndarray
+    term_ids: np.ndarray  # sorted within each article
+    weights: np.ndarray  # sublinear tf
+    new_terms: dict[str, int]  # terms first seen in this batch, with their new ids
+
+
+_BULK_CHUNK = 2000
+
+
+def _prepare_batch(
+    articles: Sequence[Article], hasher: MinHasher, vocab: _Vocab, n_jobs: int | None
+) -> _Batch:
+    """Normalise, sign and count terms (in ``n_jobs`` processes); give new terms ids."""
+    tasks = (
+        [a.full_text for a in articles[start : start + _BULK_CHUNK]]
+        for start in range(0, len(articles), _BULK_CHUNK)
+    )
+    n_tasks = -(-len(articles) // _BULK_CHUNK)
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("shingles", "signatures", "lengths", "term_ids", "weights")
+    }
+    new_terms: dict[str, int] = {}
+    for signatures, shingles, chunk_terms, lengths, local, counts in map_tasks(
+        _prepare_bulk_chunk, tasks, state={"hasher": hasher}, n_jobs=n_jobs, n_tasks=n_tasks
+    ):
+        ids = np.empty(len(chunk_terms), dtype=np.int64)
+        for k, term in enumerate(chunk_terms):
+            tid = vocab.ids.get(term)
+            if tid is None:
+                tid = vocab.ids[term] = new_terms[term] = len(vocab.ids)
+            ids[k] = tid
+        term_ids = ids[local]
+        # Sort each article's terms by id, as stored.
+        row = np.repeat(np.arange(lengths.size), lengths)
+        order = np.lexsort((term_ids, row))
+        parts["shingles"].append(shingles)
+        parts["signatures"].append(signatures)
+        parts["lengths"].append(lengths)
+        parts["term_ids"].append(term_ids[order])
+        parts["weights"].append(1.0 + np.log(counts[order].astype(np.float64)))
+    joined = {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in parts.items()}
+    if not parts["signatures"]:
+        joined["signatures"] = np.zeros((0, hasher.num_perm), dtype=np.uint32)
+    day = np.array(
+        [float(a.date.toordinal()) if a.date else math.nan for a in articles], dtype=np.float64
+    )
+    has_text = joined["shingles"] > 0
+    keep_terms = np.repeat(has_text, joined["lengths"])
+    return _Batch(
+        positions=np.flatnonzero(has_text),
+        day=day[has_text],
+        shingles=joined["shingles"][has_text].astype(np.int64),
+        signatures=joined["signatures"][has_text],
+        lengths=joined["lengths"][has_text],
+        term_ids=joined["term_ids"][keep_terms],
+        weights=joined["weights"][keep_terms],
+        new_terms=new_terms,
+    )
+
+
+def _prepare_bulk_chunk(state: dict, texts: Sequence[str]):
+    """Worker: signatures, and term counts over a chunk-local vocabulary."""
+    tokens = [tokenize(strip_boilerplate(text)) for text in texts]
+    signatures = state["hasher"].sign(tokens)
+    vocabulary: dict[str, int] = {}
+    lengths, local, counts = [], [], []
+    for article_tokens in tokens:
+        found: dict[str, int] = {}
+        for term in content_terms(article_tokens) or article_tokens:
+            found[term] = found.get(term, 0) + 1
+        lengths.append(len(found))
+        for term, count in found.items():
+            local.append(vocabulary.setdefault(term, len(vocabulary)))
+            counts.append(count)
+    return (
+        signatures.hashvalues,
+        signatures.shingle_counts,
+        list(vocabulary),
+        np.array(lengths, dtype=np.int64),
+        np.array(local, dtype=np.int64),
+        np.array(counts, dtype=np.int64),
+    )
+
+
+def _insert_sorted(conn: sqlite3.Connection, sql: str, *columns: np.ndarray) -> None:
+    """``executemany(sql)`` over rows sorted by their columns (appends to the B-trees),
+    a million rows at a time."""
+    order = np.lexsort(columns[::-1])
+    step = 1_000_000
+    for start in range(0, order.size, step):
+        chunk = order[start : start + step]
+        conn.executemany(sql, zip(*(c[chunk].tolist() for c in columns), strict=True))
 
 
 class StoryIndex:
@@ -270,6 +386,10 @@ class StoryIndex:
     max_recluster : int, default 300
         Most members clustered again on one add; touched stories that do not fit
         are left as they are (the article may still join one greedily).
+    query_candidates : int, default 64
+        :meth:`query` scores only this many rewrite candidates (besides every LSH
+        copy candidate): those sharing the most TF-IDF weight of the article's
+        ``top_terms``. :meth:`add` scores them all.
 
     Examples
     --------
@@ -303,6 +423,16 @@ class StoryIndex:
             num_perm=s["num_perm"], seed=s["seed"], shingle_size=s["shingle_size"]
         )
         self._bands, self._rows_per_band = lsh_params(s["copy_threshold"], s["num_perm"])
+        marks = ",".join("?" * self._bands)
+        self._band_sql = f"SELECT key, band, article FROM bands WHERE key IN ({marks})"
+        # Most recent postings of a term: anywhere, or inside a window plus undated ones.
+        self._postings_sql = (
+            "SELECT article, impact FROM postings WHERE term_id = ? ORDER BY day DESC LIMIT ?",
+            "SELECT * FROM (SELECT article, impact FROM postings WHERE term_id = ? "
+            "AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?) UNION ALL "
+            "SELECT * FROM (SELECT article, impact FROM postings WHERE term_id = ? AND day = ? "
+            "LIMIT ?)",
+        )
         self._vocab: _Vocab | None = None
 
     # -- opening -----------------------------------------------------------------
@@ -447,7 +577,12 @@ class StoryIndex:
     # -- public operations -------------------------------------------------------
 
     def add(
-        self, articles: Iterable[Article], *, skip_existing: bool = False
+        self,
+        articles: Iterable[Article],
+        *,
+        skip_existing: bool = False,
+        bulk: bool = False,
+        n_jobs: int | None = None,
     ) -> list[IndexAssignment]:
         """Assign each article to a stored story or a new one, and store it.
 
@@ -456,8 +591,20 @@ class StoryIndex:
         whole call is one transaction: on any error nothing of it is stored.
         An id already in the index is an error, or skipped (and not returned) with
         ``skip_existing=True``.
+
+        With ``bulk=True`` the call is clustered as one batch instead, as
+        :class:`~dedupe_news.pipeline.StoryClusterer` does, together with the
+        stored articles dated within two date windows of it (every stored article
+        when the call has undated ones), and written with a few bulk inserts:
+        hundreds of times faster per article for large calls (build an index, or
+        add a day's news). Stored stories keep their ids as in :meth:`add`. An
+        assignment's ``score`` and ``best`` are then those of its closest fellow
+        member among the scored pairs (0 and None when it is alone).
+        ``n_jobs`` processes prepare the texts and search neighbours (-1: every
+        core); it only applies with ``bulk=True`` and does not change the result.
         """
         articles = _check_articles(articles)
+        effective_jobs(n_jobs)  # validates
         conn = self._conn
         self._begin_write()
         try:
@@ -471,10 +618,13 @@ class StoryIndex:
                 )
             todo = [a for a in articles if a.id not in known]
             state = {"next_story": self._next_story()}
-            results = [
-                self._add_one(p, vocab, state) if p.shingles else _empty(p)
-                for p in self._prepare(todo)
-            ]
+            if bulk:
+                results = self._bulk_add(todo, vocab, state, n_jobs)
+            else:
+                results = [
+                    self._add_one(p, vocab, state) if p.shingles else _empty(p)
+                    for p in self._prepare(todo)
+                ]
             # Later articles of this call may have moved earlier ones: report final stories.
             final = self._stories_of([a.article_id for a in results if a.story_id is not None])
             results = [
@@ -712,8 +862,14 @@ class StoryIndex:
         )
         rowid = int(cur.lastrowid)
         conn.executemany(
-            "INSERT INTO postings (term_id, day, article) VALUES (?, ?, ?)",
-            [(int(t), day, rowid) for t in term_ids],
+            "INSERT INTO postings (term_id, day, article, impact) VALUES (?, ?, ?, ?)",
+            zip(
+                vector[0].tolist(),
+                [_UNDATED if day is None else day] * order.size,
+                [rowid] * order.size,
+                _impact(vector[1]),
+                strict=True,
+            ),
         )
         conn.executemany(
             "INSERT OR IGNORE INTO bands (key, band, article) VALUES (?, ?, ?)",
@@ -734,6 +890,251 @@ class StoryIndex:
         score, best = self._explain_assignment(p, vector, rowid, story, is_new, rows, sims, vocab)
         return IndexAssignment(
             article_id=a.id, story_id=story, is_new_story=is_new, score=score, best=best
+        )
+
+    def _bulk_add(
+        self, articles: list[Article], vocab: _Vocab, state: dict, n_jobs: int | None
+    ) -> list[IndexAssignment]:
+        """Cluster ``articles`` with the stored ones near them in date as one batch; store all.
+
+        The same steps as :meth:`StoryClusterer.fit <dedupe_news.pipeline.StoryClusterer.fit>`
+        over the batch and the stored articles within two windows of it (IDF over
+        the whole index): LSH copy pairs, TF-IDF neighbours in the date window,
+        pair scores, then :func:`~dedupe_news.clustering.cluster_pairs`.
+        """
+        conn = self._conn
+        batch = _prepare_batch(articles, self._hasher, vocab, n_jobs)
+        stored = self._load_span(batch.day)
+        m, n = stored.rowid.size, batch.day.size
+        total = m + n
+        # Count the batch in N and df first: batch IDF includes every article.
+        new_terms = [(tid, term) for term, tid in batch.new_terms.items()]
+        touched_terms, doc_counts = np.unique(batch.term_ids, return_counts=True)
+        vocab.grow(len(vocab.ids))
+        vocab.df[touched_terms] += doc_counts
+        vocab.n_articles += n
+        lengths = np.concatenate([stored.lengths, batch.lengths])
+        indices = np.concatenate([stored.term_ids, batch.term_ids])
+        data = np.concatenate([stored.weights, batch.weights]) * vocab.idf(indices)
+        row = np.repeat(np.arange(total), lengths)
+        norms = np.sqrt(np.bincount(row, weights=data * data, minlength=total))
+        data = data / np.where(norms > 0, norms, 1.0)[row]
+        columns, local = np.unique(indices, return_inverse=True)
+        matrix = sp.csr_matrix(
+            (data.astype(np.float32), local.astype(np.int32), np.r_[0, np.cumsum(lengths)]),
+            shape=(total, columns.size),
+        )
+        days = np.concatenate([stored.day, batch.day])
+        signatures = Signatures(
+            np.concatenate([stored.signatures, batch.signatures]),
+            np.concatenate([stored.shingles, batch.shingles]).astype(np.int32),
+        )
+        copy_i, copy_j = lsh_candidate_pairs(signatures, threshold=self.rule.copy_threshold)
+        near_i, near_j, _ = cosine_neighbor_pairs(
+            matrix,
+            days,
+            window_days=self.rule.window_days,
+            min_similarity=self.rule.rewrite_threshold,
+            max_neighbors=self._settings["max_neighbors"],
+            probe_max_df=probe_max_df(vocab.n_articles),
+            n_jobs=n_jobs,
+        )
+        codes = np.unique(
+            np.concatenate([copy_i.astype(np.int64) * total + copy_j, near_i * total + near_j])
+        )
+        pair_i, pair_j = (codes // total).astype(np.intp), (codes % total).astype(np.intp)
+        table = score_pairs(self.rule, matrix, signatures, days, pair_i, pair_j)
+        is_copy = table.story_similarity >= 1.0
+        copies = sp.csr_matrix(
+            (np.ones(int(is_copy.sum()), dtype=bool), (table.i[is_copy], table.j[is_copy])),
+            shape=(total, total),
+        )
+        copies = (copies + copies.T).tocsr()
+        window = self.rule.window_days
+
+        def component_similarity(members: np.ndarray) -> np.ndarray:
+            sub = matrix[members]
+            similarity = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
+            gap = np.abs(days[members][:, None] - days[members][None, :])
+            similarity[gap > window] = 0.0
+            similarity[copies[members][:, members].toarray()] = 1.0
+            return similarity
+
+        groups = cluster_pairs(
+            total,
+            table.i,
+            table.j,
+            table.story_similarity,
+            threshold=self.rule.rewrite_threshold,
+            component_similarity=component_similarity,
+            max_component=self._settings["max_component"],
+        )
+        first_new_story = state["next_story"]
+        old = np.concatenate([stored.story, np.full(n, -1, dtype=np.int64)])
+        story_of_group = _inherit_ids(old, groups)
+        for g in np.unique(groups).tolist():
+            if g not in story_of_group:
+                story_of_group[g] = state["next_story"]
+                state["next_story"] += 1
+        story = np.array([story_of_group[g] for g in groups.tolist()], dtype=np.int64)
+
+        # Write: terms, articles, postings, bands, edges; sorted by key for fast inserts.
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while writing in bulk
+        if new_terms:
+            conn.executemany("INSERT INTO terms (term_id, term, df) VALUES (?, ?, 0)", new_terms)
+        conn.executemany(
+            "UPDATE terms SET df = ? WHERE term_id = ?",
+            zip(vocab.df[touched_terms].tolist(), touched_terms.tolist(), strict=True),
+        )
+        (last,) = conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'articles'"
+        ).fetchone()
+        rowids = np.arange(int(last) + 1, int(last) + 1 + n, dtype=np.int64)
+        conn.executemany(
+            "UPDATE articles SET story = ?, clustered_n = ? WHERE rowid = ?",
+            zip(story[:m].tolist(), [vocab.n_articles] * m, stored.rowid.tolist(), strict=True),
+        )
+        self._insert_articles(batch, articles, rowids, story[m:], vocab.n_articles)
+        all_rowids = np.concatenate([stored.rowid, rowids])
+        entries = slice(int(matrix.indptr[m]), int(matrix.indptr[total]))
+        posting_day = np.where(np.isnan(batch.day), _UNDATED, batch.day)
+        _insert_sorted(
+            conn,
+            "INSERT INTO postings (term_id, day, article, impact) VALUES (?, ?, ?, ?)",
+            columns[matrix.indices[entries]],
+            np.repeat(posting_day, batch.lengths),
+            np.repeat(rowids, batch.lengths),
+            np.maximum(np.rint(matrix.data[entries] * 1000.0), 1).astype(np.int64),
+        )
+        keys = self._band_key_matrix(batch.signatures)
+        _insert_sorted(
+            conn,
+            "INSERT OR IGNORE INTO bands (key, band, article) VALUES (?, ?, ?)",
+            keys.ravel(),
+            np.tile(np.arange(self._bands, dtype=np.int64), n),
+            np.repeat(rowids, self._bands),
+        )
+        edge = table.story_similarity >= self.rule.rewrite_threshold
+        a, b = all_rowids[table.i[edge]], all_rowids[table.j[edge]]
+        score = table.story_similarity[edge]
+        _insert_sorted(
+            conn,
+            "INSERT OR REPLACE INTO edges (a, b, score) VALUES (?, ?, ?)",
+            np.concatenate([a, b]),
+            np.concatenate([b, a]),
+            np.concatenate([score, score]),
+        )
+        return self._bulk_assignments(
+            articles,
+            batch.positions,
+            stored.ids + [articles[k].id for k in batch.positions.tolist()],
+            signatures.shingle_counts,
+            table,
+            groups,
+            story,
+            first_new_story,
+        )
+
+    def _bulk_assignments(
+        self,
+        articles: list[Article],
+        positions: np.ndarray,
+        ids: list[str],
+        shingles: np.ndarray,
+        table: PairTable,
+        groups: np.ndarray,
+        story: np.ndarray,
+        first_new_story: int,
+    ) -> list[IndexAssignment]:
+        """One assignment per article (rows ``len(ids) - len(positions)`` on are the
+        batch): its story, and its closest fellow member among the scored pairs."""
+        m = len(ids) - positions.size
+        same = np.flatnonzero(groups[table.i] == groups[table.j])
+        ends = np.concatenate([table.i[same], table.j[same]])
+        others = np.concatenate([table.j[same], table.i[same]])
+        pairs = np.concatenate([same, same])
+        order = np.lexsort((-table.story_similarity[pairs], ends))  # best pair first per row
+        ends, others, pairs = ends[order], others[order], pairs[order]
+        lead = np.r_[True, ends[1:] != ends[:-1]] if ends.size else np.zeros(0, dtype=bool)
+        best = dict(
+            zip(
+                ends[lead].tolist(),
+                zip(others[lead].tolist(), pairs[lead].tolist(), strict=True),
+                strict=True,
+            )
+        )
+        results = [_empty_assignment(a.id) for a in articles]
+        for r, position in enumerate(positions.tolist(), start=m):
+            sid = int(story[r])
+            score, scores = 0.0, None
+            if r in best:
+                other, k = best[r]
+                score = float(table.story_similarity[k])
+                scores = PairScores.from_features(
+                    ids[r],
+                    ids[other],
+                    self.rule,
+                    cosine=float(table.cosine_similarity[k]),
+                    jaccard=float(table.jaccard_similarity[k]),
+                    containment=float(table.containment_similarity[k]),
+                    date_distance_days=float(table.date_distance_days[k]),
+                    smaller_shingles=int(min(shingles[r], shingles[other])),
+                )
+            results[position] = IndexAssignment(
+                article_id=ids[r],
+                story_id=sid,
+                is_new_story=sid >= first_new_story,
+                score=score,
+                best=scores,
+            )
+        return results
+
+    def _load_span(self, days: np.ndarray) -> _Rows:
+        """Stored articles clustered again with a bulk batch dated ``days``: those
+        within two date windows of it and undated ones; every one if the batch
+        has undated articles (or the window is infinite)."""
+        w = self.rule.window_days * _SPAN_WINDOWS
+        if days.size == 0:
+            return _concat([], self._hasher.num_perm)
+        if np.isnan(days).any() or math.isinf(w):
+            return self._load("1 ORDER BY rowid", ())
+        lo, hi = float(days.min()) - w, float(days.max()) + w
+        return self._load("day IS NULL OR day BETWEEN ? AND ? ORDER BY rowid", (lo, hi))
+
+    def _insert_articles(
+        self, batch: _Batch, articles: list[Article], rowids: np.ndarray, story: np.ndarray, n: int
+    ) -> None:
+        num_perm = self._hasher.num_perm
+        signatures = batch.signatures.astype("<u4").tobytes()
+        terms = batch.term_ids.astype("<i4").tobytes()
+        weights = batch.weights.astype("<f4").tobytes()
+        bounds = np.r_[0, np.cumsum(batch.lengths)] * 4
+        rows = []
+        for k, position in enumerate(batch.positions.tolist()):
+            a = articles[position]
+            day = None if math.isnan(batch.day[k]) else float(batch.day[k])
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            rows.append(
+                (
+                    int(rowids[k]),
+                    a.id,
+                    int(story[k]),
+                    day,
+                    a.date.isoformat() if a.date else None,
+                    a.title,
+                    a.source,
+                    int(batch.shingles[k]),
+                    n,
+                    signatures[k * num_perm * 4 : (k + 1) * num_perm * 4],
+                    terms[lo:hi],
+                    weights[lo:hi],
+                )
+            )
+        self._conn.executemany(
+            "INSERT INTO articles (rowid, id, story, day, date, title, source, shingles, "
+            "clustered_n, signature, term_ids, term_weights) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
 
     def _edges(self, rows: _Rows, sims: np.ndarray, features: dict, copies: set[int]) -> np.ndarray:
@@ -1039,11 +1440,10 @@ class StoryIndex:
         the stored copy edges.
         """
         n = len(rows.ids)
-        lengths = np.array([t.size for t in rows.term_ids], dtype=np.int64)
-        indices = np.concatenate(rows.term_ids) if n else np.zeros(0, dtype=np.int64)
-        data = np.concatenate(rows.weights) * vocab.idf(indices)
+        lengths, indices = rows.lengths, rows.term_ids
+        data = rows.weights * vocab.idf(indices)
         indptr = np.r_[0, np.cumsum(lengths)]
-        norms = np.sqrt(np.add.reduceat(data**2, indptr[:-1])) if data.size else np.ones(n)
+        norms = np.sqrt(np.bincount(rows.term_rows(), weights=data**2, minlength=n))
         norms = np.where((lengths > 0) & (norms > 0), norms, 1.0)
         data = data / np.repeat(norms, lengths)
         matrix = sp.csr_matrix((data, indices, indptr), shape=(n, vocab.df.size))
@@ -1069,9 +1469,10 @@ class StoryIndex:
             chunk = rowids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                f"SELECT rowid, signature, term_ids FROM articles WHERE rowid IN ({marks})", chunk
+                f"SELECT rowid, day, signature, term_ids FROM articles WHERE rowid IN ({marks})",
+                chunk,
             ).fetchall()
-            for rowid, signature, term_blob in rows:
+            for rowid, day, signature, term_blob in rows:
                 term_ids = np.frombuffer(term_blob, dtype="<i4").astype(np.int64)
                 vocab.df[term_ids] -= 1
                 vocab.n_articles -= 1
@@ -1079,8 +1480,8 @@ class StoryIndex:
                     "UPDATE terms SET df = df - 1 WHERE term_id = ?", [(int(t),) for t in term_ids]
                 )
                 conn.executemany(
-                    "DELETE FROM postings WHERE term_id = ? AND article = ?",
-                    [(int(t), rowid) for t in term_ids],
+                    "DELETE FROM postings WHERE term_id = ? AND day = ? AND article = ?",
+                    [(int(t), _UNDATED if day is None else day, rowid) for t in term_ids],
                 )
                 keys = self._band_keys(np.frombuffer(signature, dtype="<u4"))
                 conn.executemany(
@@ -1156,51 +1557,52 @@ class StoryIndex:
 
     def _band_keys(self, signature: np.ndarray) -> list[int]:
         """LSH band keys exactly as :func:`~dedupe_news.minhash.lsh_candidate_pairs` makes them."""
+        return self._band_key_matrix(signature[None, :])[0].tolist()
+
+    def _band_key_matrix(self, signatures: np.ndarray) -> np.ndarray:
+        """Band keys of each row of ``signatures``, shape (n, bands), as int64."""
         rows = self._rows_per_band
-        block = np.asarray(signature[: self._bands * rows], dtype=np.uint64).reshape(
-            self._bands, rows
+        n = signatures.shape[0]
+        block = np.asarray(signatures[:, : self._bands * rows], dtype=np.uint64).reshape(
+            n, self._bands, rows
         )
-        key = np.arange(1, self._bands + 1, dtype=np.uint64)
+        key = np.broadcast_to(np.arange(1, self._bands + 1, dtype=np.uint64), (n, self._bands))
         with np.errstate(over="ignore"):
             for col in range(rows):
-                key = (key * np.uint64(0x100000001B3)) ^ block[:, col]
-        return [int(k) for k in key.view(np.int64)]
-
-    def _window(self, day: float) -> tuple[str, tuple]:
-        w = self.rule.window_days
-        if math.isnan(day) or math.isinf(w):
-            return "", ()
-        return " AND (day IS NULL OR day BETWEEN ? AND ?)", (day - w, day + w)
+                key = (key * np.uint64(0x100000001B3)) ^ block[:, :, col]
+        return key.view(np.int64)
 
     def _candidates(
-        self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray
+        self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray, keep: int | None = None
     ) -> tuple[set[int], set[int]]:
         """Stored articles sharing an LSH band with ``p``, and those in its date
-        window sharing one of its ``top_terms`` most distinctive terms."""
+        window sharing one of its ``top_terms`` most distinctive terms.
+
+        With ``keep``, only the ``keep`` rewrite candidates sharing the most TF-IDF
+        weight of those terms are returned.
+        """
         conn = self._conn
         keys = self._band_keys(p.signature)
-        marks = ",".join("?" * len(keys))
         copies = {
             article
-            for key, band, article in conn.execute(
-                f"SELECT key, band, article FROM bands WHERE key IN ({marks})", keys
-            )
+            for key, band, article in conn.execute(self._band_sql, keys)
             if keys[band] == key
         }
-        found: set[int] = set()
-        top = term_ids[np.argsort(-tfidf, kind="stable")[: self._settings["top_terms"]]]
-        window, bounds = self._window(p.day)
+        ranked = np.argsort(-tfidf, kind="stable")[: self._settings["top_terms"]]
         limit = self._settings["per_term_limit"]
-        for term in top:
-            found.update(
-                r
-                for (r,) in conn.execute(
-                    f"SELECT article FROM postings WHERE term_id = ?{window} "
-                    "ORDER BY day DESC LIMIT ?",
-                    (int(term), *bounds, limit),
-                )
-            )
-        return copies, found
+        w = self.rule.window_days
+        anywhere = math.isnan(p.day) or math.isinf(w)
+        sql = self._postings_sql[0 if anywhere else 1]
+        lo, hi = p.day - w, p.day + w
+        weight: dict[int, float] = {}
+        for term, q in zip(term_ids[ranked].tolist(), tfidf[ranked].tolist(), strict=True):
+            # Inside the window, and undated articles (stored with day = inf).
+            params = (term, limit) if anywhere else (term, lo, hi, limit, term, _UNDATED, limit)
+            for r, impact in conn.execute(sql, params):
+                weight[r] = weight.get(r, 0.0) + q * impact
+        if keep is not None and len(weight) > keep:
+            return copies, set(sorted(weight, key=weight.__getitem__, reverse=True)[:keep])
+        return copies, set(weight)
 
     def _load(self, where: str, params: Sequence) -> _Rows:
         rows = self._conn.execute(
@@ -1208,21 +1610,7 @@ class StoryIndex:
             f"FROM articles WHERE {where}",
             params,
         ).fetchall()
-        n = len(rows)
-        return _Rows(
-            rowid=np.array([r[0] for r in rows], dtype=np.int64),
-            ids=[r[1] for r in rows],
-            story=np.array([r[2] for r in rows], dtype=np.int64),
-            day=np.array([math.nan if r[3] is None else r[3] for r in rows], dtype=np.float64),
-            shingles=np.array([r[4] for r in rows], dtype=np.int64),
-            signatures=(
-                np.frombuffer(b"".join(r[5] for r in rows), dtype="<u4").reshape(n, -1)
-                if n
-                else np.zeros((0, self._hasher.num_perm), dtype=np.uint32)
-            ),
-            term_ids=[np.frombuffer(r[6], dtype="<i4").astype(np.int64) for r in rows],
-            weights=[np.frombuffer(r[7], dtype="<f4").astype(np.float64) for r in rows],
-        )
+        return _decode(rows, self._hasher.num_perm)
 
     def _load_rowids(self, rowids: Sequence[int]) -> _Rows:
         parts = []
@@ -1255,19 +1643,21 @@ class StoryIndex:
     ) -> tuple[np.ndarray, dict]:
         """story_similarity of ``p`` with each loaded row, and the features."""
         n = len(rows.ids)
-        cosine = np.zeros(n)
         q_ids, q_vals = vector
-        for k in range(n):
-            terms = rows.term_ids[k]
-            pos = np.minimum(np.searchsorted(q_ids, terms), max(q_ids.size - 1, 0))
-            shared = q_ids[pos] == terms if q_ids.size else np.zeros(terms.size, dtype=bool)
-            # A queried article counts in N and in the df of its own terms (extra=1).
-            df = vocab.df[terms] + extra * shared
-            w = rows.weights[k] * (np.log((1.0 + vocab.n_articles + extra) / (1.0 + df)) + 1.0)
-            norm = float(np.sqrt(w @ w))
-            if norm == 0.0:
-                continue
-            cosine[k] = min(max(float(w[shared] @ q_vals[pos[shared]]) / norm, 0.0), 1.0)
+        terms = rows.term_ids
+        if q_ids.size:
+            pos = np.minimum(np.searchsorted(q_ids, terms), q_ids.size - 1)
+            shared = q_ids[pos] == terms
+        else:
+            pos, shared = np.zeros(terms.size, dtype=np.intp), np.zeros(terms.size, dtype=bool)
+        # A queried article counts in N and in the df of its own terms (extra=1).
+        df = vocab.df[terms] + extra * shared
+        w = rows.weights * (np.log((1.0 + vocab.n_articles + extra) / (1.0 + df)) + 1.0)
+        row = rows.term_rows()
+        norm = np.sqrt(np.bincount(row, weights=w * w, minlength=n))
+        dot = np.bincount(row[shared], weights=w[shared] * q_vals[pos[shared]], minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosine = np.where(norm > 0, np.clip(dot / norm, 0.0, 1.0), 0.0)
         equal = rows.signatures == p.signature[None, :]
         jaccard = equal.mean(axis=1) if n else np.zeros(0)
         size_i = float(p.shingles)
@@ -1310,7 +1700,7 @@ class StoryIndex:
             norm = 1.0
         order = np.argsort(term_ids)
         vector = (term_ids[order], tfidf[order] / norm)
-        copies, near = self._candidates(p, term_ids, tfidf)
+        copies, near = self._candidates(p, term_ids, tfidf, keep=self._settings["query_candidates"])
         candidates = sorted(copies | near)
         if not candidates:
             return []
@@ -1342,24 +1732,52 @@ def _linkage_score(similarity: np.ndarray) -> float:
     return float(1.0 - distance.mean())
 
 
-def _concat(parts: list[_Rows], num_perm: int) -> _Rows:
-    if not parts:
-        parts = []
+def _impact(normalised: np.ndarray) -> list[int]:
+    """A posting's stored weight: the term's L2-normalised TF-IDF when the article was
+    added, times 1000 and at least 1. It ranks rewrite candidates in :meth:`StoryIndex.query`
+    (IDF drifts after that; exact scores use the current IDF)."""
+    return np.maximum(np.rint(normalised * 1000.0), 1).astype(np.int64).tolist()
+
+
+def _decode(rows: list[tuple], num_perm: int) -> _Rows:
+    """Rows of ``SELECT rowid, id, story, day, shingles, signature, term_ids,
+    term_weights`` as arrays (each BLOB column decoded with one ``frombuffer``)."""
+    n = len(rows)
+    if not n:
+        return _concat([], num_perm)
+    rowid, ids, story, day, shingles, signatures, terms, weights = zip(*rows, strict=True)
     return _Rows(
-        rowid=np.concatenate([p.rowid for p in parts]) if parts else np.zeros(0, dtype=np.int64),
+        rowid=np.array(rowid, dtype=np.int64),
+        ids=list(ids),
+        story=np.array(story, dtype=np.int64),
+        day=np.array([math.nan if d is None else d for d in day], dtype=np.float64),
+        shingles=np.array(shingles, dtype=np.int64),
+        signatures=np.frombuffer(b"".join(signatures), dtype="<u4").reshape(n, -1),
+        lengths=np.fromiter(map(len, terms), dtype=np.int64, count=n) // 4,
+        term_ids=np.frombuffer(b"".join(terms), dtype="<i4").astype(np.int64),
+        weights=np.frombuffer(b"".join(weights), dtype="<f4").astype(np.float64),
+    )
+
+
+def _concat(parts: list[_Rows], num_perm: int) -> _Rows:
+    parts = [p for p in parts if p.rowid.size]
+    if len(parts) == 1:
+        return parts[0]
+    empty_int, empty_float = np.zeros(0, dtype=np.int64), np.zeros(0)
+
+    def join(name: str, empty: np.ndarray) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts]) if parts else empty
+
+    return _Rows(
+        rowid=join("rowid", empty_int),
         ids=[i for p in parts for i in p.ids],
-        story=np.concatenate([p.story for p in parts]) if parts else np.zeros(0, dtype=np.int64),
-        day=np.concatenate([p.day for p in parts]) if parts else np.zeros(0),
-        shingles=np.concatenate([p.shingles for p in parts])
-        if parts
-        else np.zeros(0, dtype=np.int64),
-        signatures=(
-            np.concatenate([p.signatures for p in parts])
-            if parts
-            else np.zeros((0, num_perm), dtype=np.uint32)
-        ),
-        term_ids=[t for p in parts for t in p.term_ids],
-        weights=[w for p in parts for w in p.weights],
+        story=join("story", empty_int),
+        day=join("day", empty_float),
+        shingles=join("shingles", empty_int),
+        signatures=join("signatures", np.zeros((0, num_perm), dtype=np.uint32)),
+        lengths=join("lengths", empty_int),
+        term_ids=join("term_ids", empty_int),
+        weights=join("weights", empty_float),
     )
 
 
@@ -1385,8 +1803,13 @@ def _inherit_ids(old: np.ndarray, groups: np.ndarray) -> dict[int, int]:
 
 
 def _empty(p: _Prepared) -> IndexAssignment:
+    return _empty_assignment(p.article.id)
+
+
+def _empty_assignment(article_id: str) -> IndexAssignment:
+    """An article with no text after cleaning: not stored."""
     return IndexAssignment(
-        article_id=p.article.id, story_id=None, is_new_story=False, score=0.0, best=None
+        article_id=article_id, story_id=None, is_new_story=False, score=0.0, best=None
     )
 
 
