@@ -425,14 +425,6 @@ class StoryIndex:
         self._bands, self._rows_per_band = lsh_params(s["copy_threshold"], s["num_perm"])
         marks = ",".join("?" * self._bands)
         self._band_sql = f"SELECT key, band, article FROM bands WHERE key IN ({marks})"
-        # Most recent postings of a term: anywhere, or inside a window plus undated ones.
-        self._postings_sql = (
-            "SELECT article, impact FROM postings WHERE term_id = ? ORDER BY day DESC LIMIT ?",
-            "SELECT * FROM (SELECT article, impact FROM postings WHERE term_id = ? "
-            "AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?) UNION ALL "
-            "SELECT * FROM (SELECT article, impact FROM postings WHERE term_id = ? AND day = ? "
-            "LIMIT ?)",
-        )
         self._vocab: _Vocab | None = None
 
     # -- opening -----------------------------------------------------------------
@@ -675,13 +667,13 @@ class StoryIndex:
                 vocab,
                 extra=1,
                 norm_weights=prepared.weights * idf,
+                limit=limit,
             )
         finally:
             conn.execute("COMMIT")
         return [
             StoryMatch(story_id=sid, score=score, size=size, best=best)
-            for sid, score, size, best in ranked[:limit]
-            if score >= self.rule.rewrite_threshold
+            for sid, score, size, best in ranked
         ]
 
     def remove(self, ids: Iterable[str], *, missing_ok: bool = False) -> int:
@@ -1373,7 +1365,7 @@ class StoryIndex:
         else:
             sims, features = self._score(p, vector, members, vocab, extra=0)
             score = _linkage_score(sims)
-        return float(score), self._best_pair(p, members, sims, features)
+        return float(score), self._best_pair(p, members.ids, sims, features)
 
     def _span(self, day: float) -> tuple[str, tuple]:
         """SQL filter for the members re-clustered around an article of this day.
@@ -1572,37 +1564,76 @@ class StoryIndex:
                 key = (key * np.uint64(0x100000001B3)) ^ block[:, :, col]
         return key.view(np.int64)
 
-    def _candidates(
-        self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray, keep: int | None = None
-    ) -> tuple[set[int], set[int]]:
-        """Stored articles sharing an LSH band with ``p``, and those in its date
-        window sharing one of its ``top_terms`` most distinctive terms.
-
-        With ``keep``, only the ``keep`` rewrite candidates sharing the most TF-IDF
-        weight of those terms are returned.
-        """
-        conn = self._conn
+    def _copy_candidates(self, p: _Prepared) -> set[int]:
+        """Stored articles sharing an LSH band with ``p``."""
         keys = self._band_keys(p.signature)
-        copies = {
+        return {
             article
-            for key, band, article in conn.execute(self._band_sql, keys)
+            for key, band, article in self._conn.execute(self._band_sql, keys)
             if keys[band] == key
         }
+
+    def _top_terms(self, term_ids: np.ndarray, tfidf: np.ndarray) -> tuple[list, list]:
+        """The ``top_terms`` terms of highest TF-IDF, and their weights."""
         ranked = np.argsort(-tfidf, kind="stable")[: self._settings["top_terms"]]
+        return term_ids[ranked].tolist(), tfidf[ranked].tolist()
+
+    def _postings_params(self, p: _Prepared, term: int, weight: float) -> tuple:
+        """Parameters of one term's postings subquery (see ``_postings_sql``)."""
         limit = self._settings["per_term_limit"]
         w = self.rule.window_days
-        anywhere = math.isnan(p.day) or math.isinf(w)
-        sql = self._postings_sql[0 if anywhere else 1]
-        lo, hi = p.day - w, p.day + w
-        weight: dict[int, float] = {}
-        for term, q in zip(term_ids[ranked].tolist(), tfidf[ranked].tolist(), strict=True):
-            # Inside the window, and undated articles (stored with day = inf).
-            params = (term, limit) if anywhere else (term, lo, hi, limit, term, _UNDATED, limit)
-            for r, impact in conn.execute(sql, params):
-                weight[r] = weight.get(r, 0.0) + q * impact
-        if keep is not None and len(weight) > keep:
-            return copies, set(sorted(weight, key=weight.__getitem__, reverse=True)[:keep])
-        return copies, set(weight)
+        if math.isnan(p.day) or math.isinf(w):
+            return (weight, term, limit)
+        # Inside the window, and undated articles (stored with day = inf).
+        return (weight, term, p.day - w, p.day + w, limit, weight, term, _UNDATED, limit)
+
+    def _postings_sql(self, p: _Prepared, terms: int) -> str:
+        """``terms`` postings subqueries (most recent first, at most ``per_term_limit``
+        each), each row as (article, impact times the term's weight)."""
+        anywhere = math.isnan(p.day) or math.isinf(self.rule.window_days)
+        one = (
+            "SELECT * FROM (SELECT article, impact * ? AS w FROM postings WHERE term_id = ? "
+            + ("" if anywhere else "AND day BETWEEN ? AND ? ")
+            + "ORDER BY day DESC LIMIT ?)"
+        )
+        if not anywhere:
+            one += (
+                " UNION ALL SELECT * FROM (SELECT article, impact * ? AS w FROM postings "
+                "WHERE term_id = ? AND day = ? LIMIT ?)"
+            )
+        return " UNION ALL ".join([one] * terms)
+
+    def _candidates(
+        self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray
+    ) -> tuple[set[int], set[int]]:
+        """Stored articles sharing an LSH band with ``p``, and those in its date
+        window sharing one of its ``top_terms`` most distinctive terms."""
+        terms, weights = self._top_terms(term_ids, tfidf)
+        if not terms:
+            return self._copy_candidates(p), set()
+        params = [
+            x for t, w in zip(terms, weights, strict=True) for x in self._postings_params(p, t, w)
+        ]
+        sql = f"SELECT DISTINCT article FROM ({self._postings_sql(p, len(terms))})"
+        return self._copy_candidates(p), {r for (r,) in self._conn.execute(sql, params)}
+
+    def _top_candidates(self, p: _Prepared, term_ids: np.ndarray, tfidf: np.ndarray) -> set[int]:
+        """The ``query_candidates`` rewrite candidates (see :meth:`_candidates`) that share
+        the most weight of ``p``'s top terms: the sum over shared terms of the term's
+        TF-IDF in ``p`` times its stored impact. One SQL statement."""
+        terms, weights = self._top_terms(term_ids, tfidf)
+        if not terms:
+            return set()
+        params = [
+            x for t, w in zip(terms, weights, strict=True) for x in self._postings_params(p, t, w)
+        ]
+        sql = (
+            f"SELECT article FROM ({self._postings_sql(p, len(terms))}) "
+            "GROUP BY article ORDER BY sum(w) DESC, article LIMIT ?"
+        )
+        return {
+            r for (r,) in self._conn.execute(sql, [*params, self._settings["query_candidates"]])
+        }
 
     def _load(self, where: str, params: Sequence) -> _Rows:
         rows = self._conn.execute(
@@ -1619,12 +1650,12 @@ class StoryIndex:
             parts.append(self._load(f"rowid IN ({','.join('?' * len(chunk))})", chunk))
         return _concat(parts, self._hasher.num_perm)
 
-    def _best_pair(self, p: _Prepared, members: _Rows, sims: np.ndarray, features: dict):
+    def _best_pair(self, p: _Prepared, ids: list[str], sims: np.ndarray, features: dict):
         """The PairScores of the article with its most similar member."""
         k = int(np.argmax(sims))
         return PairScores.from_features(
             p.article.id,
-            members.ids[k],
+            ids[k],
             self.rule,
             cosine=float(features["cosine"][k]),
             jaccard=float(features["jaccard"][k]),
@@ -1692,16 +1723,17 @@ class StoryIndex:
         *,
         extra: int,
         norm_weights: np.ndarray | None = None,
+        limit: int,
     ) -> list[tuple[int, float, int, PairScores]]:
-        """Stories ``p`` could join: (story id, linkage score, size, best pair), best first."""
+        """Stories ``p`` could join: (story id, linkage score, size, best pair), best
+        first, at most ``limit`` of them, with a linkage score at or above the threshold."""
         full = tfidf if norm_weights is None else norm_weights
         norm = float(np.sqrt(full @ full))
         if norm == 0.0:
             norm = 1.0
         order = np.argsort(term_ids)
         vector = (term_ids[order], tfidf[order] / norm)
-        copies, near = self._candidates(p, term_ids, tfidf, keep=self._settings["query_candidates"])
-        candidates = sorted(copies | near)
+        candidates = sorted(self._copy_candidates(p) | self._top_candidates(p, term_ids, tfidf))
         if not candidates:
             return []
         rows = self._load_rowids(candidates)
@@ -1709,15 +1741,35 @@ class StoryIndex:
         hopeful = sorted({int(s) for s in rows.story[story_sim >= self.rule.rewrite_threshold]})
         if not hopeful:
             return []
-        ranked = []
-        limit = self._settings["max_story_members"]
+        # Every hopeful story's most recent members, loaded and scored at once.
+        rowids = []
+        for start in range(0, len(hopeful), 500):
+            chunk = hopeful[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rowids.extend(
+                r
+                for (r,) in self._conn.execute(
+                    "SELECT rowid FROM (SELECT rowid, row_number() OVER "
+                    "(PARTITION BY story ORDER BY rowid DESC) AS k "
+                    f"FROM articles WHERE story IN ({marks})) WHERE k <= ?",
+                    (*chunk, self._settings["max_story_members"]),
+                )
+            )
+        members = self._load_rowids(sorted(rowids))
+        sims, features = self._score(p, vector, members, vocab, extra)
+        scored = []
         for story in hopeful:
-            members = self._load("story = ? ORDER BY rowid DESC LIMIT ?", (story, limit))
-            sims, features = self._score(p, vector, members, vocab, extra)
-            score = _linkage_score(sims)
-            best = self._best_pair(p, members, sims, features)
-            ranked.append((story, score, len(members.ids), best))
-        ranked.sort(key=lambda r: (-r[1], r[0]))
+            mine = np.flatnonzero(members.story == story)
+            score = _linkage_score(sims[mine]) if mine.size else 0.0
+            if score >= self.rule.rewrite_threshold:
+                scored.append((story, score, mine))
+        scored.sort(key=lambda r: (-r[1], r[0]))
+        ranked = []
+        for story, score, mine in scored[:limit]:
+            part_features = {name: value[mine] for name, value in features.items()}
+            ids = [members.ids[k] for k in mine.tolist()]
+            best = self._best_pair(p, ids, sims[mine], part_features)
+            ranked.append((story, score, mine.size, best))
         return ranked
 
 
