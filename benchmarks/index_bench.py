@@ -9,8 +9,10 @@ about 20,000 articles), hold out random articles, and store the rest with one
 size: ``add`` of held-out articles in calls of 50 (incremental docs/s), one
 ``add(bulk=True)`` of a further day's worth (bulk docs/s), and ``query`` of other
 held-out articles, timed one by one (p50 and p99 latency; the median of each over
-``--repeats`` passes). File size is the database plus its WAL after the run;
-peak RSS is the process's ``VmHWM``. Results go to ``benchmarks/results/index.csv``
+``--repeats`` passes). File size is the database after a WAL checkpoint; peak
+RSS is the process's ``VmHWM``. ``INDEX_BENCH_KEEP`` names a folder to keep the
+indexes in (``bench-<size>.db``); ``INDEX_BENCH_DIR`` the temporary folder
+otherwise. Results go to ``benchmarks/results/index.csv``
 (one row per size, merged with rows already there) and are printed as a table.
 """
 
@@ -80,8 +82,12 @@ def measure(stored: int, n_add: int, n_bulk: int, n_queries: int, repeats: int) 
     bulk = sorted((articles[k] for k in held[n_add : n_add + n_bulk]), key=by_date)
     queries = [articles[k] for k in held[n_add + n_bulk :]]
     del articles, pool
+    keep = os.environ.get("INDEX_BENCH_KEEP")  # a folder: keep the index there
     with tempfile.TemporaryDirectory(dir=os.environ.get("INDEX_BENCH_DIR")) as tmp:
-        path = Path(tmp) / "bench.db"
+        path = Path(keep or tmp) / f"bench-{stored}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
         with StoryIndex(path) as index:
             start = time.perf_counter()
             index.add(base, bulk=True, n_jobs=-1)
