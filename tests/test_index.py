@@ -159,7 +159,7 @@ def test_a_bridge_article_does_not_chain_stories(db, chain_articles):
 
 
 def test_inherit_ids_keeps_the_largest_part():
-    from dedupe_news.index import _inherit_ids
+    from dedupe_news.index.recluster import _inherit_ids
 
     old = np.array([3, 3, 3, 5, 5, -1])
     # Story 3 splits 2 + 1, story 5 stays whole, the new article joins story 5's group.
@@ -418,7 +418,7 @@ def test_bulk_add_joins_stored_stories_and_keeps_their_ids(db):
 
 
 def test_bulk_add_is_one_transaction(db, monkeypatch):
-    import dedupe_news.index as index_module
+    import dedupe_news.index.bulk as index_module
 
     with StoryIndex(db) as index:
         index.add(_docs()[:1])
