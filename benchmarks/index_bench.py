@@ -4,15 +4,16 @@
 
 For each size, in a fresh process (so peak RSS is its own): build a synthetic
 corpus (:mod:`benchmarks.corpus`, 2,000 articles a day, so the 5-day window holds
-about 20,000 articles), hold out random articles, and store the rest with one
+about 20,000 articles), hold out articles, and store the rest with one
 ``add(bulk=True, n_jobs=-1)`` call in date order (build docs/s). Then, at that
 size: ``add`` of held-out articles in calls of 50 (incremental docs/s), one
-``add(bulk=True)`` of a further day's worth (bulk docs/s), and ``query`` of other
-held-out articles, timed one by one (p50 and p99 latency; the median of each over
-``--repeats`` passes). File size is the database after a WAL checkpoint; peak
-RSS is the process's ``VmHWM``. ``INDEX_BENCH_KEEP`` names a folder to keep the
-indexes in (``bench-<size>.db``); ``INDEX_BENCH_DIR`` the temporary folder
-otherwise. Results go to ``benchmarks/results/index.csv``
+``add(bulk=True)`` of the latest ``--bulk`` articles, about a day's news at the
+end of the stream (bulk docs/s), and ``query`` of other held-out articles, timed
+one by one (p50 and p99 latency; the median of each over ``--repeats`` passes).
+File size is the database after a WAL checkpoint; peak RSS is the process's
+``VmHWM``. ``INDEX_BENCH_KEEP`` names a folder to keep the indexes in
+(``bench-<size>.db``); ``INDEX_BENCH_DIR`` the temporary folder otherwise.
+Results go to ``benchmarks/results/index.csv``
 (one row per size, merged with rows already there) and are printed as a table.
 """
 
@@ -72,16 +73,17 @@ def measure(stored: int, n_add: int, n_bulk: int, n_queries: int, repeats: int) 
     articles = corpus.make_corpus(
         pool, stored + n_add + n_bulk + n_queries, seed=SEED, articles_per_day=ARTICLES_PER_DAY
     )
+    articles.sort(key=lambda a: (a.date, a.id))
+    # The bulk add is the latest articles (about a day's news, at the end of the stream);
+    # added and queried articles are drawn at random from the rest.
+    bulk, rest = articles[len(articles) - n_bulk :], articles[: len(articles) - n_bulk]
     rng = random.Random(SEED)
-    held = rng.sample(range(len(articles)), n_add + n_bulk + n_queries)
+    held = rng.sample(range(len(rest)), n_add + n_queries)
     held_set = set(held)
-    base = [a for k, a in enumerate(articles) if k not in held_set]
-    by_date = lambda a: a.date  # noqa: E731
-    base.sort(key=by_date)
-    more = sorted((articles[k] for k in held[:n_add]), key=by_date)
-    bulk = sorted((articles[k] for k in held[n_add : n_add + n_bulk]), key=by_date)
-    queries = [articles[k] for k in held[n_add + n_bulk :]]
-    del articles, pool
+    base = [a for k, a in enumerate(rest) if k not in held_set]
+    more = sorted((rest[k] for k in held[:n_add]), key=lambda a: a.date)
+    queries = [rest[k] for k in held[n_add:]]
+    del rest, articles, pool
     keep = os.environ.get("INDEX_BENCH_KEEP")  # a folder: keep the index there
     with tempfile.TemporaryDirectory(dir=os.environ.get("INDEX_BENCH_DIR")) as tmp:
         path = Path(keep or tmp) / f"bench-{stored}.db"

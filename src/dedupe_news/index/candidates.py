@@ -247,7 +247,14 @@ class _CandidateSearch:
             return []
         rows = self._load_rowids(candidates)
         story_sim, _ = self._score(p, vector, rows, vocab, extra)
-        hopeful = sorted({int(s) for s in rows.story[story_sim >= self.rule.rewrite_threshold]})
+        # Stories with a candidate at or above the threshold: the closest first, at most
+        # max(4 * limit, 20) of them (bounds the work of an article near many stories).
+        close = story_sim >= self.rule.rewrite_threshold
+        best_of: dict[int, float] = {}
+        for story, sim in zip(rows.story[close].tolist(), story_sim[close].tolist(), strict=True):
+            best_of[story] = max(best_of.get(story, 0.0), sim)
+        hopeful = sorted(best_of, key=lambda s: (-best_of[s], s))[: max(4 * limit, 20)]
+        hopeful.sort()
         if not hopeful:
             return []
         # Every hopeful story's most recent members, loaded and scored at once.

@@ -322,6 +322,12 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
         Stories are ranked by linkage score with their current members; this does
         not re-cluster, so where :meth:`add` would merge or split stories the
         top match is the story the article is closest to, not the regrouped one.
+
+        Candidates are the stored articles sharing an LSH band with ``article``,
+        and the ``query_candidates`` in its date window sharing the most weight of
+        its ``top_terms``. The stories of those at or above the threshold are
+        scored, the ``max(4 * limit, 20)`` with the closest candidates when there
+        are more, each over its ``max_story_members`` most recent members.
         """
         _check_articles([article])
         conn = self._conn
