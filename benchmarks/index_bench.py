@@ -14,7 +14,8 @@ File size is the database after a WAL checkpoint; peak RSS is the process's
 ``VmHWM``. ``INDEX_BENCH_KEEP`` names a folder to keep the indexes in
 (``bench-<size>.db``); ``INDEX_BENCH_DIR`` the temporary folder otherwise.
 Results go to ``benchmarks/results/index.csv``
-(one row per size, merged with rows already there) and are printed as a table.
+(one row per size, merged with rows already there), and their table replaces
+the index section of ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -37,13 +37,14 @@ import numpy as np
 
 from dedupe_news.index import StoryIndex
 
-from . import corpus
+from . import corpus, report
 from .speed import _peak_rss_mib
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT.parent / "shared" / "data"
 POOL = [DATA / "reuters21578.jsonl", DATA / "bbc2225.jsonl"]
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "index.csv"
+RESULTS_MD = REPO_ROOT / "benchmarks" / "RESULTS.md"
 SEED = 20240601
 ARTICLES_PER_DAY = 2000
 FIELDS = [
@@ -63,6 +64,9 @@ FIELDS = [
     "peak_rss_mib",
     "load_before",
     "load_after",
+    "command",
+    "commit",
+    "date",
 ]
 
 
@@ -150,31 +154,6 @@ def _merge(rows: list[dict]) -> list[dict]:
     return sorted(merged, key=lambda r: int(r["stored"]))
 
 
-def _table(rows: list[dict]) -> str:
-    lines = [
-        "| stored | build docs/s | add docs/s | bulk add docs/s | query p50 ms | query p99 ms "
-        "| stories | file MiB | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {int(r['stored']):,} | {r['build_docs_per_s']} | {r['add_docs_per_s']} "
-            f"| {r['bulk_add_docs_per_s']} | {r['query_p50_ms']} | {r['query_p99_ms']} "
-            f"| {r['stories']} | {r['file_mib']} | {r['peak_rss_mib']} |"
-        )
-    return "\n".join(lines)
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -190,8 +169,10 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         return
     rows = []
+    command = "python -m benchmarks.index_bench" + "".join(" " + a for a in sys.argv[1:])
+    revision = report.git_revision(REPO_ROOT)
     for size in (int(s) for s in args.sizes.split(",")):
-        command = [
+        child = [
             sys.executable,
             "-m",
             "benchmarks.index_bench",
@@ -206,23 +187,23 @@ def main() -> None:
             "--repeats",
             str(args.repeats),
         ]
-        done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+        done = subprocess.run(child, cwd=REPO_ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             sys.stderr.write(done.stderr)
             raise SystemExit(f"index_bench: size {size} failed (exit {done.returncode})")
         row = json.loads(done.stdout.strip().splitlines()[-1])
+        row.update(command=command, commit=revision, date=time.strftime("%Y-%m-%d %H:%M"))
         print(json.dumps(row), flush=True)
         rows.append(row)
     if not args.no_save:
-        merged = _merge(rows)
+        rows = _merge(rows)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with RESULTS.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=FIELDS)
             writer.writeheader()
-            writer.writerows(merged)
-        rows = merged
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores; Python {platform.python_version()}")
-    print(_table(rows))
+            writer.writerows(rows)
+        report.replace_index_section(RESULTS_MD, report.render_index_section(rows))
+    print(report.render_index_section(rows))
 
 
 if __name__ == "__main__":

@@ -455,7 +455,7 @@ def test_bulk_add_agrees_with_batch(tmp_path, name):
         result += index.add(articles[half:], bulk=True)
         final = {i: s.story_id for s in index.stories() for i in s.article_ids}
     bulk = [final.get(a.article_id, -1) for a in result]
-    # Measured: ECB+ 0.998, GVA 1.000 in one call.
+    # Measured: ECB+ 0.998, GVA 0.999 (0.998 and 1.000 in one call).
     assert adjusted_rand_score([batch[k] for k in kept], [bulk[k] for k in kept]) >= 0.95
 
 
