@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -121,6 +122,43 @@ def _prepare_bulk_chunk(state: dict, texts: Sequence[str]):
     )
 
 
+def _insert_postings(
+    conn: sqlite3.Connection,
+    terms: np.ndarray,
+    impact: np.ndarray,
+    lengths: np.ndarray,
+    day: np.ndarray,
+    rowids: np.ndarray,
+) -> None:
+    """Insert postings in key order (term, day, article), a million at a time.
+
+    ``terms`` and ``impact`` are per entry, articles one after the other
+    (``lengths`` entries each); ``day`` (inf when undated) and ``rowids`` per
+    article. One int64 sort key, so the memory is a few arrays of the entry count.
+    """
+    n = lengths.size
+    article_rank = np.empty(n, dtype=np.int64)
+    article_rank[np.lexsort((rowids, day))] = np.arange(n)
+    key = terms.astype(np.int64) * max(n, 1) + np.repeat(article_rank, lengths)
+    order = np.argsort(key)
+    del key
+    article = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    step = 1_000_000
+    for start in range(0, order.size, step):
+        chunk = order[start : start + step]
+        of = article[chunk]
+        conn.executemany(
+            "INSERT INTO postings (term_id, day, article, impact) VALUES (?, ?, ?, ?)",
+            zip(
+                terms[chunk].tolist(),
+                day[of].tolist(),
+                rowids[of].tolist(),
+                impact[chunk].tolist(),
+                strict=True,
+            ),
+        )
+
+
 class _BulkLoading:
     """add(bulk=True) (a StoryIndex part)."""
 
@@ -156,6 +194,7 @@ class _BulkLoading:
             (data.astype(np.float32), local.astype(np.int32), np.r_[0, np.cumsum(lengths)]),
             shape=(total, columns.size),
         )
+        del indices, data, row, norms, local  # the largest temporaries (nnz each)
         days = np.concatenate([stored.day, batch.day])
         signatures = Signatures(
             np.concatenate([stored.signatures, batch.signatures]),
@@ -230,13 +269,13 @@ class _BulkLoading:
         all_rowids = np.concatenate([stored.rowid, rowids])
         entries = slice(int(matrix.indptr[m]), int(matrix.indptr[total]))
         posting_day = np.where(np.isnan(batch.day), _UNDATED, batch.day)
-        _insert_sorted(
+        _insert_postings(
             conn,
-            "INSERT INTO postings (term_id, day, article, impact) VALUES (?, ?, ?, ?)",
             columns[matrix.indices[entries]],
-            np.repeat(posting_day, batch.lengths),
-            np.repeat(rowids, batch.lengths),
-            np.maximum(np.rint(matrix.data[entries] * 1000.0), 1).astype(np.int64),
+            np.maximum(np.rint(matrix.data[entries] * 1000.0), 1).astype(np.int32),
+            batch.lengths,
+            posting_day,
+            rowids,
         )
         keys = self._band_key_matrix(batch.signatures)
         _insert_sorted(
@@ -336,35 +375,41 @@ class _BulkLoading:
     def _insert_articles(
         self, batch: _Batch, articles: list[Article], rowids: np.ndarray, story: np.ndarray, n: int
     ) -> None:
+        """Insert the batch's article rows, 20,000 at a time (BLOBs built per chunk)."""
         num_perm = self._hasher.num_perm
-        signatures = batch.signatures.astype("<u4").tobytes()
-        terms = batch.term_ids.astype("<i4").tobytes()
-        weights = batch.weights.astype("<f4").tobytes()
-        bounds = np.r_[0, np.cumsum(batch.lengths)] * 4
-        rows = []
-        for k, position in enumerate(batch.positions.tolist()):
-            a = articles[position]
-            day = None if math.isnan(batch.day[k]) else float(batch.day[k])
-            lo, hi = int(bounds[k]), int(bounds[k + 1])
-            rows.append(
-                (
-                    int(rowids[k]),
-                    a.id,
-                    int(story[k]),
-                    day,
-                    a.date.isoformat() if a.date else None,
-                    a.title,
-                    a.source,
-                    int(batch.shingles[k]),
-                    n,
-                    signatures[k * num_perm * 4 : (k + 1) * num_perm * 4],
-                    terms[lo:hi],
-                    weights[lo:hi],
+        bounds = np.r_[0, np.cumsum(batch.lengths)]
+        step = 20_000
+        for start in range(0, batch.positions.size, step):
+            stop = min(start + step, batch.positions.size)
+            lo, hi = int(bounds[start]), int(bounds[stop])
+            signatures = batch.signatures[start:stop].astype("<u4").tobytes()
+            terms = batch.term_ids[lo:hi].astype("<i4").tobytes()
+            weights = batch.weights[lo:hi].astype("<f4").tobytes()
+            offsets = (bounds[start : stop + 1] - lo) * 4
+            rows = []
+            for k, position in enumerate(batch.positions[start:stop].tolist()):
+                a = articles[position]
+                day = batch.day[start + k]
+                a_lo, a_hi = int(offsets[k]), int(offsets[k + 1])
+                rows.append(
+                    (
+                        int(rowids[start + k]),
+                        a.id,
+                        int(story[start + k]),
+                        None if math.isnan(day) else float(day),
+                        a.date.isoformat() if a.date else None,
+                        a.title,
+                        a.source,
+                        int(batch.shingles[start + k]),
+                        n,
+                        signatures[k * num_perm * 4 : (k + 1) * num_perm * 4],
+                        terms[a_lo:a_hi],
+                        weights[a_lo:a_hi],
+                    )
                 )
+            self._conn.executemany(
+                "INSERT INTO articles (rowid, id, story, day, date, title, source, shingles, "
+                "clustered_n, signature, term_ids, term_weights) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
-        self._conn.executemany(
-            "INSERT INTO articles (rowid, id, story, day, date, title, source, shingles, "
-            "clustered_n, signature, term_ids, term_weights) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
