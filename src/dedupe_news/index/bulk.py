@@ -76,8 +76,9 @@ def _prepare_batch(
         parts["shingles"].append(shingles)
         parts["signatures"].append(signatures)
         parts["lengths"].append(lengths)
-        parts["term_ids"].append(term_ids[order])
-        parts["weights"].append(1.0 + np.log(counts[order].astype(np.float64)))
+        # int32 and float32, as stored: the batch's entries are its largest arrays.
+        parts["term_ids"].append(term_ids[order].astype(np.int32))
+        parts["weights"].append((1.0 + np.log(counts[order])).astype(np.float32))
     joined = {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in parts.items()}
     if not parts["signatures"]:
         joined["signatures"] = np.zeros((0, hasher.num_perm), dtype=np.uint32)
@@ -85,15 +86,20 @@ def _prepare_batch(
         [float(a.date.toordinal()) if a.date else math.nan for a in articles], dtype=np.float64
     )
     has_text = joined["shingles"] > 0
-    keep_terms = np.repeat(has_text, joined["lengths"])
+    if not has_text.all():  # drop articles without text (copies the arrays)
+        keep_terms = np.repeat(has_text, joined["lengths"])
+        for name in ("shingles", "signatures", "lengths"):
+            joined[name] = joined[name][has_text]
+        for name in ("term_ids", "weights"):
+            joined[name] = joined[name][keep_terms]
     return _Batch(
         positions=np.flatnonzero(has_text),
         day=day[has_text],
-        shingles=joined["shingles"][has_text].astype(np.int64),
-        signatures=joined["signatures"][has_text],
-        lengths=joined["lengths"][has_text],
-        term_ids=joined["term_ids"][keep_terms],
-        weights=joined["weights"][keep_terms],
+        shingles=joined["shingles"].astype(np.int64),
+        signatures=joined["signatures"],
+        lengths=joined["lengths"],
+        term_ids=joined["term_ids"],
+        weights=joined["weights"],
         new_terms=new_terms,
     )
 
@@ -184,17 +190,22 @@ class _BulkLoading:
         vocab.df[touched_terms] += doc_counts
         vocab.n_articles += n
         lengths = np.concatenate([stored.lengths, batch.lengths])
-        indices = np.concatenate([stored.term_ids, batch.term_ids])
-        data = np.concatenate([stored.weights, batch.weights]) * vocab.idf(indices)
-        row = np.repeat(np.arange(total), lengths)
+        indices = np.concatenate([stored.term_ids.astype(np.int32), batch.term_ids])
+        data = np.concatenate([stored.weights.astype(np.float32), batch.weights])
+        data *= vocab.idf(indices).astype(np.float32)
+        row = np.repeat(np.arange(total, dtype=np.int32), lengths)
         norms = np.sqrt(np.bincount(row, weights=data * data, minlength=total))
-        data = data / np.where(norms > 0, norms, 1.0)[row]
-        columns, local = np.unique(indices, return_inverse=True)
+        data /= np.where(norms > 0, norms, 1.0).astype(np.float32)[row]
+        # Only the terms in use as columns: products transpose the matrix.
+        in_use = np.zeros(vocab.df.size, dtype=bool)
+        in_use[indices] = True
+        columns = np.flatnonzero(in_use)
+        column_of = np.cumsum(in_use, dtype=np.int64).astype(np.int32) - 1
         matrix = sp.csr_matrix(
-            (data.astype(np.float32), local.astype(np.int32), np.r_[0, np.cumsum(lengths)]),
+            (data, column_of[indices], np.r_[0, np.cumsum(lengths)]),
             shape=(total, columns.size),
         )
-        del indices, data, row, norms, local  # the largest temporaries (nnz each)
+        del indices, data, row, norms, in_use, column_of  # temporaries of nnz entries
         days = np.concatenate([stored.day, batch.day])
         signatures = Signatures(
             np.concatenate([stored.signatures, batch.signatures]),
