@@ -234,6 +234,7 @@ WRITER = textwrap.dedent(
     from dedupe_news import Article
     from dedupe_news.index import StoryIndex
     path, batches, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    bulk = sys.argv[4:] == ["bulk"]
     day = dt.date(2024, 1, 1)
     with StoryIndex(path) as index:
         for b in range(batches):
@@ -243,24 +244,26 @@ WRITER = textwrap.dedent(
                         date=day + dt.timedelta(days=b % 30))
                 for k in range(size)
             ]
-            index.add(docs, skip_existing=True)
+            index.add(docs, skip_existing=True, bulk=bulk)
             print(b, flush=True)
     """
 )
 
 
-def _run_writer(path, batches, size, **kwargs):
+def _run_writer(path, batches, size, bulk=False, **kwargs):
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path), str(batches), str(size)],
+        [sys.executable, "-c", WRITER, str(path), str(batches), str(size)]
+        + (["bulk"] if bulk else []),
         stdout=subprocess.PIPE,
         text=True,
         **kwargs,
     )
 
 
-def test_sigkill_mid_add_keeps_committed_batches(db):
+@pytest.mark.parametrize("bulk", [False, True])
+def test_sigkill_mid_add_keeps_committed_batches(db, bulk):
     batches, size = 150, 20
-    writer = _run_writer(db, batches, size)
+    writer = _run_writer(db, batches, size, bulk=bulk)
     committed = -1
     for line in writer.stdout:  # wait until a few batches are in, then kill
         committed = int(line)
@@ -276,7 +279,7 @@ def test_sigkill_mid_add_keeps_committed_batches(db):
         assert committed + 1 <= n_batches < batches
         assert all(f"b{b}-{k}" in stored for b in range(n_batches) for k in range(size))
         assert index.stats().articles == len(stored)
-    again = _run_writer(db, batches, size)
+    again = _run_writer(db, batches, size, bulk=bulk)
     again.communicate(timeout=120)
     assert again.returncode == 0
     with StoryIndex(db) as index:
@@ -415,6 +418,10 @@ def test_bulk_add_joins_stored_stories_and_keeps_their_ids(db):
         assert by_id["other"].story_id == first["strike"]
         assert by_id["blank"].story_id is None and "blank" not in index
         assert len(index) == 5
+        # Nothing left to add: all stored, or no text.
+        assert index.add(docs, bulk=True, skip_existing=True) == []
+        assert [a.story_id for a in index.add([Article("b2", " ")], bulk=True)] == [None]
+        assert index.add([], bulk=True) == [] and len(index) == 5
 
 
 def test_bulk_add_is_one_transaction(db, monkeypatch):

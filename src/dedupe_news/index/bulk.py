@@ -180,6 +180,8 @@ class _BulkLoading:
         """
         conn = self._conn
         batch = _prepare_batch(articles, self._hasher, vocab, n_jobs)
+        if batch.positions.size == 0:  # nothing new with text: nothing to store
+            return [_empty_assignment(a.id) for a in articles]
         stored = self._load_span(batch.day)
         m, n = stored.rowid.size, batch.day.size
         total = m + n

@@ -17,7 +17,10 @@ class IndexAssignment:
     ``is_new_story`` says that no stored story took it when it was added.
     ``score`` is the linkage score with its story when added (for a new story,
     with the best candidate story that was not good enough; 0 without any), and
-    ``best`` the scores of the closest member of that story, or None.
+    ``best`` the scores of the closest member of that story, or None. With
+    ``add(..., bulk=True)``, ``is_new_story`` says that its final story did not
+    exist before the call, and ``score`` and ``best`` are those of its closest
+    fellow member among the scored pairs (0 and None when it is alone).
     Re-clustering may also move articles stored earlier: :meth:`StoryIndex.story_of`
     and :meth:`StoryIndex.stories` give the current stories.
     """
