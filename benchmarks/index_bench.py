@@ -14,7 +14,7 @@ File size is the database after a WAL checkpoint; peak RSS is the process's
 ``VmHWM``. ``INDEX_BENCH_KEEP`` names a folder to keep the indexes in
 (``bench-<size>.db``); ``INDEX_BENCH_DIR`` the temporary folder otherwise.
 Results go to ``benchmarks/results/index.csv``
-(one row per size, merged with rows already there), and their table replaces
+(one row per size and commit, merged with rows already there), and their table replaces
 the index section of ``benchmarks/RESULTS.md``.
 """
 
@@ -67,6 +67,7 @@ FIELDS = [
     "command",
     "commit",
     "date",
+    "note",
 ]
 
 
@@ -144,14 +145,14 @@ def measure(stored: int, n_add: int, n_bulk: int, n_queries: int, repeats: int) 
 
 
 def _merge(rows: list[dict]) -> list[dict]:
-    """Rows already in the CSV, with those of this run replacing equal sizes."""
+    """Rows already in the CSV, with those of this run replacing the same size and commit."""
     old = []
     if RESULTS.exists():
         with RESULTS.open() as f:
-            old = [r for r in csv.DictReader(f)]
-    sizes = {str(r["stored"]) for r in rows}
-    merged = [r for r in old if r["stored"] not in sizes] + rows
-    return sorted(merged, key=lambda r: int(r["stored"]))
+            old = list(csv.DictReader(f))
+    keys = {(str(r["stored"]), str(r["commit"])) for r in rows}
+    merged = [r for r in old if (r["stored"], r.get("commit", "")) not in keys] + rows
+    return sorted(merged, key=lambda r: (int(r["stored"]), str(r.get("date", ""))))
 
 
 def main() -> None:

@@ -179,7 +179,7 @@ INDEX_HEADING = "## Persistent story index"
 def render_index_section(rows: Sequence[dict]) -> str:
     """The RESULTS.md section of ``benchmarks.index_bench`` rows (``results/index.csv``)."""
     machine = machine_info()
-    facts = sorted({(r.get("command", ""), r.get("commit", ""), r.get("date", "")) for r in rows})
+    facts = sorted({(r.get("commit", ""), r.get("command", ""), r.get("date", "")) for r in rows})
     out = [
         INDEX_HEADING,
         "",
@@ -194,25 +194,29 @@ def render_index_section(rows: Sequence[dict]) -> str:
         "other work competed for the CPU).",
         "",
     ]
-    for command, commit, date in facts:
-        out.append(f"- command: `{command}`, commit {commit}, {date}")
+    for commit, command, date in facts:
+        out.append(f"- commit {commit}: `{command}`, {date}")
     out.append(
         f"- machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']} memory; "
         f"Python {machine['python']}"
     )
     out += [
         "",
-        "| stored | build docs/s | add docs/s | bulk add docs/s | query p50 ms | query p99 ms "
-        "| queries | stories | file MiB | peak RSS MiB | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| stored | commit | build docs/s | add docs/s | bulk add docs/s | query p50 ms "
+        "| query p99 ms | queries | stories | file MiB | peak RSS MiB | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         out.append(
-            f"| {int(r['stored']):,} | {r['build_docs_per_s']} | {r['add_docs_per_s']} "
+            f"| {int(r['stored']):,} | {r.get('commit', '')} | {r['build_docs_per_s']} "
+            f"| {r['add_docs_per_s']} "
             f"| {r['bulk_add_docs_per_s']} | {r['query_p50_ms']} | {r['query_p99_ms']} "
             f"| {r['queries']} | {r['stories']} | {r['file_mib']} | {r['peak_rss_mib']} "
             f"| {r['load_before']} / {r['load_after']} |"
         )
+    notes = [f"- {int(r['stored']):,} at {r['commit']}: {r['note']}" for r in rows if r.get("note")]
+    if notes:
+        out += ["", *notes]
     return "\n".join(out) + "\n"
 
 
