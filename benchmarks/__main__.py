@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
 import shlex
@@ -139,10 +140,19 @@ def main(argv=None) -> int:
         corpus_seed=args.seed,
         revision=revision,
         notes=notes,
+        index=_read_csv(results / "index.csv"),
     )
     (args.out / "RESULTS.md").write_text(text, encoding="utf-8")
     log(f"wrote {args.out / 'RESULTS.md'} and {results}/*.csv")
     return 0
+
+
+def _read_csv(path: Path) -> list[dict]:
+    """Rows of a results CSV written by another benchmark (none if it is missing)."""
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 if __name__ == "__main__":

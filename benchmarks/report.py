@@ -174,6 +174,66 @@ def _by_corpus(rows: Sequence[dict]) -> dict[str, list[dict]]:
     return grouped
 
 
+INDEX_HEADING = "## Persistent story index"
+
+
+def render_index_section(rows: Sequence[dict]) -> str:
+    """The RESULTS.md section of ``benchmarks.index_bench`` rows (``results/index.csv``)."""
+    machine = machine_info()
+    facts = sorted({(r.get("commit", ""), r.get("command", ""), r.get("date", "")) for r in rows})
+    out = [
+        INDEX_HEADING,
+        "",
+        "`StoryIndex` on the synthetic corpora above (2,000 articles a day, so the 5-day",
+        "window holds about 20,000), one fresh process per row. *build*: one",
+        "`add(bulk=True, n_jobs=-1)` of every stored article, in date order; *add*: `add()` of",
+        "held-out articles in calls of 50, one by one assigned and re-clustered; *bulk add*:",
+        "`add(bulk=True)` of the latest 2,000 articles (a day's news at the end of the",
+        "stream); *query*: held-out articles one at a time, p50 and p99 each the median over",
+        "the passes. File size after a WAL checkpoint; peak RSS is the process's `VmHWM`.",
+        "'load' is the 1-minute load average before and after the row (2 cores: above 2,",
+        "other work competed for the CPU).",
+        "",
+    ]
+    for commit, command, date in facts:
+        out.append(f"- commit {commit}: `{command}`, {date}")
+    out.append(
+        f"- machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']} memory; "
+        f"Python {machine['python']}"
+    )
+    out += [
+        "",
+        "| stored | commit | build docs/s | add docs/s | bulk add docs/s | query p50 ms "
+        "| query p99 ms | queries | stories | file MiB | peak RSS MiB | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {int(r['stored']):,} | {r.get('commit', '')} | {r['build_docs_per_s']} "
+            f"| {r['add_docs_per_s']} "
+            f"| {r['bulk_add_docs_per_s']} | {r['query_p50_ms']} | {r['query_p99_ms']} "
+            f"| {r['queries']} | {r['stories']} | {r['file_mib']} | {r['peak_rss_mib']} "
+            f"| {r['load_before']} / {r['load_after']} |"
+        )
+    notes = [f"- {int(r['stored']):,} at {r['commit']}: {r['note']}" for r in rows if r.get("note")]
+    if notes:
+        out += ["", *notes]
+    return "\n".join(out) + "\n"
+
+
+def replace_index_section(results_md: Path, section: str) -> None:
+    """Put ``section`` in place of the index section of RESULTS.md (appended if absent)."""
+    text = results_md.read_text(encoding="utf-8") if results_md.exists() else ""
+    start = text.find(INDEX_HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    else:
+        after = text.find("\n## ", start + len(INDEX_HEADING))
+        rest = "" if after < 0 else text[after + 1 :]
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    results_md.write_text(text, encoding="utf-8")
+
+
 def render_results(
     *,
     command: str,
@@ -188,8 +248,13 @@ def render_results(
     corpus_seed: int,
     revision: str,
     notes: Sequence[str] = (),
+    index: Sequence[dict] = (),
 ) -> str:
-    """The text of RESULTS.md; ``revision`` is :func:`git_revision` at the start."""
+    """The text of RESULTS.md; ``revision`` is :func:`git_revision` at the start.
+
+    ``index`` rows (``results/index.csv``, written by ``benchmarks.index_bench``)
+    add their section as they are.
+    """
     machine = machine_info()
     out = [
         "# Benchmark results",
@@ -286,4 +351,7 @@ def render_results(
             "",
             table(rows, CALIBRATION_COLUMNS),
         ]
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if index:
+        text += "\n" + render_index_section(index)
+    return text

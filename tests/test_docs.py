@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 MODULES = [
     info.name
-    for info in pkgutil.iter_modules(dedupe_news.__path__, prefix="dedupe_news.")
+    for info in pkgutil.walk_packages(dedupe_news.__path__, prefix="dedupe_news.")
     if info.name != "dedupe_news.__main__"
 ]
 

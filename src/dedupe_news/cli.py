@@ -355,14 +355,36 @@ def _pair_json(best) -> dict | None:
     help="Articles per transaction.",
 )
 @click.option("--skip-existing", is_flag=True, help="Skip articles whose id is already stored.")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Cluster each transaction as one batch (fast: to build an index, or add a day's news).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    "n_jobs",
+    type=click.IntRange(min=-1),
+    default=-1,
+    show_default=True,
+    help="Processes for --bulk; -1 uses every core. Results do not depend on it.",
+)
 @field_options
 @handle_errors
 def index_add(
-    db: str, inputs: tuple[str, ...], batch_size: int, skip_existing: bool, **kwargs
+    db: str,
+    inputs: tuple[str, ...],
+    batch_size: int,
+    skip_existing: bool,
+    bulk: bool,
+    n_jobs: int,
+    **kwargs,
 ) -> None:
     """Add articles to the index DB (created when missing); print each assignment as JSONL.
 
     Articles are added in date order (undated last), in transactions of --batch-size.
+    With --bulk, each transaction is clustered as one batch with the stored
+    articles near it in date (give a large --batch-size, say 100000, to build an index).
     """
     import json
 
@@ -374,7 +396,8 @@ def index_add(
     articles = [articles[k] for k in order]
     with _open_index(db) as store:
         for start in range(0, len(articles), batch_size):
-            for a in store.add(articles[start : start + batch_size], skip_existing=skip_existing):
+            batch = articles[start : start + batch_size]
+            for a in store.add(batch, skip_existing=skip_existing, bulk=bulk, n_jobs=n_jobs):
                 record = {
                     "id": a.article_id,
                     "story": a.story_id,
