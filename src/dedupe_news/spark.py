@@ -206,16 +206,26 @@ def cluster_dataframe(
         )
         parts = (
             prepared.groupBy(F.shiftright("mid", _ROW_BITS).alias("part"))
-            .agg(F.count("*").alias("rows"), F.sum(F.col("has_text").cast("long")).alias("kept"))
+            .agg(
+                F.count("*").alias("rows"),
+                F.sum(F.col("has_text").cast("long")).alias("kept"),
+                F.min(
+                    F.when(F.col("bad_date").isNotNull(), F.struct("mid", "id", "bad_date"))
+                ).alias("bad"),
+            )
             .collect()
         )
         n_all = sum(p["rows"] for p in parts)
         n = sum(p["kept"] or 0 for p in parts)
         if n_all == 0:
             raise EmptyCorpusError("the DataFrame has no rows: nothing to cluster")
-        bad = prepared.filter(F.col("bad_date").isNotNull()).select("id", "bad_date").take(1)
+        bad = [p["bad"] for p in parts if p["bad"] is not None]
         if bad:
-            raise InputError(f"article {bad[0]['id']!r}: {bad[0]['bad_date']}")
+            first = min(bad)
+            raise InputError(f"article {first['id']!r}: {first['bad_date']}")
+        duplicate = prepared.groupBy("id").count().filter("count > 1").select("id").take(1)
+        if duplicate:
+            raise ParameterError(f"duplicate article id {duplicate[0]['id']!r}: ids must be unique")
         if n == 0:
             raise EmptyCorpusError(
                 f"all {n_all} articles have empty text after cleaning: nothing to cluster"
@@ -386,19 +396,25 @@ def fit_articles(
     *,
     spark: SparkSession | None = None,
     master: str = "local[*]",
+    block_rows: int = 20_000,
+    max_driver_edges: int = 10_000_000,
     **params: Any,
 ) -> SparkClustering:
     """Cluster a list of articles with :func:`cluster_dataframe` and collect the result.
 
     ``spark`` is the session to use; without one, :func:`spark_session` starts one
-    on ``master``. ``params`` are ``StoryClusterer``'s settings.
+    on ``master``. ``params`` are ``StoryClusterer``'s settings; ``block_rows`` and
+    ``max_driver_edges`` as in :func:`cluster_dataframe`.
     """
     articles = _as_article_list(articles)
     StoryClusterer(**params)._check_params()
     if spark is None:
         spark = spark_session(master)
     df = articles_dataframe(spark, articles)
-    result = cluster_dataframe(df, **params).select("id", "cluster").toPandas()
+    result = cluster_dataframe(
+        df, block_rows=block_rows, max_driver_edges=max_driver_edges, **params
+    )
+    result = result.select("id", "cluster").toPandas()
     cluster_by_id = dict(zip(result["id"], result["cluster"], strict=True))
     labels = np.array(
         [-1 if _is_missing(cluster_by_id[a.id]) else int(cluster_by_id[a.id]) for a in articles],
@@ -548,9 +564,6 @@ def _source_columns(df: DataFrame) -> DataFrame:
             f"the 'date' column must hold dates, timestamps or YYYY-MM-DD strings, "
             f"got {date_type.simpleString()}"
         )
-    duplicate = df.groupBy("id").count().filter("count > 1").select("id").take(1)
-    if duplicate:
-        raise ParameterError(f"duplicate article id {duplicate[0]['id']!r}: ids must be unique")
     title = F.col("title").cast("string") if "title" in fields else F.lit(None).cast("string")
     if date_type is None:
         date = F.lit(None).cast("string")
@@ -964,7 +977,7 @@ def _assemble(rows: DataFrame, components: DataFrame, groups: DataFrame) -> Data
         (F.col("has_text") & (F.col("pos") == F.col("source_pos"))).alias("is_source"),
         F.when(F.col("has_text"), F.col("source_id")).alias("source_id"),
     )
-    return labelled.orderBy("pos").drop("pos")
+    return labelled.drop("pos")
 
 
 def _plain(func, **kwargs):
