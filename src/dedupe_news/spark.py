@@ -99,12 +99,17 @@ RESULT_SCHEMA = "id string, cluster long, cluster_size long, is_source boolean, 
 
 
 def spark_session(master: str = "local[*]", **config: str) -> SparkSession:
-    """A SparkSession for dedupe_news (``getOrCreate``: an active session is reused).
+    """A SparkSession for dedupe_news (``getOrCreate``: an active session is reused as is).
 
     Sets ``PYSPARK_PYTHON`` to this interpreter when unset, so the Python workers
-    import the same dedupe_news, and enables Arrow. ``config`` entries
-    (``spark_sql_shuffle_partitions="8"`` style keys are not translated: pass
-    ``**{"spark.sql.shuffle.partitions": "8"}``) override the defaults.
+    import the same dedupe_news, enables Arrow, and uses 8 shuffle partitions and
+    4g of driver memory; ``config`` overrides these or adds settings, for example
+    ``spark_session("local[2]", **{"spark.ui.enabled": "false"})``.
+
+    Raises
+    ------
+    MissingDependencyError
+        PySpark or PyArrow is not installed, or no Java runtime is found.
     """
     _require_spark()
     from pyspark.sql import SparkSession
