@@ -25,6 +25,7 @@ from dedupe_news import (
     MinHasher,
     ParameterError,
     StoryClusterer,
+    parse_date,
     read_articles,
     score_clustering,
 )
@@ -181,7 +182,19 @@ def test_spark_mixed_dated_and_undated_with_dataframe_components(spark):
     articles = [
         dataclasses.replace(a, date=None) if k % 3 == 0 else a for k, a in enumerate(articles)
     ]
-    assert_same_stories(articles, spark=spark, block_rows=150, max_driver_edges=0)
+    assert_same_stories(articles, spark=spark, block_rows=150, max_driver_edges=0, max_neighbors=3)
+
+
+def test_spark_undated_article_keeps_its_own_dated_neighbours(spark, seed_articles):
+    # With one neighbour each, the dated seeds keep their copies; only the undated
+    # seed's own search, over every article, links it to the story.
+    undated = dataclasses.replace(seed_articles[0], date=None)
+    dated = [dataclasses.replace(a, date=parse_date("2022-04-12")) for a in seed_articles[1:]]
+    copies = [Article(a.id + "-copy", a.text + " More to follow.", date=a.date) for a in dated]
+    articles = [undated, *dated, *copies]
+    local = StoryClusterer(max_neighbors=1).fit_predict(articles)
+    assert local[0] != -1 and (local == local[0]).sum() > 1
+    assert spark_labels(spark, articles, max_neighbors=1).tolist() == local.tolist()
 
 
 def test_spark_single_linkage_and_empty_texts(spark, seed_articles, chain_articles):

@@ -102,8 +102,9 @@ def spark_session(master: str = "local[*]", **config: str) -> SparkSession:
     """A SparkSession for dedupe_news (``getOrCreate``: an active session is reused as is).
 
     Sets ``PYSPARK_PYTHON`` to this interpreter when unset, so the Python workers
-    import the same dedupe_news, enables Arrow, and uses 8 shuffle partitions and
-    4g of driver memory; ``config`` overrides these or adds settings, for example
+    import the same dedupe_news, enables Arrow, and uses 8 shuffle partitions, 4g
+    of driver memory and the ERROR log level; ``config`` overrides these or adds
+    settings, for example
     ``spark_session("local[2]", **{"spark.ui.enabled": "false"})``.
 
     Raises
@@ -120,6 +121,7 @@ def spark_session(master: str = "local[*]", **config: str) -> SparkSession:
         "spark.sql.shuffle.partitions": "8",
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": "4g",
+        "spark.log.level": "ERROR",
         **config,
     }
     builder = SparkSession.builder.master(master).appName("dedupe-news")
@@ -303,7 +305,12 @@ def cluster_dataframe(
             "num_perm": settings.num_perm,
         }
         near_scored = features.mapInArrow(
-            partial(_replicate_batches, blocks=blocks, window_days=settings.window_days),
+            partial(
+                _replicate_batches,
+                blocks=blocks,
+                window_days=settings.window_days,
+                undated=bool(np.isnan(day_counts["day"].to_numpy(np.float64)).any()),
+            ),
             "block int, owned boolean, " + FEATURES_SCHEMA,
         )
         near_scored = keep(
@@ -715,9 +722,11 @@ def _bucket_pair_batches(batches):
         yield pa.RecordBatch.from_arrays([pa.array(i), pa.array(j)], names=["i", "j"])
 
 
-def _replicate_batches(batches, blocks: np.ndarray, window_days: float):
+def _replicate_batches(batches, blocks: np.ndarray, window_days: float, undated: bool):
     """Each row into its own date block (``owned``) and into every block whose
-    window reaches it; undated rows into every block, and into the undated block."""
+    window reaches it; undated rows into every block. With undated rows, every row
+    also goes into the undated block (number ``len(blocks)``), which the undated
+    rows own: as in the local search, they are compared with every article."""
     import pyarrow as pa
 
     n_blocks = blocks.shape[0]
@@ -734,7 +743,9 @@ def _replicate_batches(batches, blocks: np.ndarray, window_days: float):
             else:
                 first = int(np.searchsorted(reach_hi, day, side="left"))
                 last = int(np.searchsorted(reach_lo, day, side="right"))
-                reached = np.arange(first, last)
+                reached = np.arange(first, last + 1 if undated else last)
+                if undated:
+                    reached[-1] = n_blocks
                 own = int(np.searchsorted(blocks[:, 0], day, side="right")) - 1
             block_ids.append(reached)
             owned.append(reached == own)
