@@ -29,6 +29,13 @@ edges, and so the stories, are the same as ``StoryClusterer``'s:
 
 Labels are numbered by first appearance in the DataFrame's order, as
 ``StoryClusterer.labels_`` are in input order.
+
+Limits: a date block holds at least one whole day, so one very busy day is one
+task; undated articles are compared with every article, as locally, so with any
+undated article one task (the undated block) holds every row: at scale, give
+dates. Label identity with the local path holds for the same input order, so a
+DataFrame read from one file (or ``articles_dataframe``) matches ``StoryClusterer``
+on the same file.
 """
 
 from __future__ import annotations
