@@ -208,6 +208,7 @@ def test_spark_cluster_dataframe_returns_sources_and_sizes(spark, seed_articles)
     from dedupe_news.spark import articles_dataframe, cluster_dataframe
 
     result = cluster_dataframe(articles_dataframe(spark, seed_articles)).toPandas()
+    assert spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None  # put back
     story = StoryClusterer().fit(seed_articles).stories_[0]
     assert set(result["cluster"]) == {0}
     assert set(result["cluster_size"]) == {len(seed_articles)}

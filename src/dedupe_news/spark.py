@@ -206,6 +206,7 @@ def cluster_dataframe(
     stages = _Stages(settings.progress)
     source = _source_columns(df)
     persisted: list[DataFrame] = []
+    vocabulary = None
 
     def keep(frame: DataFrame) -> DataFrame:
         frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
@@ -395,6 +396,9 @@ def cluster_dataframe(
     finally:
         for frame in persisted:
             frame.unpersist()
+        if vocabulary is not None:
+            vocabulary.unpersist()
+        stages.restore()
 
 
 @dataclass(frozen=True)
@@ -1024,19 +1028,25 @@ def _plain2(func, **kwargs):
 
 class _Stages:
     """Calls ``progress(stage, done, total)`` at the start and end of each stage, and
-    names Spark's jobs after the stage (``dedupe-news: <stage>``)."""
+    names Spark's jobs after the stage (job group ``dedupe-news: <stage>``) until
+    :meth:`restore` puts the caller's job group back."""
+
+    _PROPERTIES = ("spark.jobGroup.id", "spark.job.description")
 
     def __init__(self, progress):
+        from pyspark import SparkContext
+
         self.progress = progress
         self.seconds: dict[str, float] = {}
         self._started = 0.0
+        self._context = SparkContext._active_spark_context
+        self._saved = {}
+        if self._context is not None:
+            self._saved = {k: self._context.getLocalProperty(k) for k in self._PROPERTIES}
 
     def start(self, stage: str) -> None:
-        from pyspark import SparkContext
-
-        context = SparkContext._active_spark_context
-        if context is not None:
-            context.setJobGroup(f"dedupe-news: {stage}", f"dedupe-news: {stage}")
+        if self._context is not None:
+            self._context.setJobGroup(f"dedupe-news: {stage}", f"dedupe-news: {stage}")
         self._started = time.perf_counter()
         if self.progress is not None:
             self.progress(stage, 0, 1)
@@ -1045,6 +1055,11 @@ class _Stages:
         self.seconds[stage] = time.perf_counter() - self._started
         if self.progress is not None:
             self.progress(stage, max(total, 1), max(total, 1))
+
+    def restore(self) -> None:
+        if self._context is not None:
+            for key, value in self._saved.items():
+                self._context.setLocalProperty(key, value)
 
 
 def _is_missing(value) -> bool:
