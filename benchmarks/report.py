@@ -221,6 +221,23 @@ def render_index_section(rows: Sequence[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
+SPARK_HEADING = "## Spark (local mode)"
+
+
+def section(text: str, heading: str) -> str:
+    """The section of a RESULTS.md ``text`` under ``heading``, up to the next ``## ``
+    heading; empty if it has none.
+
+    >>> section("# R\n\n## A\na\n\n## B\nb\n", "## A")
+    '## A\na\n'
+    """
+    start = text.find(heading + "\n")
+    if start < 0:
+        return ""
+    after = text.find("\n## ", start + len(heading))
+    return text[start:] if after < 0 else text[start : after + 1].rstrip("\n") + "\n"
+
+
 def replace_index_section(results_md: Path, section: str) -> None:
     """Put ``section`` in place of the index section of RESULTS.md (appended if absent)."""
     text = results_md.read_text(encoding="utf-8") if results_md.exists() else ""

@@ -67,24 +67,37 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _tree_pss_mib() -> float:
-    """Proportional set size of this process and its children, in MiB.
+def _tree_pss_mib(root: int | None = None) -> float:
+    """Proportional set size of process ``root`` (this one by default) and all its
+    descendants, in MiB (Linux ``/proc``).
 
     PSS splits pages shared after ``fork`` between the processes sharing them, so
-    the sum over dedupe_news's forked workers counts shared memory once.
+    the sum over dedupe_news's forked workers counts shared memory once; walking
+    every descendant also counts a JVM and its Python workers under Spark.
     """
-    me, total = os.getpid(), 0
+    root = os.getpid() if root is None else root
+    parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            if int(entry) != me and parent != me:
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 continue
-            for line in Path(f"/proc/{entry}/smaps_rollup").read_text().splitlines():
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     total += int(line.split()[1])  # kB
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
     return total / 1024
 

@@ -240,3 +240,10 @@ def test_signing_shingle_strings_and_share_of_reference():
 def test_signing_our_signatures_equal_datasketch_affine32():
     token_lists = [text.lower().split() for text in STORIES.values()] + [["too", "short"], []]
     assert signing.datasketch_matches(token_lists) == len(token_lists)
+
+
+def test_report_section_finds_a_hand_written_section_to_keep():
+    text = "# Results\n\n## Speed\nfast\n\n## Spark (local mode)\nby hand\n\n## Index\nrows\n"
+    assert report.section(text, report.SPARK_HEADING) == "## Spark (local mode)\nby hand\n"
+    assert report.section(text, "## Index") == "## Index\nrows\n"
+    assert report.section(text, "## Missing") == ""

@@ -80,3 +80,11 @@ def test_story_clusterer_breaks_the_constructed_chain(chain_articles):
     assert labels[0] != labels[2]
     chained = StoryClusterer(linkage="single").fit_predict(chain_articles)
     assert chained.tolist() == [0, 0, 0]
+
+
+def test_cluster_pairs_of_nothing_is_empty():
+    empty = np.zeros(0, dtype=np.intp)
+    labels = cluster_pairs(
+        0, empty, empty, np.zeros(0), threshold=0.15, component_similarity=dense([])
+    )
+    assert labels.shape == (0,)

@@ -188,10 +188,31 @@ def main() -> None:
     help="Write here instead of stdout (replaced only when the run succeeds).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary on stderr.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: this machine; spark: Apache Spark (needs the spark extra and Java).",
+)
+@click.option(
+    "--master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL, with --engine spark (local[*]: every core of this machine).",
+)
 @field_options
 @clusterer_options
 @handle_errors
-def cluster(inputs: tuple[str, ...], fmt: str, output: str | None, quiet: bool, **kwargs) -> None:
+def cluster(
+    inputs: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    quiet: bool,
+    engine: str,
+    master: str,
+    **kwargs,
+) -> None:
     """Cluster articles into stories.
 
     INPUTS are .jsonl or .csv files, directories of .txt files, or - for stdin.
@@ -201,7 +222,12 @@ def cluster(inputs: tuple[str, ...], fmt: str, output: str | None, quiet: bool, 
     params = _clusterer_params(kwargs)
     articles = iter_articles(inputs, fields=fields, input_format=input_format)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
-    clusterer = StoryClusterer(progress=progress, **params).fit(articles)
+    if engine == "spark":
+        from .spark import fit_articles
+
+        clusterer = fit_articles(articles, master=master, progress=progress, **params)
+    else:
+        clusterer = StoryClusterer(progress=progress, **params).fit(articles)
     _write(output, lambda stream: write_results(clusterer, stream, fmt))
     if not quiet:
         multi = sum(1 for s in clusterer.stories_ if s.size > 1)

@@ -89,6 +89,8 @@ def cluster_pairs(
         raise ParameterError(
             f"linkage must be one of {', '.join(LINKAGES)}, got {linkage_method!r}"
         )
+    if n == 0:  # scipy's connected_components rejects an empty graph
+        return np.zeros(0, dtype=np.int64)
     keep = similarity >= threshold
     i, j, similarity = i[keep], j[keep], similarity[keep]
     labels = _components(n, i, j)

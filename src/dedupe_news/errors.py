@@ -8,6 +8,7 @@ Every error derives from one base class, so callers can catch them all::
      +-- ParameterError (also ValueError)   a setting outside its allowed range
      +-- NotFittedError (also AttributeError) asked for results before fit()
      +-- UnknownArticleError (also KeyError)  an id that is not in the fitted corpus
+     +-- MissingDependencyError (also ImportError) an optional extra (Spark, Java) is missing
 """
 
 from __future__ import annotations
@@ -46,3 +47,8 @@ class UnknownArticleError(DedupeNewsError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class MissingDependencyError(DedupeNewsError, ImportError):
+    """An optional dependency is missing, such as PySpark (``pip install "dedupe-news[spark]"``)
+    or the Java runtime it needs. The message says what to install."""

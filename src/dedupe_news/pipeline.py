@@ -189,20 +189,7 @@ class StoryClusterer:
         """
         streamed = not isinstance(articles, Sequence)
         articles = _checked_stream(articles) if streamed else _as_article_list(articles)
-        self.decision_rule  # noqa: B018 - building the rule validates the thresholds
-        if self.linkage not in LINKAGES:
-            raise ParameterError(
-                f"linkage must be one of {', '.join(LINKAGES)}, got {self.linkage!r}"
-            )
-        effective_jobs(self.n_jobs)  # validates n_jobs
-        if self.max_neighbors < 1:
-            raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
-        hasher = MinHasher(
-            num_perm=self.num_perm,
-            seed=self.seed,
-            shingle_size=self.shingle_size,
-            backend=self.minhash_backend,
-        )
+        hasher = self._check_params()
         kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
         n_all = len(articles)
         if n_all == 0:
@@ -313,6 +300,23 @@ class StoryClusterer:
 
     # -- internals ---------------------------------------------------------------
 
+    def _check_params(self) -> MinHasher:
+        """Validate the settings; returns the hasher they define."""
+        self.decision_rule  # noqa: B018 - building the rule validates the thresholds
+        if self.linkage not in LINKAGES:
+            raise ParameterError(
+                f"linkage must be one of {', '.join(LINKAGES)}, got {self.linkage!r}"
+            )
+        effective_jobs(self.n_jobs)  # validates n_jobs
+        if self.max_neighbors < 1:
+            raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
+        return MinHasher(
+            num_perm=self.num_perm,
+            seed=self.seed,
+            shingle_size=self.shingle_size,
+            backend=self.minhash_backend,
+        )
+
     def _prepare(
         self, articles: Iterable[Article], hasher: MinHasher, streamed: bool
     ) -> tuple[np.ndarray, Signatures, sp.csr_matrix, list[Article]]:
@@ -371,17 +375,8 @@ class StoryClusterer:
         return score_pairs(self.decision_rule, self._matrix, self._signatures, self._days, i, j)
 
     def _similarity_matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
-        """Full ``story_similarity`` matrix of a component's members.
-
-        Cosine within the date window, and 1.0 for the copy pairs the LSH search found.
-        """
-        sub = self._matrix[members]
-        cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
-        days = self._days[members]
-        gap = np.abs(days[:, None] - days[None, :])
-        similarity = np.where(gap > self.window_days, 0.0, cosine)
-        similarity[copies[members][:, members].toarray()] = 1.0
-        return similarity
+        """Full ``story_similarity`` matrix of a component's members."""
+        return component_similarity(self._matrix, self._days, self.window_days, members, copies)
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -399,6 +394,23 @@ def _prepare_chunk(state: dict, texts: Sequence[str]):
     kept = [t for t in tokens if t]
     signatures = state["hasher"].sign(tokens)
     return mask, signatures, term_counts([content_terms(t) or t for t in kept])
+
+
+def component_similarity(
+    matrix, days: np.ndarray, window_days: float, members: np.ndarray, copies: sp.csr_matrix
+) -> np.ndarray:
+    """Full ``story_similarity`` matrix of a component's ``members`` (rows of ``matrix``).
+
+    Cosine within the date window, and 1.0 for the copy pairs the LSH search found
+    (``copies``: a boolean matrix over the same rows).
+    """
+    sub = matrix[members]
+    cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
+    member_days = days[members]
+    gap = np.abs(member_days[:, None] - member_days[None, :])
+    similarity = np.where(gap > window_days, 0.0, cosine)
+    similarity[copies[members][:, members].toarray()] = 1.0
+    return similarity
 
 
 def score_pairs(

@@ -15,7 +15,7 @@ from ..clustering import cluster_pairs
 from ..minhash import MinHasher, Signatures, lsh_candidate_pairs
 from ..normalize import content_terms, strip_boilerplate, tokenize
 from ..parallel import map_tasks
-from ..pipeline import score_pairs
+from ..pipeline import component_similarity, score_pairs
 from ..scoring import PairScores, PairTable
 from ..tfidf import cosine_neighbor_pairs, probe_max_df
 from .recluster import _inherit_ids
@@ -234,23 +234,15 @@ class _BulkLoading:
             shape=(total, total),
         )
         copies = (copies + copies.T).tocsr()
-        window = self.rule.window_days
-
-        def component_similarity(members: np.ndarray) -> np.ndarray:
-            sub = matrix[members]
-            similarity = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
-            gap = np.abs(days[members][:, None] - days[members][None, :])
-            similarity[gap > window] = 0.0
-            similarity[copies[members][:, members].toarray()] = 1.0
-            return similarity
-
         groups = cluster_pairs(
             total,
             table.i,
             table.j,
             table.story_similarity,
             threshold=self.rule.rewrite_threshold,
-            component_similarity=component_similarity,
+            component_similarity=lambda members: component_similarity(
+                matrix, days, self.rule.window_days, members, copies
+            ),
             max_component=self._settings["max_component"],
         )
         first_new_story = state["next_story"]
