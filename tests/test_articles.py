@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from dedupe_news import EmptyCorpusError, FieldMap, InputError, parse_date, read_articles
+from dedupe_news import (
+    EmptyCorpusError,
+    FieldMap,
+    InputError,
+    iter_articles,
+    parse_date,
+    read_articles,
+)
 from tests.conftest import SEEDS
 
 
@@ -106,6 +113,17 @@ def test_read_articles_non_utf8_names_the_line(tmp_path):
     )
     with pytest.raises(InputError, match=r"x\.jsonl:2: not valid UTF-8"):
         read_articles(path)
+
+
+def test_iter_articles_streams_a_file_and_names_a_late_bad_line(tmp_path):
+    good = b"".join(b'{"id": "a%d", "text": "story %d"}\n' % (k, k) for k in range(20000))
+    path = write(tmp_path / "big.jsonl", b"\xef\xbb\xbf" + good + b'{"id": "z", "text": "\xff"}\n')
+    stream = iter_articles(path)
+    first = next(stream)  # read before the bad bytes far below were decoded
+    assert (first.id, first.text) == ("a0", "story 0")
+    with pytest.raises(InputError, match=r"big\.jsonl:20001: not valid UTF-8"):
+        for _ in stream:
+            pass
 
 
 def test_read_articles_unreadable_file(tmp_path):

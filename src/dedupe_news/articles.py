@@ -6,6 +6,7 @@ names the file, the line and the fix.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -21,6 +22,7 @@ from .errors import EmptyCorpusError, InputError
 
 __all__ = ["Article", "FieldMap", "iter_articles", "parse_date", "read_articles"]
 
+_SNIFF_BYTES = 8192  # a NUL byte among the first ones marks a binary file
 _DATE_LINE = re.compile(r"\A\s*date\s+(\S+)\s*")
 _ISO_DATE = re.compile(r"\A(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?\Z")
 
@@ -216,21 +218,33 @@ def _guess_format(p: Path) -> str:
     )
 
 
-def _open_text(p: Path) -> IO[str]:
+@contextlib.contextmanager
+def _open_text(p: Path) -> Iterator[IO[str]]:
+    """The file as a text stream, decoded as it is read (the file is never held whole)."""
     try:
-        raw = p.read_bytes()
+        handle = p.open("rb")
     except OSError as exc:
         raise InputError(
             f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)
         ) from None
-    return io.StringIO(_decode(raw, str(p)), newline="")
+    with handle:
+        if b"\x00" in handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]:
+            raise _binary_file(str(p))
+        try:
+            yield io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        except UnicodeDecodeError:
+            # Rare: read the file again, whole, to name the line of the bad bytes.
+            _decode(p.read_bytes(), str(p))
+            raise
+
+
+def _binary_file(path: str) -> InputError:
+    return InputError("this looks like a binary file, not text: give UTF-8 text files", path=path)
 
 
 def _decode(raw: bytes, path: str) -> str:
-    if b"\x00" in raw[:8192]:
-        raise InputError(
-            "this looks like a binary file, not text: give UTF-8 text files", path=path
-        )
+    if b"\x00" in raw[:_SNIFF_BYTES]:
+        raise _binary_file(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
