@@ -9,7 +9,6 @@ import math
 import os
 import platform
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -68,22 +67,22 @@ def git_revision(repo: Path) -> str:
 
 
 def library_state() -> dict[str, str]:
-    """SHA-256 of the source file of every loaded ``dedupe_news`` module.
+    """SHA-256 of every source file of the ``dedupe_news`` package.
 
-    Taken at the start and the end of a run: if the code the run imported changed
-    on disk meanwhile, the speed subprocesses (which import afresh) may have run
-    another version, and the results mix the two.
+    Taken at the start and the end of a run: if the code changed on disk
+    meanwhile, the speed subprocesses (which import afresh) may have run another
+    version, and the results mix the two. Files, not loaded modules, are compared:
+    modules imported lazily during the run (the numba loop) are no change.
     """
-    import dedupe_news  # noqa: F401  (so that there is something to fingerprint)
+    import dedupe_news
 
+    root = Path(dedupe_news.__file__).resolve().parent
     state = {}
-    for name, module in sorted(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if (name == "dedupe_news" or name.startswith("dedupe_news.")) and path:
-            try:
-                state[name] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-            except OSError:
-                state[name] = "unreadable"
+    for path in sorted(root.rglob("*.py")):
+        try:
+            state[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            state[str(path.relative_to(root))] = "unreadable"
     return state
 
 

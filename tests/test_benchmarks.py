@@ -3,6 +3,7 @@ power-law fit, baseline recipes and scoring helpers. Tiny inline data only."""
 
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -247,3 +248,12 @@ def test_report_section_finds_a_hand_written_section_to_keep():
     assert report.section(text, report.SPARK_HEADING) == "## Spark (local mode)\nby hand\n"
     assert report.section(text, "## Index") == "## Index\nrows\n"
     assert report.section(text, "## Missing") == ""
+
+
+def test_library_state_fingerprints_every_source_file_loaded_or_not():
+    import dedupe_news
+
+    state = report.library_state()
+    assert {"pipeline.py", "minhash_kernel.py", "index/core.py"} <= set(state)
+    assert report.library_state() == state  # nothing changed in between
+    assert len(state) == len(list(Path(dedupe_news.__file__).parent.rglob("*.py")))
