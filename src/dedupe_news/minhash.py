@@ -34,6 +34,7 @@ __all__ = [
     "MINHASH_SCHEME",
     "MinHasher",
     "Signatures",
+    "lsh_band_key",
     "lsh_candidate_pairs",
     "lsh_params",
     "shingle_hash",
@@ -292,6 +293,20 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
+def lsh_band_key(hashvalues: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """LSH key of band ``band`` (columns ``band * rows`` to ``(band + 1) * rows``) per row.
+
+    The band's hash values folded into ``band + 1`` with the 64-bit FNV prime;
+    equal keys mean (up to a 64-bit collision) equal bands.
+    """
+    block = hashvalues[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    key = np.full(hashvalues.shape[0], np.uint64(band + 1), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col in range(rows):
+            key = (key * np.uint64(0x100000001B3)) ^ block[:, col]
+    return key
+
+
 def lsh_candidate_pairs(
     signatures: Signatures, threshold: float = 0.5, max_bucket: int = 64
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -312,21 +327,17 @@ def lsh_candidate_pairs(
     has_shingles = signatures.shingle_counts > 0
     bands, rows = lsh_params(threshold, num_perm)
     found: list[np.ndarray] = []
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = values[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            key = np.full(n, np.uint64(band + 1), dtype=np.uint64)
-            for col in range(rows):
-                key = (key * np.uint64(0x100000001B3)) ^ block[:, col]
-            order = np.flatnonzero(has_shingles)
-            order = order[np.argsort(key[order], kind="stable")]
-            sorted_keys = key[order]
-            for gap in range(1, max_bucket + 1):
-                same = sorted_keys[gap:] == sorted_keys[:-gap]
-                if not same.any():
-                    break
-                left, right = order[:-gap][same], order[gap:][same]
-                found.append(np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right))
+    for band in range(bands):
+        key = lsh_band_key(values, band, rows)
+        order = np.flatnonzero(has_shingles)
+        order = order[np.argsort(key[order], kind="stable")]
+        sorted_keys = key[order]
+        for gap in range(1, max_bucket + 1):
+            same = sorted_keys[gap:] == sorted_keys[:-gap]
+            if not same.any():
+                break
+            left, right = order[:-gap][same], order[gap:][same]
+            found.append(np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right))
     if not found:
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty

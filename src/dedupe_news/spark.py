@@ -63,7 +63,7 @@ from .errors import (
     MissingDependencyError,
     ParameterError,
 )
-from .minhash import MinHasher, Signatures, lsh_params
+from .minhash import MinHasher, Signatures, lsh_band_key, lsh_params
 from .pipeline import (
     Story,
     StoryClusterer,
@@ -86,7 +86,6 @@ MAX_BUCKET = 64
 
 _ROW_BITS = 33  # monotonically_increasing_id: partition index << 33 | row in partition
 _EPOCH_ORDINAL = 719163  # datetime.date(1970, 1, 1).toordinal()
-_FNV_PRIME = 0x100000001B3
 
 PREPARED_SCHEMA = (
     "mid long, id string, has_text boolean, day double, bad_date string, shingles int, "
@@ -531,18 +530,11 @@ def date_blocks(
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """LSH band keys, shape ``(n, bands)``: the keys ``lsh_candidate_pairs`` sorts by.
 
-    Band ``b``'s key folds its ``rows`` hash values into ``b + 1`` with the 64-bit
-    FNV prime, exactly as :func:`~dedupe_news.minhash.lsh_candidate_pairs` does.
+    Column ``b`` is :func:`~dedupe_news.minhash.lsh_band_key` of band ``b``.
     """
-    n = hashvalues.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = hashvalues[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            key = np.full(n, np.uint64(band + 1), dtype=np.uint64)
-            for col in range(rows):
-                key = (key * np.uint64(_FNV_PRIME)) ^ block[:, col]
-            keys[:, band] = key
+    keys = np.empty((hashvalues.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = lsh_band_key(hashvalues, band, rows)
     return keys
 
 
