@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -274,10 +275,7 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
         """
         articles = _check_articles(articles)
         effective_jobs(n_jobs)  # validates
-        conn = self._conn
-        self._begin_write()
-        try:
-            vocab = self._load_vocab()
+        with self._write_transaction() as vocab:
             known = self._existing_ids([a.id for a in articles])
             if known and not skip_existing:
                 first = next(a.id for a in articles if a.id in known)
@@ -300,18 +298,7 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
                 a if a.story_id is None else dataclasses.replace(a, story_id=final[a.article_id])
                 for a in results
             ]
-            vocab.generation += 1
-            self._set_meta(
-                generation=vocab.generation,
-                n_articles=vocab.n_articles,
-                next_story=state["next_story"],
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            self._vocab = None
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            self._set_meta(next_story=state["next_story"])
         return results
 
     def query(self, article: Article, *, limit: int = 5) -> list[StoryMatch]:
@@ -391,20 +378,9 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
 
     def _delete_where(self, chosen: Callable[[], list[int]]) -> int:
         """Delete the articles ``chosen()`` picks inside one write transaction."""
-        conn = self._conn
-        self._begin_write()
-        try:
-            vocab = self._load_vocab()
+        with self._write_transaction() as vocab:
             rowids = chosen()
             self._delete(rowids, vocab)
-            vocab.generation += 1
-            self._set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
-            conn.execute("COMMIT")
-        except BaseException:
-            self._vocab = None
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         return len(rowids)
 
     def stories(self) -> list[IndexedStory]:
@@ -484,6 +460,28 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
 
     def _stories_of(self, ids: Sequence[str]) -> dict[str, int]:
         return self._column_by_id("story", ids)
+
+    @contextlib.contextmanager
+    def _write_transaction(self) -> Iterator[_Vocab]:
+        """One write transaction, yielding the vocabulary to change.
+
+        On success the vocabulary's new generation and article count are stored
+        and the transaction commits; on any error (or interruption) it rolls back
+        and the cached vocabulary is dropped.
+        """
+        conn = self._conn
+        self._begin_write()
+        try:
+            vocab = self._load_vocab()
+            yield vocab
+            vocab.generation += 1
+            self._set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
+            conn.execute("COMMIT")
+        except BaseException:
+            self._vocab = None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _set_meta(self, **values) -> None:
         self._conn.executemany(
