@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import EmptyCorpusError, InputError
+from .errors import EmptyCorpusError, InputError, ParameterError
 
 __all__ = ["Article", "FieldMap", "iter_articles", "parse_date", "read_articles"]
 
@@ -109,6 +109,24 @@ def parse_date(value: Any, *, path: str | None = None, line: int | None = None) 
         path=path,
         line=line,
     )
+
+
+def checked_articles(articles: Iterable[Article]) -> Iterator[Article]:
+    """``articles`` as they come, each checked to be an :class:`Article` with a new id.
+
+    Raises :class:`~dedupe_news.errors.ParameterError` on the first that is not.
+    """
+    seen: set[str] = set()
+    for position, article in enumerate(articles):
+        if not isinstance(article, Article):
+            raise ParameterError(
+                f"item {position} is a {type(article).__name__}, not an Article: "
+                "build Article(id=..., text=...) objects, or use read_articles(path)"
+            )
+        if article.id in seen:
+            raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
+        seen.add(article.id)
+        yield article
 
 
 def read_articles(

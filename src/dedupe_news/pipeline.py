@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .articles import Article
+from .articles import Article, checked_articles
 from .clustering import LINKAGES, cluster_pairs
 from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
 from .minhash import MinHasher, Signatures, lsh_candidate_pairs
@@ -188,7 +188,7 @@ class StoryClusterer:
         only the first line of its text.
         """
         streamed = not isinstance(articles, Sequence)
-        articles = _checked_stream(articles) if streamed else _as_article_list(articles)
+        articles = checked_articles(articles) if streamed else _as_article_list(articles)
         hasher = self._check_params()
         kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
         n_all = len(articles)
@@ -477,28 +477,13 @@ def _stub(article: Article) -> Article:
     return dataclasses.replace(article, text=first)
 
 
-def _checked_stream(articles: Iterable[Article]) -> Iterator[Article]:
-    """``articles`` as they come, each checked to be an Article with a new id."""
-    seen: set[str] = set()
-    for position, article in enumerate(articles):
-        if not isinstance(article, Article):
-            raise ParameterError(
-                f"item {position} is a {type(article).__name__}, not an Article: "
-                "build Article(id=..., text=...) objects, or use read_articles(path)"
-            )
-        if article.id in seen:
-            raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
-        seen.add(article.id)
-        yield article
-
-
 def _as_article_list(articles: Iterable[Article]) -> list[Article]:
     if isinstance(articles, (str, bytes)):
         raise ParameterError(
             "expected an iterable of Article objects, got a single string: "
             "wrap texts as Article(id, text), or use read_articles(path)"
         )
-    result = list(_checked_stream(articles))
+    result = list(checked_articles(articles))
     if not result:
         raise EmptyCorpusError("no articles given: nothing to cluster")
     return result

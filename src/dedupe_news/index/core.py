@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..articles import Article
+from ..articles import Article, checked_articles
 from ..errors import ParameterError, UnknownArticleError
 from ..minhash import MINHASH_SCHEME, MinHasher, lsh_params
 from ..parallel import effective_jobs
@@ -659,15 +659,4 @@ def _empty(p: _Prepared) -> IndexAssignment:
 def _check_articles(articles: Iterable[Article]) -> list[Article]:
     if isinstance(articles, (str, bytes, Article)):
         raise ParameterError("expected an iterable of Article objects: wrap one article in a list")
-    result = list(articles)
-    seen: set[str] = set()
-    for position, article in enumerate(result):
-        if not isinstance(article, Article):
-            raise ParameterError(
-                f"item {position} is a {type(article).__name__}, not an Article: "
-                "build Article(id=..., text=...) objects, or use read_articles(path)"
-            )
-        if article.id in seen:
-            raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
-        seen.add(article.id)
-    return result
+    return list(checked_articles(articles))
