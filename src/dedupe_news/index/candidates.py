@@ -16,6 +16,7 @@ from .storage import (
     _UNDATED,
     _concat,
     _decode,
+    _in_chunks,
     _Rows,
     _Vocab,
 )
@@ -154,9 +155,8 @@ class _CandidateSearch:
 
     def _load_rowids(self, rowids: Sequence[int]) -> _Rows:
         parts = []
-        for start in range(0, len(rowids), 500):
-            chunk = list(rowids[start : start + 500])
-            parts.append(self._load(f"rowid IN ({','.join('?' * len(chunk))})", chunk))
+        for chunk, marks in _in_chunks(rowids):
+            parts.append(self._load(f"rowid IN ({marks})", chunk))
         return _concat(parts, self._hasher.num_perm)
 
     def _best_pair(self, p: _Prepared, ids: list[str], sims: np.ndarray, features: dict):
@@ -259,9 +259,7 @@ class _CandidateSearch:
             return []
         # Every hopeful story's most recent members, loaded and scored at once.
         rowids = []
-        for start in range(0, len(hopeful), 500):
-            chunk = hopeful[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(hopeful):
             rowids.extend(
                 r
                 for (r,) in self._conn.execute(

@@ -32,6 +32,7 @@ from .storage import (
     IncompatibleIndexError,
     IndexFileError,
     _impact,
+    _in_chunks,
     _Rows,
     _Vocab,
 )
@@ -583,9 +584,7 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
 
     def _delete(self, rowids: list[int], vocab: _Vocab) -> None:
         conn = self._conn
-        for start in range(0, len(rowids), 500):
-            chunk = rowids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(rowids):
             rows = conn.execute(
                 f"SELECT rowid, day, signature, term_ids FROM articles WHERE rowid IN ({marks})",
                 chunk,
@@ -644,9 +643,7 @@ class StoryIndex(_BulkLoading, _Reclustering, _CandidateSearch):
         assert column in ("story", "rowid")  # never user input: it is spliced into SQL
         found: dict[str, int] = {}
         ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(ids):
             query = f"SELECT id, {column} FROM articles WHERE id IN ({marks})"
             found.update(self._conn.execute(query, chunk))
         return found

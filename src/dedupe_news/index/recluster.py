@@ -14,6 +14,7 @@ from .storage import (
     _REFRESH_GROWTH,
     _SPAN_WINDOWS,
     _concat,
+    _in_chunks,
     _Rows,
     _Vocab,
 )
@@ -163,9 +164,7 @@ class _Reclustering:
         other_clause = clause.replace("day", "other.day")
         while frontier and total < cap:
             found: set[int] = set()
-            for start in range(0, len(frontier), 500):
-                chunk = frontier[start : start + 500]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in _in_chunks(frontier):
                 found.update(
                     s
                     for (s,) in self._conn.execute(
@@ -260,9 +259,7 @@ class _Reclustering:
     ) -> dict[int, int]:
         """Member counts of stories (inside ``span``)."""
         sizes: dict[int, int] = {}
-        for start in range(0, len(stories), 500):
-            chunk = stories[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(stories):
             sizes.update(
                 self._conn.execute(
                     f"SELECT story, count(*) FROM articles WHERE story IN ({marks}){span[0]} "
@@ -274,9 +271,7 @@ class _Reclustering:
 
     def _load_stories(self, stories: list[int], span: tuple[str, tuple]) -> _Rows:
         parts = []
-        for start in range(0, len(stories), 500):
-            chunk = stories[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(stories):
             parts.append(
                 self._load(f"story IN ({marks}){span[0]} ORDER BY rowid", (*chunk, *span[1]))
             )
@@ -286,9 +281,7 @@ class _Reclustering:
         """Stored edges among ``rowids``, as positions into it (each pair once, i < j)."""
         ids = rowids.tolist()
         pairs = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(ids):
             pairs.extend(self._conn.execute(f"SELECT a, b FROM edges WHERE a IN ({marks})", chunk))
         if not pairs:
             empty = np.zeros(0, dtype=np.intp)
@@ -321,9 +314,7 @@ class _Reclustering:
         similarity[gap > self.rule.window_days] = 0.0
         position = {int(r): k for k, r in enumerate(rows.rowid.tolist())}
         ids = list(position)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(ids):
             for a, b in self._conn.execute(
                 f"SELECT a, b FROM edges WHERE score >= 1.0 AND a IN ({marks})", chunk
             ):

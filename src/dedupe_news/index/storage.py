@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,6 +124,21 @@ class _Rows:
     def term_rows(self) -> np.ndarray:
         """The row of each entry of ``term_ids``."""
         return np.repeat(np.arange(self.lengths.size), self.lengths)
+
+
+_IN_CHUNK = 500  # values per "IN (?, ...)" list, well under SQLite's variable limit
+
+
+def _in_chunks(values: Iterable) -> Iterator[tuple[list, str]]:
+    """``values`` in chunks for ``... IN ({marks})`` queries: ``(chunk, marks)`` pairs.
+
+    >>> [(c, m) for c, m in _in_chunks([1, 2, 3])]
+    [([1, 2, 3], '?,?,?')]
+    """
+    values = list(values)
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = values[start : start + _IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def _insert_sorted(conn: sqlite3.Connection, sql: str, *columns: np.ndarray) -> None:
