@@ -256,3 +256,9 @@ def test_cli_progress_with_an_unknown_total_shows_a_question_mark(capsys):
     err = capsys.readouterr().err
     assert "0/?" in err.replace(" ", "")
     assert err.rsplit("\r", 1)[-1].split()[:2] == ["prepare", "2,000/2,000"]
+
+
+def test_cli_cluster_master_without_spark_is_a_usage_error(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--master", "local[2]"])
+    assert result.exit_code == 2
+    assert "--master applies only with --engine spark" in result.stderr

@@ -57,6 +57,19 @@ def field_options(command: Callable) -> Callable:
     return command
 
 
+def jobs_option(help_text: str) -> Callable:
+    """The ``-j/--jobs`` option (``n_jobs``: -1 is every core)."""
+    return click.option(
+        "-j",
+        "--jobs",
+        "n_jobs",
+        type=click.IntRange(min=-1),
+        default=-1,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def clusterer_options(command: Callable) -> Callable:
     """Clustering settings shared by every command that clusters."""
     options = [
@@ -82,15 +95,7 @@ def clusterer_options(command: Callable) -> Callable:
             show_default=True,
             help="Shingle Jaccard at which two articles are copies.",
         ),
-        click.option(
-            "-j",
-            "--jobs",
-            "n_jobs",
-            type=click.IntRange(min=-1),
-            default=-1,
-            show_default=True,
-            help="Processes to use; -1 uses every core. Results do not depend on it.",
-        ),
+        jobs_option("Processes to use; -1 uses every core. Results do not depend on it."),
         click.option(
             "--linkage",
             type=click.Choice(["weighted", "average", "single"]),
@@ -220,6 +225,9 @@ def cluster(
     fields = _fields(kwargs)
     input_format = kwargs.pop("input_format")
     params = _clusterer_params(kwargs)
+    master_source = click.get_current_context().get_parameter_source("master")
+    if engine != "spark" and master_source is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--master applies only with --engine spark")
     articles = iter_articles(inputs, fields=fields, input_format=input_format)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     if engine == "spark":
@@ -386,15 +394,7 @@ def _pair_json(best) -> dict | None:
     is_flag=True,
     help="Cluster each transaction as one batch (fast: to build an index, or add a day's news).",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    "n_jobs",
-    type=click.IntRange(min=-1),
-    default=-1,
-    show_default=True,
-    help="Processes for --bulk; -1 uses every core. Results do not depend on it.",
-)
+@jobs_option("Processes for --bulk; -1 uses every core. Results do not depend on it.")
 @field_options
 @handle_errors
 def index_add(
