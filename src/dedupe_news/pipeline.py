@@ -232,12 +232,7 @@ class StoryClusterer:
         self._report("scoring", pair_i.size, pair_i.size)
 
         self._report("clustering", 0, n)
-        is_copy = table.story_similarity >= 1.0
-        copies = sp.csr_matrix(
-            (np.ones(int(is_copy.sum()), dtype=bool), (table.i[is_copy], table.j[is_copy])),
-            shape=(n, n),
-        )
-        copies = (copies + copies.T).tocsr()
+        copies = copy_matrix(n, table.i, table.j, table.story_similarity)
         labels_kept = cluster_pairs(
             n,
             table.i,
@@ -394,6 +389,18 @@ def _prepare_chunk(state: dict, texts: Sequence[str]):
     kept = [t for t in tokens if t]
     signatures = state["hasher"].sign(tokens)
     return mask, signatures, term_counts([content_terms(t) or t for t in kept])
+
+
+def copy_matrix(
+    n: int, i: np.ndarray, j: np.ndarray, story_similarity: np.ndarray
+) -> sp.csr_matrix:
+    """Symmetric boolean ``(n, n)`` matrix of the pairs decided as copies
+    (``story_similarity`` 1), for :func:`component_similarity`."""
+    is_copy = story_similarity >= 1.0
+    copies = sp.csr_matrix(
+        (np.ones(int(is_copy.sum()), dtype=bool), (i[is_copy], j[is_copy])), shape=(n, n)
+    )
+    return (copies + copies.T).tocsr()
 
 
 def component_similarity(

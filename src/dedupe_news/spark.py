@@ -71,6 +71,7 @@ from .pipeline import (
     _prepare_chunk,
     _stories,
     component_similarity,
+    copy_matrix,
     score_pairs,
 )
 from .tfidf import _PROBE_FLOOR_FACTOR, _search_block, _window_tasks, probe_max_df
@@ -880,11 +881,7 @@ def _link_component(members: pa.Table, edges: pa.Table, search: dict, threshold,
     j = np.searchsorted(pos, edges.column("j").to_numpy())
     story = edges.column("story_similarity").to_numpy()
     m = pos.size
-    is_copy = story >= 1.0
-    copies = sp.csr_matrix(
-        (np.ones(int(is_copy.sum()), dtype=bool), (i[is_copy], j[is_copy])), shape=(m, m)
-    )
-    copies = (copies + copies.T).tocsr()
+    copies = copy_matrix(m, i, j, story)
     labels = cluster_pairs(
         m,
         i,

@@ -15,7 +15,7 @@ from ..clustering import cluster_pairs
 from ..minhash import MinHasher, Signatures, lsh_candidate_pairs
 from ..normalize import content_terms, strip_boilerplate, tokenize
 from ..parallel import map_tasks
-from ..pipeline import component_similarity, score_pairs
+from ..pipeline import component_similarity, copy_matrix, score_pairs
 from ..scoring import PairScores, PairTable
 from ..tfidf import cosine_neighbor_pairs, probe_max_df
 from .recluster import _inherit_ids
@@ -228,12 +228,7 @@ class _BulkLoading:
         )
         pair_i, pair_j = (codes // total).astype(np.intp), (codes % total).astype(np.intp)
         table = score_pairs(self.rule, matrix, signatures, days, pair_i, pair_j)
-        is_copy = table.story_similarity >= 1.0
-        copies = sp.csr_matrix(
-            (np.ones(int(is_copy.sum()), dtype=bool), (table.i[is_copy], table.j[is_copy])),
-            shape=(total, total),
-        )
-        copies = (copies + copies.T).tocsr()
+        copies = copy_matrix(total, table.i, table.j, table.story_similarity)
         groups = cluster_pairs(
             total,
             table.i,
