@@ -5,7 +5,7 @@ MinHash LSH over word shingles for copies, TF-IDF cosine within a date window
 for rewrites, and average linkage to stop chaining.
 """
 
-from .articles import Article, FieldMap, iter_articles, parse_date, read_articles
+from .articles import Article, FieldMap, ReadStats, parse_date
 from .errors import (
     DedupeNewsError,
     EmptyCorpusError,
@@ -28,7 +28,10 @@ from .index import (
 from .minhash import MinHasher, Signatures, shingle_hash
 from .output import Assignment, assignments, write_results
 from .pipeline import Story, StoryClusterer, cluster_articles, compare_articles
+from .readers import iter_articles, read_articles
 from .scoring import DecisionRule, PairScores, PairTable
+from .tables import articles_from_records
+from .timestamps import parse_datetime
 
 __version__ = "0.1.0"
 
@@ -52,6 +55,7 @@ __all__ = [
     "PairScores",
     "PairTable",
     "ParameterError",
+    "ReadStats",
     "Signatures",
     "Story",
     "StoryClusterer",
@@ -59,11 +63,13 @@ __all__ = [
     "StoryMatch",
     "UnknownArticleError",
     "__version__",
+    "articles_from_records",
     "assignments",
     "cluster_articles",
     "compare_articles",
     "iter_articles",
     "parse_date",
+    "parse_datetime",
     "read_articles",
     "score_clustering",
     "shingle_hash",
