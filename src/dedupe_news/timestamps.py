@@ -198,7 +198,7 @@ def _from_epoch(value: numbers.Real, path: str | None, line: int | None) -> dt.d
     hint = "out of range"
     if isinstance(seconds, float) and not math.isfinite(seconds):
         raise _bad(value, "not a finite number", path, line)
-    if abs(seconds) > 1e11:
+    if 1e11 < abs(seconds) < 1e16:
         hint = "out of range; epoch milliseconds? divide by 1000"
     try:
         if abs(seconds) <= 253402300799:  # 9999-12-31T23:59:59Z
