@@ -283,3 +283,21 @@ def test_dataframe_string_dates_and_skip():
     articles = articles_from_records(frame, on_bad_date="skip", stats=stats)
     assert [(a.id, a.date) for a in articles] == [("a", dt.date(2014, 1, 28))]
     assert stats.bad_dates == 1
+
+
+def test_readme_input_examples_run():
+    pytest.importorskip("pandas")
+    import doctest
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Input: formats") : readme.index("## How the decision")]
+    examples = "\n".join(
+        block for block in re.findall(r"```python\n(.*?)```", section, re.S) if ">>>" in block
+    )
+    test = doctest.DocTestParser().get_doctest(examples, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.summarize(verbose=False) == (0, 8)
