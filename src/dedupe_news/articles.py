@@ -16,7 +16,7 @@ import numbers
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InputError, ParameterError
 from .timestamps import as_utc, parse_date, parse_datetime
@@ -185,12 +185,11 @@ def is_missing(value: Any) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class _Where:
-    path: str | None = None
-    line: int | None = None
-    row: str | None = None
-    api: bool = False
+class _Where(NamedTuple):
+    path: str | None
+    line: int | None
+    row: str | None
+    api: bool
 
     def error(self, message: str) -> InputError:
         return InputError(message, path=self.path, line=self.line, row=self.row)
@@ -322,11 +321,13 @@ def _id(record: Mapping[str, Any], fields: FieldMap, where: _Where) -> str:
 
 def _optional(record: Mapping[str, Any], name: str, where: _Where) -> str | None:
     found, value = field_value(record, name)
-    if not found or is_missing(value) or (isinstance(value, str) and not value):
-        return None
     if isinstance(value, str):
+        if not value:
+            return None
         _no_surrogates(value, name, where)
         return value
+    if not found or is_missing(value):
+        return None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         try:
             return str(int(value))
@@ -339,7 +340,7 @@ def _optional(record: Mapping[str, Any], name: str, where: _Where) -> str | None
 
 
 def _no_surrogates(value: str, name: str, where: _Where) -> None:
-    match = _SURROGATE.search(value)
+    match = None if value.isascii() else _SURROGATE.search(value)
     if match:
         raise where.error(
             f"field {name!r} has a lone surrogate \\u{ord(match[0]):04x} at character "

@@ -226,7 +226,7 @@ def _read_jsonl(
 
 def _json_object(line: str, path: str, lineno: int) -> dict:
     try:
-        record = json.loads(line, parse_constant=_reject_constant)
+        record = _DECODER.decode(line)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"malformed JSON ({exc.msg} at column {exc.colno}): each line must be one "
@@ -264,6 +264,9 @@ class _NotJson(Exception):
 
 def _reject_constant(name: str) -> Any:
     raise _NotJson(name)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _read_csv(
