@@ -79,6 +79,8 @@ class Article:
 
     def __post_init__(self) -> None:
         date, time = self.date, self.time
+        if time is None and (date is None or type(date) is dt.date):
+            return  # the common case: nothing to normalise
         if isinstance(date, dt.datetime) or type(date).__name__ == "NaTType":
             if time is not None:
                 raise ParameterError("give a datetime as date or as time, not both")
@@ -295,6 +297,8 @@ def warn_if_undated(stats: ReadStats, what: str, option: str) -> None:
 
 def _id(record: Mapping[str, Any], fields: FieldMap, where: _Where) -> str:
     found, value = field_value(record, fields.id)
+    if type(value) is str and value and value.isascii():
+        return value
     if not found or is_missing(value) or (isinstance(value, str) and not value):
         raise where.error(
             f"missing id field {fields.id!r}: add it, or name the id field with "

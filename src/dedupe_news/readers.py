@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import lzma
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -176,23 +178,22 @@ def _read_source(
             yield from _read_csv(lines, name, source.is_tsv, fields, on_bad_date, stats)
         else:
             article = _article_from_text(
-                source.text_id or name, "".join(text for _, text in lines), name,
+                source.text_id or name, "".join(lines), name,
                 on_bad_date, stats,
             )  # fmt: skip
             if article is not None:
                 yield (name, None), article
 
 
-def _text_lines(stream: IO[Any], name: str, compression: str | None) -> Iterator[tuple[int, str]]:
-    """Numbered lines of UTF-8 text (a leading BOM dropped), decoded as they are read."""
+def _text_lines(stream: IO[Any], name: str, compression: str | None) -> Iterator[str]:
+    """Lines of UTF-8 text (a leading BOM dropped), decoded as they are read."""
     lineno = 0
-    iterator = iter(stream)
-    while True:
-        raw = read_guarded(lambda: next(iterator, None), name, compression)
-        if raw is None:
-            return
-        lineno += 1
-        if isinstance(raw, bytes):
+    try:
+        for raw in stream:
+            lineno += 1
+            if isinstance(raw, str):
+                yield raw.removeprefix("\ufeff") if lineno == 1 else raw
+                continue
             try:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError:
@@ -201,19 +202,26 @@ def _text_lines(stream: IO[Any], name: str, compression: str | None) -> Iterator
                     path=name,
                     line=lineno,
                 ) from None
-        else:
-            text = raw.removeprefix("\ufeff") if lineno == 1 else raw
-        yield lineno, text
+            yield text
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        read_guarded(_raiser(exc), name, compression)
+
+
+def _raiser(exc: BaseException) -> Any:
+    def read() -> None:
+        raise exc
+
+    return read
 
 
 def _read_jsonl(
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[str],
     path: str,
     fields: FieldMap,
     on_bad_date: str,
     stats: ReadStats,
 ) -> Iterator[tuple[_Where, Article]]:
-    for lineno, line in lines:
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         record = _json_object(line, path, lineno)
@@ -270,16 +278,14 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _read_csv(
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[str],
     path: str,
     tsv: bool,
     fields: FieldMap,
     on_bad_date: str,
     stats: ReadStats,
 ) -> Iterator[tuple[_Where, Article]]:
-    reader = csv.reader(
-        (text for _, text in lines), dialect="excel-tab" if tsv else "excel", strict=True
-    )
+    reader = csv.reader(lines, dialect="excel-tab" if tsv else "excel", strict=True)
     header = _next_row(reader, path)
     if header is None:
         return

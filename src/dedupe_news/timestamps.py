@@ -78,6 +78,8 @@ def parse_datetime(
     """
     if value is None:
         return None
+    if type(value) is str:
+        return _parse_text(value, path, line)
     if isinstance(value, dt.datetime):
         if value != value:  # pandas.NaT is a datetime that is not equal to itself
             return None
@@ -93,6 +95,10 @@ def parse_datetime(
         return _from_epoch(value, path, line)
     if not isinstance(value, str):
         raise _bad(value, f"a {type(value).__name__} is not a date", path, line)
+    return _parse_text(value, path, line)
+
+
+def _parse_text(value: str, path: str | None, line: int | None) -> dt.date | dt.datetime | None:
     text = value.strip()
     if not text:
         return None
