@@ -301,3 +301,14 @@ def test_readme_input_examples_run():
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
     assert runner.summarize(verbose=False) == (0, 8)
+
+
+def test_utf16_file_is_named_as_such(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(CSV.encode("utf-16"))  # with its byte order mark
+    with pytest.raises(InputError) as info:
+        read_articles(path)
+    assert str(info.value) == (
+        f"{path}: this is UTF-16 text: re-encode it as UTF-8 (for example with "
+        "iconv -f UTF-16 -t UTF-8)"
+    )

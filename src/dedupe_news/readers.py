@@ -22,6 +22,7 @@ from .articles import (
     ReadStats,
     article_from_record,
     check_bad_date_policy,
+    printable,
     warn_if_undated,
 )
 from .errors import EmptyCorpusError, InputError, MissingDependencyError
@@ -167,6 +168,12 @@ def _read_source(
         if fmt == "parquet":
             yield from _read_parquet(stream, name, fields, on_bad_date, stats)
             return
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(
+                "this is UTF-16 text: re-encode it as UTF-8 (for example with "
+                "iconv -f UTF-16 -t UTF-8)",
+                path=name,
+            )
         if b"\x00" in head:
             raise InputError(
                 "this looks like a binary file, not text: give UTF-8 text files", path=name
@@ -292,7 +299,7 @@ def _read_csv(
     for name, option in ((fields.text, "--text-field"), (fields.id, "--id-field")):
         if name not in header:
             raise InputError(
-                f"the CSV header has no {name!r} column (columns: {', '.join(header)}): "
+                f"the CSV header has no {name!r} column (columns: {printable(', '.join(header))}): "
                 f"name the right column with {option}",
                 path=path,
                 line=1,
