@@ -27,6 +27,7 @@ __all__ = [
     "COMPRESSIONS",
     "FORMATS",
     "Source",
+    "cause",
     "format_from_name",
     "input_sources",
     "open_binary",
@@ -89,8 +90,15 @@ def input_sources(inputs: Any) -> Iterator[Source]:
         elif str(item) == "-":
             stdin = sys.stdin
             yield Source("<stdin>", stream=getattr(stdin, "buffer", stdin), text_id="<stdin>")
+        elif not str(item):
+            raise InputError("an empty path: name a file, a directory, or - for stdin")
         else:
             yield from _path_sources(Path(item), str(item))
+
+
+def cause(exc: BaseException) -> str:
+    """What went wrong, in words: an OSError's strerror (``Permission denied``), else the text."""
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def _path_sources(path: Path, name: str) -> Iterator[Source]:
@@ -98,7 +106,7 @@ def _path_sources(path: Path, name: str) -> Iterator[Source]:
         is_dir = path.is_dir()
         exists = is_dir or path.exists()
     except OSError as exc:
-        raise InputError(f"cannot read it ({exc.strerror})", path=name) from None
+        raise InputError(f"cannot read it ({cause(exc)})", path=name) from None
     if not exists:
         raise InputError("no such file or directory: check the path", path=name)
     if not is_dir:
@@ -128,7 +136,7 @@ def _walk(directory: Path, name: str, seen: set[tuple[int, int]]) -> Iterator[tu
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as exc:
         raise InputError(
-            f"cannot list the directory ({exc.strerror}): check its permissions", path=name
+            f"cannot list the directory ({cause(exc)}): check its permissions", path=name
         ) from None
     for entry in entries:
         if entry.name.startswith("."):
@@ -137,7 +145,7 @@ def _walk(directory: Path, name: str, seen: set[tuple[int, int]]) -> Iterator[tu
         try:
             is_dir = entry.is_dir()
         except OSError as exc:
-            raise InputError(f"cannot read it ({exc.strerror})", path=str(child)) from None
+            raise InputError(f"cannot read it ({cause(exc)})", path=str(child)) from None
         if is_dir:
             for file, relative in _walk(child, str(child), seen):
                 yield file, f"{entry.name}/{relative}"
@@ -176,7 +184,7 @@ def open_binary(source: Source) -> Iterator[tuple[IO[Any], str | None, bytes]]:
                 buffered = stack.enter_context(source.path.open("rb"))
             except OSError as exc:
                 raise InputError(
-                    f"cannot read the file ({exc.strerror}): check its permissions",
+                    f"cannot read the file ({cause(exc)}): check its permissions",
                     path=source.name,
                 ) from None
         head = read_guarded(lambda: buffered.peek(HEAD_BYTES)[:HEAD_BYTES], source.name, None)
@@ -195,8 +203,7 @@ def read_guarded(read: Any, name: str, compression: str | None) -> Any:
         return read()
     except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
         if not compression:
-            cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise InputError(f"cannot read it ({cause})", path=name) from None
+            raise InputError(f"cannot read it ({cause(exc)})", path=name) from None
         raise InputError(
             f"the {compression} data is corrupt or truncated ({exc}): check the file, or "
             "decompress it to find the damage",
