@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .errors import InputError, ParameterError
+from .errors import EmptyCorpusError, InputError, ParameterError
 from .timestamps import as_utc, parse_date, parse_datetime
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "FieldMap",
     "ReadStats",
     "article_from_record",
+    "article_list",
     "checked_articles",
     "parse_date",
 ]
@@ -271,6 +272,22 @@ def checked_articles(articles: Iterable[Article]) -> Iterator[Article]:
             raise ParameterError(f"duplicate article id {article.id!r}: ids must be unique")
         seen.add(article.id)
         yield article
+
+
+def article_list(articles: Iterable[Article]) -> list[Article]:
+    """``articles`` as a checked, non-empty list (see :func:`checked_articles`).
+
+    A bare string, the classic mistake, gets its own message.
+    """
+    if isinstance(articles, (str, bytes)):
+        raise ParameterError(
+            "expected an iterable of Article objects, got a single string: "
+            "wrap texts as Article(id, text), or use read_articles(path)"
+        )
+    result = list(checked_articles(articles))
+    if not result:
+        raise EmptyCorpusError("no articles given: nothing to cluster")
+    return result
 
 
 def check_bad_date_policy(on_bad_date: str) -> None:
