@@ -260,8 +260,15 @@ def article_from_record(
 def checked_articles(articles: Iterable[Article]) -> Iterator[Article]:
     """``articles`` as they come, each checked to be an :class:`Article` with a new id.
 
-    Raises :class:`~dedupe_news.errors.ParameterError` on the first that is not.
+    Raises :class:`~dedupe_news.errors.ParameterError` on the first that is not, or
+    when ``articles`` is not an iterable of them at all.
     """
+    if isinstance(articles, (str, bytes, Mapping)) or not isinstance(articles, Iterable):
+        raise ParameterError(
+            f"expected an iterable of Article objects (or a DataFrame, or a list of dicts), "
+            f"got a single {type(articles).__name__}: wrap texts as Article(id, text), or "
+            "use read_articles(path)"
+        )
     seen: set[str] = set()
     for position, article in enumerate(articles):
         if not isinstance(article, Article):
