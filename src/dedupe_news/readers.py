@@ -241,11 +241,15 @@ def _read_jsonl(
 
 def _json_object(line: str, path: str, lineno: int) -> dict:
     try:
-        record = _DECODER.decode(line)
+        record = _DECODER.decode(line.rstrip("\r\n"))  # columns within the line
     except json.JSONDecodeError as exc:
+        pretty = lineno == 1 and line.strip() in ("{", "[")
+        hint = " (for pretty-printed JSON, write one object per line: jq -c" + (
+            " '.[]')" if line.strip() == "[" else " .)"
+        )
         raise InputError(
             f"malformed JSON ({exc.msg} at column {exc.colno}): each line must be one "
-            "complete JSON object",
+            f"complete JSON object{hint if pretty else ''}",
             path=path,
             line=lineno,
         ) from None
@@ -266,7 +270,8 @@ def _json_object(line: str, path: str, lineno: int) -> dict:
     if not isinstance(record, dict):
         raise InputError(
             f"expected a JSON object, got {type(record).__name__}: each line must be "
-            'one object such as {"id": "a1", "text": "..."}',
+            'one object such as {"id": "a1", "text": "..."}'
+            + (" (for one JSON array of objects: jq -c '.[]')" if isinstance(record, list) else ""),
             path=path,
             line=lineno,
         )
