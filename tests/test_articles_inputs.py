@@ -312,3 +312,15 @@ def test_utf16_file_is_named_as_such(tmp_path):
         f"{path}: this is UTF-16 text: re-encode it as UTF-8 (for example with "
         "iconv -f UTF-16 -t UTF-8)"
     )
+
+
+def test_windows_line_endings(tmp_path):
+    jsonl = tmp_path / "crlf.jsonl"
+    jsonl.write_bytes(LINES.replace("\n", "\r\n").encode())
+    expected_pair(read_articles(jsonl))
+    csv_path = tmp_path / "crlf.csv"
+    csv_path.write_bytes(b'id,text\r\na,"two\r\nlines"\r\nb,x\r\nc,"bad"quote\r\n')
+    with pytest.raises(InputError, match=r"crlf\.csv:5: malformed CSV"):
+        read_articles(csv_path)
+    csv_path.write_bytes(b'id,text\r\na,"two\r\nlines"\r\nb,x\r\n')
+    assert [(a.id, a.text) for a in read_articles(csv_path)] == [("a", "two\r\nlines"), ("b", "x")]
