@@ -123,8 +123,16 @@ def test_parquet_bad_row_is_named(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     path = tmp_path / "in.parquet"
     pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", None]}), path)
-    with pytest.raises(InputError, match=r"in\.parquet: row 1: missing text field 'text'"):
+    with pytest.raises(InputError) as info:
         read_articles(path)
+    assert str(info.value) == (
+        f"{path}: row 1: missing text field 'text' (fields here: id, text): add it, or name "
+        "the text field with --text-field"
+    )
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "y"], "date": ["", "soon"]}), path)
+    with pytest.raises(InputError) as info:
+        read_articles(path)
+    assert str(info.value).startswith(f"{path}: row 1: bad date 'soon': write dates as ")
 
 
 def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):

@@ -216,7 +216,7 @@ def article_from_record(
     ``path`` and ``line`` (files) or ``row`` (in-memory records) name the record in errors.
     """
     fields = fields or FieldMap()
-    where = _Where(path, line, row, api=row is not None)
+    where = _Where(path, line, row, api=path is None)
     article_id = _id(record, fields, where)
     found, text = field_value(record, fields.text)
     if not found or is_missing(text):
@@ -231,12 +231,10 @@ def article_from_record(
     found, raw_date = field_value(record, fields.date)
     try:
         missing_date = not found or (row is not None and is_missing(raw_date))
-        date = None if missing_date else parse_datetime(raw_date, path=path, line=line)
+        date = None if missing_date else parse_datetime(raw_date)
     except InputError as exc:
         if on_bad_date == "error":
-            if row is not None:
-                raise InputError(str(exc), row=row) from None
-            raise
+            raise where.error(str(exc)) from None
         if stats is not None:
             stats.bad_dates += 1
         if on_bad_date == "skip":
