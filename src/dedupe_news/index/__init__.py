@@ -43,29 +43,64 @@ the stored articles dated within two windows of it, by the steps of
 the whole index), and writes it with sorted ``executemany`` inserts: the way to
 build an index, or to add a day's news.
 
+What changed: :meth:`StoryIndex.add` returns an :class:`IndexChanges`, a frozen
+record of the call: ``assignments`` (one :class:`IndexAssignment` per article of
+the call, with its final story; the result is also a sequence of them),
+``moved`` (one :class:`MovedArticle` per article stored before the call whose
+story changed: old and new story id), ``merged`` (:class:`MergedStories`: a story
+now holding members of several stories of before) and ``split``
+(:class:`SplitStory`: a story of before whose members are now in several).
+Applying ``assignments`` and ``moved`` (:meth:`IndexChanges.apply`) to a mapping
+of article id to story id keeps it equal to :meth:`StoryIndex.stories`. Every
+write transaction has a number, ``generation``; :meth:`StoryIndex.assignments`
+``(since=g)`` lists the current story of each article added or moved after
+generation ``g``, so a consumer killed mid-stream can catch up.
+
 The file uses write-ahead logging: readers query while one writer adds, and each
 :meth:`StoryIndex.add` call is one transaction, so a crash keeps every batch
-committed before it and nothing of the batch in flight.
+committed before it and nothing of the batch in flight. ``StoryIndex(path,
+readonly=True)`` opens an existing file for reading only: it never waits for a
+writer, and never creates a file. A writer waits ``timeout`` seconds for another
+writer's lock, then raises :class:`IndexBusyError` (an :class:`IndexFileError`,
+never reported as corruption).
 
-Modules: :mod:`.storage` (format, settings, schema, errors, stored rows as
-arrays), :mod:`.records` (what the index returns), :mod:`.candidates` (preparing
-articles, LSH and postings lookups, pair features), :mod:`.recluster`
-(re-clustering touched stories after an add), :mod:`.bulk` (bulk add) and
-:mod:`.core` (:class:`StoryIndex`: opening, public operations, one-by-one adds;
-the other parts are its mixins).
+Modules, one part each, each owning its state:
+
+* :mod:`.files`: the file format, schema, opening (read-only or not), errors;
+* :mod:`.settings`: the settings, their validation and their JSON form;
+* :mod:`.storage`: :class:`~.storage.Store`, the connection, transactions,
+  vocabulary and article rows;
+* :mod:`.rows`: stored articles as arrays, and the vocabulary (IDF);
+* :mod:`.candidates`: :class:`~.candidates.CandidateFinder`, the LSH bands and
+  postings of each article, and the candidates they find;
+* :mod:`.pairs`: preparing articles, pair features and linkage scores;
+* :mod:`.query`: :class:`~.query.StoryRanker`, the stories an article would join;
+* :mod:`.incremental`: :class:`~.incremental.IncrementalAdder`, one-by-one adds;
+* :mod:`.recluster`: :class:`~.recluster.Reclusterer`, re-clustering touched
+  stories, and story ids handed on to new groups;
+* :mod:`.bulk_prepare` and :mod:`.bulk`: :class:`~.bulk.BulkLoader`, bulk adds;
+* :mod:`.records` and :mod:`.changes`: what the index returns;
+* :mod:`.core`: :class:`StoryIndex`, the facade over these parts.
 """
 
+from .changes import IndexChanges, MergedStories, MovedArticle, SplitStory
 from .core import StoryIndex
-from .records import IndexAssignment, IndexedStory, IndexStats, StoryMatch
-from .storage import FORMAT_VERSION, IncompatibleIndexError, IndexFileError
+from .files import FORMAT_VERSION, IncompatibleIndexError, IndexBusyError, IndexFileError
+from .records import IndexAssignment, IndexedStory, IndexStats, StoredAssignment, StoryMatch
 
 __all__ = [
     "FORMAT_VERSION",
     "IncompatibleIndexError",
     "IndexAssignment",
+    "IndexBusyError",
+    "IndexChanges",
     "IndexFileError",
     "IndexStats",
     "IndexedStory",
+    "MergedStories",
+    "MovedArticle",
+    "SplitStory",
+    "StoredAssignment",
     "StoryIndex",
     "StoryMatch",
 ]

@@ -1,0 +1,120 @@
+"""Stored articles as arrays, and the vocabulary: term ids, document frequencies, IDF."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Vocabulary:
+    """Term ids and document frequencies, cached between calls while the file is unchanged.
+
+    ``generation`` counts the committed write transactions: another connection's
+    commit changes it, and the cache is reloaded.
+    """
+
+    generation: int
+    n_articles: int
+    ids: dict[str, int]
+    df: np.ndarray
+
+    def grow(self, size: int) -> None:
+        """Make room in ``df`` for term ids below ``size``."""
+        if size > self.df.size:
+            self.df = np.concatenate(
+                [self.df, np.zeros(max(size, 2 * self.df.size) - self.df.size, dtype=np.int64)]
+            )
+
+    def idf(self, term_ids: np.ndarray, extra: int = 0) -> np.ndarray:
+        """Smooth IDF as scikit-learn's, ``ln((1 + N) / (1 + df)) + 1``.
+
+        ``extra`` articles are counted in N and in the df of every term given (a
+        queried article, as if it were stored).
+        """
+        n = self.n_articles + extra
+        return np.log((1.0 + n) / (1.0 + self.df[term_ids] + extra)) + 1.0
+
+    def known_ids(self, terms: list[str]) -> np.ndarray:
+        """The id of each term, -1 for a term never stored."""
+        return np.array([self.ids.get(t, -1) for t in terms], dtype=np.int64)
+
+    def add_terms(self, terms: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
+        """Ids of ``terms``, giving new ones the next free ids: (ids, new (id, term) pairs)."""
+        term_ids = np.empty(len(terms), dtype=np.int64)
+        new_terms = []
+        for k, term in enumerate(terms):
+            tid = self.ids.get(term)
+            if tid is None:
+                tid = self.ids[term] = len(self.ids)
+                new_terms.append((tid, term))
+            term_ids[k] = tid
+        self.grow(len(self.ids))
+        return term_ids, new_terms
+
+
+@dataclass
+class Rows:
+    """Stored articles loaded for scoring, as parallel arrays."""
+
+    rowid: np.ndarray
+    ids: list[str]
+    story: np.ndarray
+    day: np.ndarray
+    shingles: np.ndarray
+    signatures: np.ndarray
+    lengths: np.ndarray  # terms per row
+    term_ids: np.ndarray  # every row's term ids, concatenated (CSR indices)
+    weights: np.ndarray  # their sublinear tf, concatenated (CSR data)
+
+    def term_rows(self) -> np.ndarray:
+        """The row of each entry of ``term_ids``."""
+        return np.repeat(np.arange(self.lengths.size), self.lengths)
+
+
+ROW_COLUMNS = "rowid, id, story, day, shingles, signature, term_ids, term_weights"
+
+
+def decode_rows(rows: list[tuple], num_perm: int) -> Rows:
+    """Rows of ``SELECT {ROW_COLUMNS}`` as arrays (each BLOB column decoded with one
+    ``frombuffer``)."""
+    n = len(rows)
+    if not n:
+        return concat_rows([], num_perm)
+    rowid, ids, story, day, shingles, signatures, terms, weights = zip(*rows, strict=True)
+    return Rows(
+        rowid=np.array(rowid, dtype=np.int64),
+        ids=list(ids),
+        story=np.array(story, dtype=np.int64),
+        day=np.array([math.nan if d is None else d for d in day], dtype=np.float64),
+        shingles=np.array(shingles, dtype=np.int64),
+        signatures=np.frombuffer(b"".join(signatures), dtype="<u4").reshape(n, -1),
+        lengths=np.fromiter(map(len, terms), dtype=np.int64, count=n) // 4,
+        term_ids=np.frombuffer(b"".join(terms), dtype="<i4").astype(np.int64),
+        weights=np.frombuffer(b"".join(weights), dtype="<f4").astype(np.float64),
+    )
+
+
+def concat_rows(parts: list[Rows], num_perm: int) -> Rows:
+    """The rows of ``parts``, one after the other (no rows: empty arrays)."""
+    parts = [p for p in parts if p.rowid.size]
+    if len(parts) == 1:
+        return parts[0]
+    empty_int, empty_float = np.zeros(0, dtype=np.int64), np.zeros(0)
+
+    def join(name: str, empty: np.ndarray) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts]) if parts else empty
+
+    return Rows(
+        rowid=join("rowid", empty_int),
+        ids=[i for p in parts for i in p.ids],
+        story=join("story", empty_int),
+        day=join("day", empty_float),
+        shingles=join("shingles", empty_int),
+        signatures=join("signatures", np.zeros((0, num_perm), dtype=np.uint32)),
+        lengths=join("lengths", empty_int),
+        term_ids=join("term_ids", empty_int),
+        weights=join("weights", empty_float),
+    )
