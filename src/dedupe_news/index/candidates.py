@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..minhash import lsh_params
+from ..minhash import lsh_band_key, lsh_params
 from .pairs import Prepared
 from .storage import UNDATED, Store
 
@@ -46,17 +46,12 @@ class CandidateFinder:
         return self.band_key_matrix(signature[None, :])[0].tolist()
 
     def band_key_matrix(self, signatures: np.ndarray) -> np.ndarray:
-        """Band keys of each row of ``signatures``, shape (n, bands), as int64."""
-        rows = self.rows_per_band
-        n = signatures.shape[0]
-        block = np.asarray(signatures[:, : self.bands * rows], dtype=np.uint64).reshape(
-            n, self.bands, rows
-        )
-        key = np.broadcast_to(np.arange(1, self.bands + 1, dtype=np.uint64), (n, self.bands))
-        with np.errstate(over="ignore"):
-            for col in range(rows):
-                key = (key * np.uint64(0x100000001B3)) ^ block[:, :, col]
-        return key.view(np.int64)
+        """Band keys of each row of ``signatures``, shape (n, bands), as int64 (SQLite's
+        integers), by :func:`~dedupe_news.minhash.lsh_band_key`."""
+        keys = np.empty((signatures.shape[0], self.bands), dtype=np.uint64)
+        for band in range(self.bands):
+            keys[:, band] = lsh_band_key(signatures, band, self.rows_per_band)
+        return keys.view(np.int64)
 
     def copy_candidates(self, p: Prepared) -> set[int]:
         """Stored articles sharing an LSH band with ``p``."""
