@@ -202,3 +202,51 @@ def test_corruption_is_still_reported(tmp_path):
     for readonly in (False, True):
         with pytest.raises(IndexFileError, match="corrupt"):
             StoryIndex(db, readonly=readonly).stories()
+
+
+STREAMER = """
+import datetime as dt, json, random, sys
+from dedupe_news import Article
+from dedupe_news.index import StoryIndex
+path = sys.argv[1]
+words = [f"w{k}" for k in range(400)]
+with StoryIndex(path) as index:
+    for b in range(200):
+        rng = random.Random(b)
+        docs = [
+            Article(f"b{b}-{k}", " ".join(rng.choice(words) for _ in range(40)),
+                    date=dt.date(2024, 1, 1) + dt.timedelta(days=b % 9))
+            for k in range(20)
+        ]
+        changes = index.add(docs, bulk=True)
+        for a in changes.assignments:
+            print(json.dumps([a.article_id, a.story_id, changes.generation]), flush=True)
+        for m in changes.moved:
+            print(json.dumps([m.article_id, m.new_story_id, changes.generation]), flush=True)
+"""
+
+
+def test_a_consumer_killed_mid_stream_catches_up(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "stream.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", STREAMER, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    held: dict[str, int] = {}
+    for line in writer.stdout:
+        article_id, story, generation = json.loads(line)
+        if generation == 6:  # the consumer dies: generations 1 to 5 fully read, no more
+            break
+        held[article_id] = story
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    with StoryIndex(db, readonly=True) as index:
+        stored = _current(index)
+        assert len(stored) > len(held)  # batches committed after what the consumer read
+        for a in index.assignments(since=5):
+            held[a.article_id] = a.story_id
+        assert held == stored
