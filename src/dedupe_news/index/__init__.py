@@ -7,8 +7,9 @@ batch clustering (:class:`~dedupe_news.pipeline.StoryClusterer`):
 * Copies: every article's MinHash signature (a BLOB of uint32) and shingle count
   are stored, and its LSH band keys go into an indexed ``bands`` table, so the
   stored articles sharing a band with a new one are found with one lookup.
-* Rewrites: every article's sparse sublinear term frequencies are stored (term
-  ids and weights as two BLOBs), with a ``postings`` table keyed (term, day,
+* Rewrites: every article's sparse term counts are stored (term ids and counts
+  as two BLOBs; terms are the hashed columns of batch clustering,
+  :func:`~dedupe_news.tfidf.term_counts`), with a ``postings`` table keyed (term, day,
   article) that also holds each term's normalised TF-IDF weight when the article
   was added (its impact), and global document frequencies in ``terms``. IDF is
   computed when scoring, from the stored document frequencies and article count

@@ -99,21 +99,21 @@ class BulkLoader:
         pair scores, then :func:`~dedupe_news.clustering.cluster_pairs`.
         """
         conn = self.store.conn
-        batch = prepare_batch(articles, self.hasher, vocab, n_jobs)
+        batch = prepare_batch(articles, self.hasher, n_jobs)
         if batch.positions.size == 0:  # nothing new with text: nothing to store
             return [empty_assignment(a.id) for a in articles]
         stored = self._load_span(batch.day)
         m, n = stored.rowid.size, batch.day.size
         total = m + n
         # Count the batch in N and df first: batch IDF includes every article.
-        new_terms = [(tid, term) for term, tid in batch.new_terms.items()]
         touched_terms, doc_counts = np.unique(batch.term_ids, return_counts=True)
-        vocab.grow(len(vocab.ids))
         vocab.df[touched_terms] += doc_counts
         vocab.n_articles += n
         lengths = np.concatenate([stored.lengths, batch.lengths])
         indices = np.concatenate([stored.term_ids.astype(np.int32), batch.term_ids])
-        data = np.concatenate([stored.weights.astype(np.float32), batch.weights])
+        counts = np.concatenate([stored.counts.astype(np.float32), batch.counts])
+        data = (1.0 + np.log(counts.astype(np.float64))).astype(np.float32)
+        del counts
         data *= vocab.idf(indices).astype(np.float32)
         row = np.repeat(np.arange(total, dtype=np.int32), lengths)
         norms = np.sqrt(np.bincount(row, weights=data * data, minlength=total))
@@ -166,12 +166,7 @@ class BulkLoader:
 
         # Write: terms, articles, postings, bands, edges; sorted by key for fast inserts.
         conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while writing in bulk
-        if new_terms:
-            conn.executemany("INSERT INTO terms (term_id, term, df) VALUES (?, ?, 0)", new_terms)
-        conn.executemany(
-            "UPDATE terms SET df = ? WHERE term_id = ?",
-            zip(vocab.df[touched_terms].tolist(), touched_terms.tolist(), strict=True),
-        )
+        self.store.set_term_counts(touched_terms, vocab.df[touched_terms])
         first = self.store.changes.first_rowid
         rowids = np.arange(first, first + n, dtype=np.int64)
         self.store.write_stories(stored.rowid, stored.story, story[:m], vocab.n_articles)
@@ -294,7 +289,7 @@ class BulkLoader:
             lo, hi = int(bounds[start]), int(bounds[stop])
             signatures = batch.signatures[start:stop].astype("<u4").tobytes()
             terms = batch.term_ids[lo:hi].astype("<i4").tobytes()
-            weights = batch.weights[lo:hi].astype("<f4").tobytes()
+            counts = batch.counts[lo:hi].astype("<f4").tobytes()
             offsets = (bounds[start : stop + 1] - lo) * 4
             rows = []
             for k, position in enumerate(batch.positions[start:stop].tolist()):
@@ -315,12 +310,12 @@ class BulkLoader:
                         generation,
                         signatures[k * num_perm * 4 : (k + 1) * num_perm * 4],
                         terms[a_lo:a_hi],
-                        weights[a_lo:a_hi],
+                        counts[a_lo:a_hi],
                     )
                 )
             self.store.conn.executemany(
                 "INSERT INTO articles (rowid, id, story, day, date, title, source, shingles, "
-                "clustered_n, changed, signature, term_ids, term_weights) "
+                "clustered_n, changed, signature, term_ids, term_counts) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )

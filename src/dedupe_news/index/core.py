@@ -241,7 +241,7 @@ class StoryIndex:
                     term_ids = np.frombuffer(term_blob, dtype="<i4").astype(np.int64)
                     vocab.df[term_ids] -= 1
                     vocab.n_articles -= 1
-                    store.count_terms(term_ids, [], step=-1)
+                    store.count_terms(term_ids, step=-1)
                     self._finder.unindex_article(
                         rowid, day, np.frombuffer(signature, dtype="<u4"), term_ids
                     )

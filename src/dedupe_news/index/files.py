@@ -27,13 +27,13 @@ CREATE TABLE articles (
     changed INTEGER NOT NULL,
     signature BLOB NOT NULL,
     term_ids BLOB NOT NULL,
-    term_weights BLOB NOT NULL
+    term_counts BLOB NOT NULL
 );
 CREATE INDEX articles_story ON articles (story);
 CREATE INDEX articles_day ON articles (day);
 CREATE INDEX articles_clustered ON articles (clustered_n);
 CREATE INDEX articles_changed ON articles (changed);
-CREATE TABLE terms (term_id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
+CREATE TABLE terms (term_id INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 CREATE TABLE postings (
     term_id INTEGER NOT NULL, day REAL NOT NULL, article INTEGER NOT NULL,
     impact INTEGER NOT NULL,

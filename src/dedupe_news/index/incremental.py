@@ -34,10 +34,10 @@ class IncrementalAdder:
     def add(self, p: Prepared, vocab: Vocabulary, ids: StoryIds) -> IndexAssignment:
         """Assign and store one prepared article (with text)."""
         # Count the article in N and df first: batch IDF includes every article.
-        term_ids, new_terms = vocab.add_terms(p.terms)
+        term_ids = p.term_ids
         vocab.df[term_ids] += 1
         vocab.n_articles += 1
-        self.store.count_terms(term_ids, new_terms, step=1)
+        self.store.count_terms(term_ids, step=1)
         tfidf = p.weights * vocab.idf(term_ids)
         vector = QueryVector.from_tfidf(term_ids, tfidf)
         copies, near = self.finder.candidates(p, term_ids, tfidf)
@@ -46,7 +46,6 @@ class IncrementalAdder:
         edge = self.edges(rows, sims, features, copies)
 
         a = p.article
-        order = np.argsort(term_ids)
         rowid = self.store.insert_article(
             {
                 "id": a.id,
@@ -56,8 +55,8 @@ class IncrementalAdder:
                 "source": a.source,
                 "shingles": p.shingles,
                 "signature": p.signature.astype("<u4").tobytes(),
-                "term_ids": term_ids[order].astype("<i4").tobytes(),
-                "term_weights": p.weights[order].astype("<f4").tobytes(),
+                "term_ids": term_ids.astype("<i4").tobytes(),
+                "term_counts": p.counts.astype("<f4").tobytes(),
             }
         )
         self.finder.index_article(rowid, p.day, p.signature, vector.term_ids, vector.weights)

@@ -13,40 +13,44 @@ from ..clustering import CLEARLY_DIFFERENT, VETO_DISTANCE
 from ..minhash import MinHasher
 from ..normalize import content_terms, strip_boilerplate, tokenize
 from ..scoring import DecisionRule, PairScores
+from ..tfidf import term_counts
 from .rows import Rows, Vocabulary
 
 
 @dataclass
 class Prepared:
-    """An article ready to compare: signature, shingle count, terms and sublinear tf."""
+    """An article ready to compare: signature, shingle count, and its term counts in
+    the hashed term space of batch clustering (:func:`~dedupe_news.tfidf.term_counts`)."""
 
     article: Article
     day: float  # ordinal, NaN when undated
     shingles: int
     signature: np.ndarray
-    terms: list[str]
-    weights: np.ndarray  # sublinear tf, aligned with terms
+    term_ids: np.ndarray  # hashed term columns, sorted
+    counts: np.ndarray  # raw counts (float), aligned with term_ids
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Sublinear term frequencies ``1 + ln(count)``, aligned with ``term_ids``."""
+        return 1.0 + np.log(self.counts)
 
 
 def prepare_articles(hasher: MinHasher, articles: Sequence[Article]) -> list[Prepared]:
     """Normalise, sign and count the terms of ``articles``, as batch clustering does."""
     tokens = [tokenize(strip_boilerplate(a.full_text)) for a in articles]
     signatures = hasher.sign(tokens)
+    counts = term_counts([content_terms(t) or t for t in tokens])
     prepared = []
     for k, article in enumerate(articles):
-        counts: dict[str, int] = {}
-        for term in content_terms(tokens[k]) or tokens[k]:
-            counts[term] = counts.get(term, 0) + 1
-        terms = list(counts)
-        weights = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(terms)))
+        row = slice(counts.indptr[k], counts.indptr[k + 1])
         prepared.append(
             Prepared(
                 article=article,
                 day=float(article.date.toordinal()) if article.date else math.nan,
                 shingles=int(signatures.shingle_counts[k]),
                 signature=signatures.hashvalues[k],
-                terms=terms,
-                weights=weights,
+                term_ids=counts.indices[row].astype(np.int64),
+                counts=counts.data[row].astype(np.float64),
             )
         )
     return prepared

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..scoring import DecisionRule, PairScores
@@ -33,12 +31,11 @@ class StoryRanker:
 
         IDF counts ``p`` as if it were stored.
         """
-        term_ids = vocab.known_ids(p.terms)
-        known = term_ids >= 0
-        # The article counts in N and in the df of its terms, as if added.
-        idf = np.full(term_ids.size, math.log((2.0 + vocab.n_articles) / 2.0) + 1.0)
-        idf[known] = vocab.idf(term_ids[known], extra=1)
-        term_ids, tfidf = term_ids[known], p.weights[known] * idf[known]
+        # The article counts in N and in the df of its terms, as if added; terms no
+        # stored article has (df 0) count in its norm only.
+        idf = vocab.idf(p.term_ids, extra=1)
+        known = vocab.df[p.term_ids] > 0
+        term_ids, tfidf = p.term_ids[known], p.weights[known] * idf[known]
         vector = QueryVector.from_tfidf(term_ids, tfidf, norm_weights=p.weights * idf)
         candidates = sorted(
             self.finder.copy_candidates(p)

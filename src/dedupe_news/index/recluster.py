@@ -215,8 +215,7 @@ class Reclusterer:
 
     def _join_frozen(self, p: Prepared, stories: list[int], vocab: Vocabulary) -> int | None:
         """The story (too large to re-cluster) with the best linkage, if good enough."""
-        term_ids = np.array([vocab.ids[t] for t in p.terms], dtype=np.int64)
-        vector = QueryVector.from_tfidf(term_ids, p.weights * vocab.idf(term_ids))
+        vector = QueryVector.from_tfidf(p.term_ids, p.weights * vocab.idf(p.term_ids))
         best, best_score = None, self.rule.rewrite_threshold
         for story in stories:
             rows = self.store.recent_members(story, self.max_story_members)

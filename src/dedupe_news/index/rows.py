@@ -10,23 +10,17 @@ import numpy as np
 
 @dataclass
 class Vocabulary:
-    """Term ids and document frequencies, cached between calls while the file is unchanged.
+    """Document frequencies of the hashed term columns, and the article count; cached
+    between calls while the file is unchanged.
 
-    ``generation`` counts the committed write transactions: another connection's
-    commit changes it, and the cache is reloaded.
+    Terms are the columns of :func:`~dedupe_news.tfidf.term_counts` (hashed, as in
+    batch clustering). ``generation`` counts the committed write transactions:
+    another connection's commit changes it, and the cache is reloaded.
     """
 
     generation: int
     n_articles: int
-    ids: dict[str, int]
-    df: np.ndarray
-
-    def grow(self, size: int) -> None:
-        """Make room in ``df`` for term ids below ``size``."""
-        if size > self.df.size:
-            self.df = np.concatenate(
-                [self.df, np.zeros(max(size, 2 * self.df.size) - self.df.size, dtype=np.int64)]
-            )
+    df: np.ndarray  # int64, one per hashed term column
 
     def idf(self, term_ids: np.ndarray, extra: int = 0) -> np.ndarray:
         """Smooth IDF as scikit-learn's, ``ln((1 + N) / (1 + df)) + 1``.
@@ -36,23 +30,6 @@ class Vocabulary:
         """
         n = self.n_articles + extra
         return np.log((1.0 + n) / (1.0 + self.df[term_ids] + extra)) + 1.0
-
-    def known_ids(self, terms: list[str]) -> np.ndarray:
-        """The id of each term, -1 for a term never stored."""
-        return np.array([self.ids.get(t, -1) for t in terms], dtype=np.int64)
-
-    def add_terms(self, terms: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
-        """Ids of ``terms``, giving new ones the next free ids: (ids, new (id, term) pairs)."""
-        term_ids = np.empty(len(terms), dtype=np.int64)
-        new_terms = []
-        for k, term in enumerate(terms):
-            tid = self.ids.get(term)
-            if tid is None:
-                tid = self.ids[term] = len(self.ids)
-                new_terms.append((tid, term))
-            term_ids[k] = tid
-        self.grow(len(self.ids))
-        return term_ids, new_terms
 
 
 @dataclass
@@ -67,14 +44,19 @@ class Rows:
     signatures: np.ndarray
     lengths: np.ndarray  # terms per row
     term_ids: np.ndarray  # every row's term ids, concatenated (CSR indices)
-    weights: np.ndarray  # their sublinear tf, concatenated (CSR data)
+    counts: np.ndarray  # their raw counts, concatenated (CSR data)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Sublinear term frequencies ``1 + ln(count)``, aligned with ``term_ids``."""
+        return 1.0 + np.log(self.counts)
 
     def term_rows(self) -> np.ndarray:
         """The row of each entry of ``term_ids``."""
         return np.repeat(np.arange(self.lengths.size), self.lengths)
 
 
-ROW_COLUMNS = "rowid, id, story, day, shingles, signature, term_ids, term_weights"
+ROW_COLUMNS = "rowid, id, story, day, shingles, signature, term_ids, term_counts"
 
 
 def decode_rows(rows: list[tuple], num_perm: int) -> Rows:
@@ -83,7 +65,7 @@ def decode_rows(rows: list[tuple], num_perm: int) -> Rows:
     n = len(rows)
     if not n:
         return concat_rows([], num_perm)
-    rowid, ids, story, day, shingles, signatures, terms, weights = zip(*rows, strict=True)
+    rowid, ids, story, day, shingles, signatures, terms, counts = zip(*rows, strict=True)
     return Rows(
         rowid=np.array(rowid, dtype=np.int64),
         ids=list(ids),
@@ -93,7 +75,7 @@ def decode_rows(rows: list[tuple], num_perm: int) -> Rows:
         signatures=np.frombuffer(b"".join(signatures), dtype="<u4").reshape(n, -1),
         lengths=np.fromiter(map(len, terms), dtype=np.int64, count=n) // 4,
         term_ids=np.frombuffer(b"".join(terms), dtype="<i4").astype(np.int64),
-        weights=np.frombuffer(b"".join(weights), dtype="<f4").astype(np.float64),
+        counts=np.frombuffer(b"".join(counts), dtype="<f4").astype(np.float64),
     )
 
 
@@ -116,5 +98,5 @@ def concat_rows(parts: list[Rows], num_perm: int) -> Rows:
         signatures=join("signatures", np.zeros((0, num_perm), dtype=np.uint32)),
         lengths=join("lengths", empty_int),
         term_ids=join("term_ids", empty_int),
-        weights=join("weights", empty_float),
+        counts=join("counts", empty_float),
     )

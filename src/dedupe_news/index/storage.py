@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..tfidf import N_FEATURES
 from .changes import ChangeLog, MovedArticle
 from .files import IndexFileError, connect, open_or_create, sqlite_error
 from .rows import ROW_COLUMNS, Rows, Vocabulary, concat_rows, decode_rows
@@ -145,26 +146,28 @@ class Store:
         )
         generation = int(meta["generation"])
         if self._vocab is None or self._vocab.generation != generation:
-            ids: dict[str, int] = {}
-            rows = self.conn.execute("SELECT term_id, term, df FROM terms").fetchall()
-            df = np.zeros(max(len(rows), 1024), dtype=np.int64)
-            for term_id, term, count in rows:
-                ids[term] = term_id
-                df[term_id] = count
-            self._vocab = Vocabulary(generation, int(meta["n_articles"]), ids, df)
+            rows = np.array(
+                self.conn.execute("SELECT term_id, df FROM terms").fetchall(), dtype=np.int64
+            ).reshape(-1, 2)
+            df = np.zeros(N_FEATURES, dtype=np.int64)
+            df[rows[:, 0]] = rows[:, 1]
+            self._vocab = Vocabulary(generation, int(meta["n_articles"]), df)
         return self._vocab
 
-    def count_terms(
-        self, term_ids: np.ndarray, new_terms: list[tuple[int, str]], step: int
-    ) -> None:
-        """Store new terms, and add ``step`` to the df of each of ``term_ids``."""
-        if new_terms:
-            self.conn.executemany(
-                "INSERT INTO terms (term_id, term, df) VALUES (?, ?, 0)", new_terms
-            )
+    def count_terms(self, term_ids: np.ndarray, step: int) -> None:
+        """Add ``step`` to the stored df of each of ``term_ids`` (distinct)."""
         self.conn.executemany(
-            f"UPDATE terms SET df = df + {int(step)} WHERE term_id = ?",
-            [(int(t),) for t in term_ids],
+            "INSERT INTO terms (term_id, df) VALUES (?, ?) "
+            "ON CONFLICT (term_id) DO UPDATE SET df = df + excluded.df",
+            [(int(t), int(step)) for t in term_ids],
+        )
+
+    def set_term_counts(self, term_ids: np.ndarray, df: np.ndarray) -> None:
+        """Store the df of each of ``term_ids``."""
+        self.conn.executemany(
+            "INSERT INTO terms (term_id, df) VALUES (?, ?) "
+            "ON CONFLICT (term_id) DO UPDATE SET df = excluded.df",
+            zip(term_ids.tolist(), df.tolist(), strict=True),
         )
 
     # -- reading articles ----------------------------------------------------------
