@@ -12,7 +12,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from dedupe_news import Article, MinHasher
+from dedupe_news import Article, MinHasher, StoryClusterer
+from dedupe_news.decision import DecisionRule
 from dedupe_news.errors import ParameterError
 from dedupe_news.index import (
     IndexAssignment,
@@ -24,7 +25,7 @@ from dedupe_news.index import (
 )
 from dedupe_news.index.candidates import CandidateFinder, impact
 from dedupe_news.index.changes import ChangeLog, story_changes
-from dedupe_news.index.pairs import QueryVector, linkage_score, prepare_articles, score_rows
+from dedupe_news.index.pairs import prepare_articles, score_rows
 from dedupe_news.index.recluster import StoryIds, story_ids_for_groups
 from dedupe_news.index.rows import Rows, Vocabulary, concat_rows, decode_rows
 from dedupe_news.index.settings import (
@@ -36,8 +37,7 @@ from dedupe_news.index.settings import (
 )
 from dedupe_news.index.storage import Store, day_filter, in_chunks
 from dedupe_news.minhash import Signatures, lsh_candidate_pairs
-from dedupe_news.scoring import DecisionRule
-from dedupe_news.tfidf import N_FEATURES
+from dedupe_news.prepare import N_FEATURES
 
 STORM = (
     "Hurricane Delia made landfall near Galveston overnight, flooding coastal "
@@ -63,7 +63,7 @@ def test_settings_are_validated_and_round_trip_through_json():
     assert json_safe({"a": math.nan, "b": 1.5})["a"] == "nan"
     with pytest.raises(ParameterError, match="top_terms must be an integer"):
         checked_settings({"top_terms": 2.5})
-    with pytest.raises(ParameterError, match="max_recluster must be at least 1"):
+    with pytest.raises(ParameterError, match=r"max_recluster must be in \[1, inf\]"):
         checked_settings({"max_recluster": 0})
     with pytest.raises(ParameterError, match="window_days must be a number"):
         checked_settings({"window_days": "soon"})
@@ -162,7 +162,6 @@ def test_rows_decode_and_concat():
     rows = decode_rows(raw, 4)
     assert rows.ids == ["a", "b"] and np.isnan(rows.day[0]) and rows.day[1] == 5.0
     assert rows.lengths.tolist() == [2, 1] and rows.term_ids.tolist() == [2, 5, 5]
-    assert rows.weights == pytest.approx([1.0, 1 + math.log(2), 1 + math.log(1.5)])
     assert rows.term_rows().tolist() == [0, 0, 1]
     both = concat_rows([decode_rows(raw[:1], 4), decode_rows([], 4), decode_rows(raw[1:], 4)], 4)
     assert both.ids == rows.ids and both.counts.tolist() == rows.counts.tolist()
@@ -210,15 +209,21 @@ def test_score_rows_and_linkage():
         )  # fmt: skip
 
     rows = decode_rows([row(copy, 1), row(strike, 2)], 64)
-    vector = QueryVector.from_tfidf(storm.term_ids, storm.weights * vocab.idf(storm.term_ids))
     rule = DecisionRule()
-    sims, features = score_rows(rule, storm, vector, rows, vocab, extra=0)
-    assert features["cosine"][0] == pytest.approx(1.0, abs=1e-6)
-    assert features["jaccard"][0] == 1.0 and sims[0] == 1.0
-    assert sims[1] < 0.05 and np.isnan(features["distance"][1])
-    # Linkage: the mean similarity, a clearly different member as a veto.
-    assert linkage_score(np.array([0.8, 0.6])) == pytest.approx(0.7)
-    assert linkage_score(np.array([0.8, 0.0])) < 0.4
+    sims, features = score_rows(rule, storm, rows, vocab, extra=0)
+    assert features.cosine_similarity[0] == pytest.approx(1.0, abs=1e-6)
+    assert features.jaccard_similarity[0] == 1.0 and sims[0] == 1.0
+    assert sims[1] < 0.05 and np.isnan(features.date_distance_days[1])
+    # The same numbers as batch clustering of the same three articles.
+    batch = StoryClusterer(num_perm=64).fit(
+        [Article("s", STORM, date=day), Article("c", STORM, date=day), Article("x", STRIKE)]
+    )
+    for k, other in enumerate(["c", "x"]):
+        expected = batch.explain("s", other)
+        assert features.cosine_similarity[k] == expected.cosine_similarity
+        assert features.jaccard_similarity[k] == expected.jaccard_similarity
+        assert features.containment_similarity[k] == expected.containment_similarity
+        assert sims[k] == expected.story_similarity
 
 
 # -- story ids and change records --------------------------------------------------------

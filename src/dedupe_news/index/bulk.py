@@ -10,11 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..articles import Article
-from ..clustering import cluster_pairs
+from ..clustering import cluster_pairs, component_similarity, copy_matrix
+from ..decision import DecisionRule, PairScores, PairTable
 from ..minhash import MinHasher, Signatures, lsh_candidate_pairs
-from ..pipeline import component_similarity, copy_matrix, score_pairs
-from ..scoring import DecisionRule, PairScores, PairTable
-from ..tfidf import cosine_neighbor_pairs, probe_max_df
+from ..neighbors import cosine_neighbor_pairs, probe_max_df
+from ..pair_features import ArticleRows, pair_features
+from ..weighting import smooth_idf, tfidf_rows
 from .bulk_prepare import Batch, prepare_batch
 from .candidates import CandidateFinder, impact
 from .recluster import SPAN_WINDOWS, StoryIds, story_ids_for_groups
@@ -87,6 +88,7 @@ class BulkLoader:
         self.rule = rule
         self.max_neighbors = settings["max_neighbors"]
         self.max_component = settings["max_component"]
+        self.linkage = settings["linkage"]
 
     def add(
         self, articles: list[Article], vocab: Vocabulary, ids: StoryIds, n_jobs: int | None
@@ -111,28 +113,28 @@ class BulkLoader:
         vocab.n_articles += n
         lengths = np.concatenate([stored.lengths, batch.lengths])
         indices = np.concatenate([stored.term_ids.astype(np.int32), batch.term_ids])
-        counts = np.concatenate([stored.counts.astype(np.float32), batch.counts])
-        data = (1.0 + np.log(counts.astype(np.float64))).astype(np.float32)
-        del counts
-        data *= vocab.idf(indices).astype(np.float32)
-        row = np.repeat(np.arange(total, dtype=np.int32), lengths)
-        norms = np.sqrt(np.bincount(row, weights=data * data, minlength=total))
-        data /= np.where(norms > 0, norms, 1.0).astype(np.float32)[row]
-        # Only the terms in use as columns: products transpose the matrix.
+        # Only the terms in use as columns (in hashed order, as batch drops unused ones).
         in_use = np.zeros(vocab.df.size, dtype=bool)
         in_use[indices] = True
         columns = np.flatnonzero(in_use)
-        column_of = np.cumsum(in_use, dtype=np.int64).astype(np.int32) - 1
-        matrix = sp.csr_matrix(
-            (data, column_of[indices], np.r_[0, np.cumsum(lengths)]),
+        column_of = (np.cumsum(in_use, dtype=np.int64) - 1).astype(np.int32)
+        counts = sp.csr_matrix(
+            (
+                np.concatenate([stored.counts, batch.counts]),
+                column_of[indices],
+                np.r_[0, np.cumsum(lengths)],
+            ),
             shape=(total, columns.size),
         )
-        del indices, data, row, norms, in_use, column_of  # temporaries of nnz entries
+        del indices, in_use, column_of  # temporaries of nnz entries
+        matrix = tfidf_rows(counts, smooth_idf(vocab.df[columns], vocab.n_articles))
+        del counts
         days = np.concatenate([stored.day, batch.day])
         signatures = Signatures(
             np.concatenate([stored.signatures, batch.signatures]),
             np.concatenate([stored.shingles, batch.shingles]).astype(np.int32),
         )
+        rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
         copy_i, copy_j = lsh_candidate_pairs(signatures, threshold=self.rule.copy_threshold)
         near_i, near_j, _ = cosine_neighbor_pairs(
             matrix,
@@ -147,7 +149,9 @@ class BulkLoader:
             np.concatenate([copy_i.astype(np.int64) * total + copy_j, near_i * total + near_j])
         )
         pair_i, pair_j = (codes // total).astype(np.intp), (codes % total).astype(np.intp)
-        table = score_pairs(self.rule, matrix, signatures, days, pair_i, pair_j)
+        table = PairTable.decide(
+            self.rule, pair_i, pair_j, pair_features(rows, pair_i, rows, pair_j)
+        )
         copies = copy_matrix(total, table.i, table.j, table.story_similarity)
         groups = cluster_pairs(
             total,
@@ -156,8 +160,9 @@ class BulkLoader:
             table.story_similarity,
             threshold=self.rule.rewrite_threshold,
             component_similarity=lambda members: component_similarity(
-                matrix, days, self.rule.window_days, members, copies
+                rows, self.rule.window_days, members, copies
             ),
+            linkage_method=self.linkage,
             max_component=self.max_component,
         )
         first_new_story = ids.next_id
@@ -205,7 +210,6 @@ class BulkLoader:
             articles,
             batch.positions,
             ids_of_rows,
-            signatures.shingle_counts,
             table,
             groups,
             story,
@@ -217,7 +221,6 @@ class BulkLoader:
         articles: list[Article],
         positions: np.ndarray,
         ids: list[str],
-        shingles: np.ndarray,
         table: PairTable,
         groups: np.ndarray,
         story: np.ndarray,
@@ -247,16 +250,7 @@ class BulkLoader:
             if r in best:
                 other, k = best[r]
                 score = float(table.story_similarity[k])
-                scores = PairScores.from_features(
-                    ids[r],
-                    ids[other],
-                    self.rule,
-                    cosine=float(table.cosine_similarity[k]),
-                    jaccard=float(table.jaccard_similarity[k]),
-                    containment=float(table.containment_similarity[k]),
-                    date_distance_days=float(table.date_distance_days[k]),
-                    smaller_shingles=int(min(shingles[r], shingles[other])),
-                )
+                scores = PairScores.from_features(ids[r], ids[other], self.rule, table.features, k)
             results[position] = IndexAssignment(
                 article_id=ids[r],
                 story_id=sid,

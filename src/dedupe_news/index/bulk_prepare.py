@@ -10,9 +10,8 @@ import numpy as np
 
 from ..articles import Article
 from ..minhash import MinHasher
-from ..normalize import content_terms, strip_boilerplate, tokenize
 from ..parallel import map_tasks
-from ..tfidf import term_counts
+from ..prepare import prepare_texts
 
 
 @dataclass
@@ -41,14 +40,14 @@ def prepare_batch(articles: Sequence[Article], hasher: MinHasher, n_jobs: int | 
     parts: dict[str, list[np.ndarray]] = {
         k: [] for k in ("shingles", "signatures", "lengths", "term_ids", "counts")
     }
-    for signatures, shingles, counts in map_tasks(
+    for signatures, shingles, lengths, term_ids, counts in map_tasks(
         _prepare_bulk_chunk, tasks, state={"hasher": hasher}, n_jobs=n_jobs, n_tasks=n_tasks
     ):
         parts["shingles"].append(shingles)
         parts["signatures"].append(signatures)
-        parts["lengths"].append(np.diff(counts.indptr).astype(np.int64))
-        parts["term_ids"].append(counts.indices.astype(np.int32))
-        parts["counts"].append(counts.data.astype(np.float32))
+        parts["lengths"].append(lengths)
+        parts["term_ids"].append(term_ids.astype(np.int32))
+        parts["counts"].append(counts.astype(np.float32))
     joined = {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in parts.items()}
     if not parts["signatures"]:
         joined["signatures"] = np.zeros((0, hasher.num_perm), dtype=np.uint32)
@@ -74,9 +73,17 @@ def prepare_batch(articles: Sequence[Article], hasher: MinHasher, n_jobs: int | 
 
 
 def _prepare_bulk_chunk(state: dict, texts: Sequence[str]):
-    """Worker: signatures, shingle counts and hashed term counts (sorted CSR rows)."""
-    tokens = [tokenize(strip_boilerplate(text)) for text in texts]
-    signatures = state["hasher"].sign(tokens)
-    counts = term_counts([content_terms(t) or t for t in tokens])
+    """Worker: :func:`~dedupe_news.prepare.prepare_texts`, as arrays for every text (a
+    text without terms gets a zero shingle count and no terms)."""
+    prepared = prepare_texts(texts, state["hasher"])
+    has_text = prepared.has_text
+    n, num_perm = has_text.size, prepared.signatures.hashvalues.shape[1]
+    signatures = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    signatures[has_text] = prepared.signatures.hashvalues
+    shingles = np.zeros(n, dtype=np.int64)
+    shingles[has_text] = prepared.signatures.shingle_counts
+    counts = prepared.term_counts
     counts.sort_indices()
-    return signatures.hashvalues, signatures.shingle_counts, counts
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[has_text] = np.diff(counts.indptr)
+    return signatures, shingles, lengths, counts.indices, counts.data

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..minhash import lsh_band_key, lsh_params
+from ..minhash import lsh_band_keys, lsh_params
 from .pairs import Prepared
 from .storage import UNDATED, Store
 
@@ -47,11 +47,8 @@ class CandidateFinder:
 
     def band_key_matrix(self, signatures: np.ndarray) -> np.ndarray:
         """Band keys of each row of ``signatures``, shape (n, bands), as int64 (SQLite's
-        integers), by :func:`~dedupe_news.minhash.lsh_band_key`."""
-        keys = np.empty((signatures.shape[0], self.bands), dtype=np.uint64)
-        for band in range(self.bands):
-            keys[:, band] = lsh_band_key(signatures, band, self.rows_per_band)
-        return keys.view(np.int64)
+        integers), by :func:`~dedupe_news.minhash.lsh_band_keys`."""
+        return lsh_band_keys(signatures, self.bands, self.rows_per_band).view(np.int64)
 
     def copy_candidates(self, p: Prepared) -> set[int]:
         """Stored articles sharing an LSH band with ``p``."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scoring import DecisionRule, PairScores
+from ..clustering import linkage_score
+from ..decision import DecisionRule, PairScores
+from ..pair_features import PairFeatures
 from .candidates import CandidateFinder
-from .pairs import Prepared, QueryVector, best_pair, linkage_score, score_rows
+from .pairs import Prepared, article_tfidf, best_pair, score_rows
 from .recluster import Reclusterer, StoryIds
 from .records import IndexAssignment
 from .rows import Rows, Vocabulary
@@ -34,15 +36,13 @@ class IncrementalAdder:
     def add(self, p: Prepared, vocab: Vocabulary, ids: StoryIds) -> IndexAssignment:
         """Assign and store one prepared article (with text)."""
         # Count the article in N and df first: batch IDF includes every article.
-        term_ids = p.term_ids
-        vocab.df[term_ids] += 1
+        vocab.df[p.term_ids] += 1
         vocab.n_articles += 1
-        self.store.count_terms(term_ids, step=1)
-        tfidf = p.weights * vocab.idf(term_ids)
-        vector = QueryVector.from_tfidf(term_ids, tfidf)
-        copies, near = self.finder.candidates(p, term_ids, tfidf)
+        self.store.count_terms(p.term_ids, step=1)
+        tfidf = article_tfidf(vocab, p, extra=0)
+        copies, near = self.finder.candidates(p, p.term_ids, tfidf)
         rows = self.store.load_rowids(sorted(copies | near))
-        sims, features = score_rows(self.rule, p, vector, rows, vocab, extra=0)
+        sims, features = score_rows(self.rule, p, rows, vocab, extra=0)
         edge = self.edges(rows, sims, features, copies)
 
         a = p.article
@@ -55,21 +55,23 @@ class IncrementalAdder:
                 "source": a.source,
                 "shingles": p.shingles,
                 "signature": p.signature.astype("<u4").tobytes(),
-                "term_ids": term_ids.astype("<i4").tobytes(),
+                "term_ids": p.term_ids.astype("<i4").tobytes(),
                 "term_counts": p.counts.astype("<f4").tobytes(),
             }
         )
-        self.finder.index_article(rowid, p.day, p.signature, vector.term_ids, vector.weights)
+        self.finder.index_article(rowid, p.day, p.signature, p.term_ids, tfidf)
         scores = sims[edge]
         self.store.add_edges(np.full(scores.size, rowid), rows.rowid[edge], scores)
         story, is_new = self.reclusterer.recluster(p, rowid, rows.story[edge], scores, vocab, ids)
         self.reclusterer.refresh(vocab, ids)
-        score, best = self._explain(p, vector, rowid, story, rows, sims, vocab)
+        score, best = self._explain(p, rowid, story, rows, sims, vocab)
         return IndexAssignment(
             article_id=a.id, story_id=story, is_new_story=is_new, score=score, best=best
         )
 
-    def edges(self, rows: Rows, sims: np.ndarray, features: dict, copies: set[int]) -> np.ndarray:
+    def edges(
+        self, rows: Rows, sims: np.ndarray, features: PairFeatures, copies: set[int]
+    ) -> np.ndarray:
         """Which candidates are same-story edges, as batch clustering finds them.
 
         LSH copy candidates whose story_similarity reaches the threshold, and the
@@ -79,8 +81,9 @@ class IncrementalAdder:
         threshold = self.rule.rewrite_threshold
         is_copy_candidate = np.isin(rows.rowid, np.fromiter(copies, dtype=np.int64))
         edge = is_copy_candidate & (sims >= threshold)
-        cosine = features["cosine"]
-        near = np.flatnonzero((cosine >= threshold) & self.rule.in_window(features["distance"]))
+        cosine = features.cosine_similarity
+        in_window = self.rule.in_window(features.date_distance_days)
+        near = np.flatnonzero((cosine >= threshold) & in_window)
         top = near[np.argsort(-cosine[near], kind="stable")[: self.max_neighbors]]
         edge[top] = True
         return edge
@@ -88,7 +91,6 @@ class IncrementalAdder:
     def _explain(
         self,
         p: Prepared,
-        vector: QueryVector,
         rowid: int,
         story: int,
         candidates: Rows,
@@ -108,12 +110,12 @@ class IncrementalAdder:
             ranked = []
             for other in current:
                 rows = self.store.recent_members(other, self.max_story_members)
-                sims, features = score_rows(self.rule, p, vector, rows, vocab, extra=0)
+                sims, features = score_rows(self.rule, p, rows, vocab, extra=0)
                 ranked.append((linkage_score(sims), -other, rows, sims, features))
             if not ranked:
                 return 0.0, None
             score, _, members, sims, features = max(ranked, key=lambda r: (r[0], r[1]))
         else:
-            sims, features = score_rows(self.rule, p, vector, members, vocab, extra=0)
+            sims, features = score_rows(self.rule, p, members, vocab, extra=0)
             score = linkage_score(sims)
         return float(score), best_pair(self.rule, p, members.ids, sims, features)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scoring import DecisionRule, PairScores
+from ..clustering import linkage_score
+from ..decision import DecisionRule, PairScores
 from .candidates import CandidateFinder
-from .pairs import Prepared, QueryVector, best_pair, linkage_score, score_rows
+from .pairs import Prepared, article_tfidf, best_pair, score_rows
 from .rows import Vocabulary
 from .storage import Store
 
@@ -32,19 +33,17 @@ class StoryRanker:
         IDF counts ``p`` as if it were stored.
         """
         # The article counts in N and in the df of its terms, as if added; terms no
-        # stored article has (df 0) count in its norm only.
-        idf = vocab.idf(p.term_ids, extra=1)
+        # stored article has (df 0) have no postings to look up.
+        tfidf = article_tfidf(vocab, p, extra=1)
         known = vocab.df[p.term_ids] > 0
-        term_ids, tfidf = p.term_ids[known], p.weights[known] * idf[known]
-        vector = QueryVector.from_tfidf(term_ids, tfidf, norm_weights=p.weights * idf)
         candidates = sorted(
             self.finder.copy_candidates(p)
-            | self.finder.top_candidates(p, term_ids, tfidf, self.query_candidates)
+            | self.finder.top_candidates(p, p.term_ids[known], tfidf[known], self.query_candidates)
         )
         if not candidates:
             return []
         rows = self.store.load_rowids(candidates)
-        story_sim, _ = score_rows(self.rule, p, vector, rows, vocab, extra=1)
+        story_sim, _ = score_rows(self.rule, p, rows, vocab, extra=1)
         # Stories with a candidate at or above the threshold: the closest first, at most
         # max(4 * limit, 20) of them (bounds the work of an article near many stories).
         close = story_sim >= self.rule.rewrite_threshold
@@ -58,7 +57,7 @@ class StoryRanker:
         # Every hopeful story's most recent members, loaded and scored at once.
         rowids = self.store.recent_member_rowids(hopeful, self.max_story_members)
         members = self.store.load_rowids(sorted(rowids))
-        sims, features = score_rows(self.rule, p, vector, members, vocab, extra=1)
+        sims, features = score_rows(self.rule, p, members, vocab, extra=1)
         scored = []
         for story in hopeful:
             mine = np.flatnonzero(members.story == story)
@@ -68,8 +67,7 @@ class StoryRanker:
         scored.sort(key=lambda r: (-r[1], r[0]))
         ranked = []
         for story, score, mine in scored[:limit]:
-            part_features = {name: value[mine] for name, value in features.items()}
             ids = [members.ids[k] for k in mine.tolist()]
-            best = best_pair(self.rule, p, ids, sims[mine], part_features)
+            best = best_pair(self.rule, p, ids, sims[mine], features.take(mine))
             ranked.append((story, score, mine.size, best))
         return ranked

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..clustering import cluster_pairs
-from ..scoring import DecisionRule
-from .pairs import Prepared, QueryVector, linkage_score, score_rows
+from ..clustering import cluster_pairs, component_similarity, copy_matrix, linkage_score
+from ..decision import DecisionRule
+from .pairs import Prepared, score_rows, stored_rows
 from .rows import Rows, Vocabulary, concat_rows
 from .storage import Store, day_filter
 
@@ -74,6 +73,7 @@ class Reclusterer:
         self.rule = rule
         self.max_recluster = settings["max_recluster"]
         self.max_component = settings["max_component"]
+        self.linkage = settings["linkage"]
         self.max_story_members = settings["max_story_members"]
 
     def span(self, day: float) -> tuple[str, tuple]:
@@ -184,6 +184,7 @@ class Reclusterer:
                 similarity[i, j],
                 threshold=self.rule.rewrite_threshold,
                 component_similarity=lambda m: similarity[np.ix_(m, m)],
+                linkage_method=self.linkage,
                 max_component=self.max_component,
             )
         return members, groups, story_ids_for_groups(members.story, groups, ids)
@@ -215,32 +216,22 @@ class Reclusterer:
 
     def _join_frozen(self, p: Prepared, stories: list[int], vocab: Vocabulary) -> int | None:
         """The story (too large to re-cluster) with the best linkage, if good enough."""
-        vector = QueryVector.from_tfidf(p.term_ids, p.weights * vocab.idf(p.term_ids))
         best, best_score = None, self.rule.rewrite_threshold
         for story in stories:
             rows = self.store.recent_members(story, self.max_story_members)
-            score = linkage_score(score_rows(self.rule, p, vector, rows, vocab, extra=0)[0])
+            score = linkage_score(score_rows(self.rule, p, rows, vocab, extra=0)[0])
             if score >= best_score:
                 best, best_score = story, score
         return best
 
     def similarity_matrix(self, rows: Rows, vocab: Vocabulary) -> np.ndarray:
-        """Full story_similarity matrix of loaded rows, as batch clustering computes it.
-
-        TF-IDF cosine with the current IDF, 0 outside the date window, and 1.0 for
-        the stored copy edges.
-        """
+        """Full story_similarity matrix of loaded rows, as batch clustering computes it
+        (:func:`~dedupe_news.clustering.component_similarity`): TF-IDF cosine with the
+        current IDF, 0 outside the date window, and 1.0 for the stored copy edges."""
         n = len(rows.ids)
-        lengths, indices = rows.lengths, rows.term_ids
-        data = rows.weights * vocab.idf(indices)
-        indptr = np.r_[0, np.cumsum(lengths)]
-        norms = np.sqrt(np.bincount(rows.term_rows(), weights=data**2, minlength=n))
-        norms = np.where((lengths > 0) & (norms > 0), norms, 1.0)
-        data = data / np.repeat(norms, lengths)
-        matrix = sp.csr_matrix((data, indices, indptr), shape=(n, vocab.df.size))
-        similarity = np.clip((matrix @ matrix.T).toarray(), 0.0, 1.0)
-        gap = np.abs(rows.day[:, None] - rows.day[None, :])
-        similarity[gap > self.rule.window_days] = 0.0
         i, j = self.store.edges_among(rows.rowid, min_score=1.0)
-        similarity[i, j] = similarity[j, i] = 1.0
-        return similarity
+        copies = copy_matrix(n, i, j, np.ones(i.size))
+        members = np.arange(n)
+        return component_similarity(
+            stored_rows(vocab, rows), self.rule.window_days, members, copies
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..scoring import PairScores
+from ..decision import PairScores
 from .settings import json_safe
 
 

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..weighting import smooth_idf
+
 
 @dataclass
 class Vocabulary:
     """Document frequencies of the hashed term columns, and the article count; cached
     between calls while the file is unchanged.
 
-    Terms are the columns of :func:`~dedupe_news.tfidf.term_counts` (hashed, as in
+    Terms are the columns of :func:`~dedupe_news.prepare.term_counts` (hashed, as in
     batch clustering). ``generation`` counts the committed write transactions:
     another connection's commit changes it, and the cache is reloaded.
     """
@@ -23,13 +25,12 @@ class Vocabulary:
     df: np.ndarray  # int64, one per hashed term column
 
     def idf(self, term_ids: np.ndarray, extra: int = 0) -> np.ndarray:
-        """Smooth IDF as scikit-learn's, ``ln((1 + N) / (1 + df)) + 1``.
+        """Smooth IDF (:func:`~dedupe_news.weighting.smooth_idf`) of ``term_ids``.
 
         ``extra`` articles are counted in N and in the df of every term given (a
         queried article, as if it were stored).
         """
-        n = self.n_articles + extra
-        return np.log((1.0 + n) / (1.0 + self.df[term_ids] + extra)) + 1.0
+        return smooth_idf(self.df[term_ids] + extra, self.n_articles + extra)
 
 
 @dataclass
@@ -45,11 +46,6 @@ class Rows:
     lengths: np.ndarray  # terms per row
     term_ids: np.ndarray  # every row's term ids, concatenated (CSR indices)
     counts: np.ndarray  # their raw counts, concatenated (CSR data)
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Sublinear term frequencies ``1 + ln(count)``, aligned with ``term_ids``."""
-        return 1.0 + np.log(self.counts)
 
     def term_rows(self) -> np.ndarray:
         """The row of each entry of ``term_ids``."""
@@ -75,7 +71,7 @@ def decode_rows(rows: list[tuple], num_perm: int) -> Rows:
         signatures=np.frombuffer(b"".join(signatures), dtype="<u4").reshape(n, -1),
         lengths=np.fromiter(map(len, terms), dtype=np.int64, count=n) // 4,
         term_ids=np.frombuffer(b"".join(terms), dtype="<i4").astype(np.int64),
-        counts=np.frombuffer(b"".join(counts), dtype="<f4").astype(np.float64),
+        counts=np.frombuffer(b"".join(counts), dtype="<f4").astype(np.float32),
     )
 
 
@@ -98,5 +94,5 @@ def concat_rows(parts: list[Rows], num_perm: int) -> Rows:
         signatures=join("signatures", np.zeros((0, num_perm), dtype=np.uint32)),
         lengths=join("lengths", empty_int),
         term_ids=join("term_ids", empty_int),
-        counts=join("counts", empty_float),
+        counts=join("counts", np.zeros(0, dtype=np.float32)),
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..tfidf import N_FEATURES
+from ..prepare import N_FEATURES
 from .changes import ChangeLog, MovedArticle
 from .files import IndexFileError, connect, open_or_create, sqlite_error
 from .rows import ROW_COLUMNS, Rows, Vocabulary, concat_rows, decode_rows
