@@ -9,17 +9,20 @@ batch clustering (:class:`~dedupe_news.pipeline.StoryClusterer`):
   stored articles sharing a band with a new one are found with one lookup.
 * Rewrites: every article's sparse term counts are stored (term ids and counts
   as two BLOBs; terms are the hashed columns of batch clustering,
-  :func:`~dedupe_news.tfidf.term_counts`), with a ``postings`` table keyed (term, day,
+  :func:`~dedupe_news.prepare.term_counts`), with a ``postings`` table keyed (term, day,
   article) that also holds each term's normalised TF-IDF weight when the article
   was added (its impact), and global document frequencies in ``terms``. IDF is
-  computed when scoring, from the stored document frequencies and article count
-  (scikit-learn's smooth IDF, as in batch). Candidates are the articles inside
+  computed when scoring, from the stored document frequencies and article count,
+  by :mod:`~dedupe_news.weighting` as in batch. Candidates are the articles inside
   the date window that share one of the new article's ``top_terms`` most
   distinctive terms (the ``per_term_limit`` most recent postings of each);
   :meth:`StoryIndex.query` scores only the ``query_candidates`` of them sharing
   the most impact, besides every LSH copy candidate, in a few SQL statements.
 
-Candidates are scored with :class:`~dedupe_news.decision.DecisionRule`, and the
+Candidates are scored by the feature layer batch clustering uses
+(:func:`~dedupe_news.pair_features.pair_features` on rows read from the file, then
+:class:`~dedupe_news.decision.DecisionRule`: the same numbers as batch for the same
+rows and document frequencies, ``tests/test_index_parity.py``), and the
 same-story edges batch clustering would find for the new article are stored in
 an ``edges`` table: its LSH copy candidates with ``story_similarity`` at or above
 ``rewrite_threshold``, and its ``max_neighbors`` nearest TF-IDF neighbours in the
@@ -74,7 +77,8 @@ Modules, one part each, each owning its state:
 * :mod:`.rows`: stored articles as arrays, and the vocabulary (IDF);
 * :mod:`.candidates`: :class:`~.candidates.CandidateFinder`, the LSH bands and
   postings of each article, and the candidates they find;
-* :mod:`.pairs`: preparing articles, pair features and linkage scores;
+* :mod:`.pairs`: stored rows fed to the feature layer (preparation, weighting,
+  pair features, the decision);
 * :mod:`.query`: :class:`~.query.StoryRanker`, the stories an article would join;
 * :mod:`.incremental`: :class:`~.incremental.IncrementalAdder`, one-by-one adds;
 * :mod:`.recluster`: :class:`~.recluster.Reclusterer`, re-clustering touched

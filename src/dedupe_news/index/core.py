@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..articles import Article, checked_articles
+from ..decision import PairScores
 from ..errors import ParameterError, UnknownArticleError
 from ..minhash import MinHasher
 from ..parallel import effective_jobs
@@ -17,7 +18,7 @@ from .bulk import BulkLoader
 from .candidates import CandidateFinder
 from .changes import IndexChanges, story_changes
 from .incremental import IncrementalAdder
-from .pairs import prepare_articles
+from .pairs import best_pair, prepare_articles, score_rows, stored_article
 from .query import StoryRanker
 from .recluster import Reclusterer, StoryIds
 from .records import (
@@ -303,6 +304,22 @@ class StoryIndex:
                 )
             )
         return result
+
+    def explain(self, id_a: str, id_b: str) -> PairScores:
+        """Every similarity of two stored articles and the verdict, with the current IDF:
+        what :meth:`StoryClusterer.explain <dedupe_news.pipeline.StoryClusterer.explain>`
+        gives for the same articles when batch clustering holds the same corpus."""
+        store = self._store
+        with store.reading():
+            vocab = store.vocabulary()
+            rowids = store.rowids_of([id_a, id_b])
+            for article_id in (id_a, id_b):
+                if article_id not in rowids:
+                    raise UnknownArticleError(f"no article with id {article_id!r} in the index")
+            a = store.load_rowids([rowids[id_a]])
+            b = store.load_rowids([rowids[id_b]])
+        sims, features = score_rows(self.rule, stored_article(a), b, vocab, extra=0)
+        return best_pair(self.rule, stored_article(a), b.ids, sims, features)
 
     def story_of(self, article_id: str) -> int:
         """The story id of a stored article."""

@@ -65,6 +65,18 @@ def prepare_articles(hasher: MinHasher, articles: Sequence[Article]) -> list[Pre
     return prepared
 
 
+def stored_article(rows: Rows) -> Prepared:
+    """The first of ``rows`` as a prepared article (its text is not stored)."""
+    return Prepared(
+        article=Article(rows.ids[0], ""),
+        day=float(rows.day[0]),
+        shingles=int(rows.shingles[0]),
+        signature=rows.signatures[0],
+        term_ids=rows.term_ids[: rows.lengths[0]],
+        counts=rows.counts[: rows.lengths[0]],
+    )
+
+
 def _counts(term_ids: np.ndarray, counts: np.ndarray, lengths: np.ndarray, columns: np.ndarray):
     """Counts as a CSR matrix over ``columns`` (sorted hashed ids; order is kept, so row
     entries add up in the order batch adds them)."""
