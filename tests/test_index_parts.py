@@ -25,7 +25,7 @@ from dedupe_news.index import (
 )
 from dedupe_news.index.candidates import CandidateFinder, impact
 from dedupe_news.index.changes import ChangeLog, story_changes
-from dedupe_news.index.pairs import prepare_articles, score_rows
+from dedupe_news.index.pairs import prepare_articles, score_rows, weigh
 from dedupe_news.index.recluster import StoryIds, story_ids_for_groups
 from dedupe_news.index.rows import Rows, Vocabulary, concat_rows, decode_rows
 from dedupe_news.index.settings import (
@@ -210,7 +210,7 @@ def test_score_rows_and_linkage():
 
     rows = decode_rows([row(copy, 1), row(strike, 2)], 64)
     rule = DecisionRule()
-    sims, features = score_rows(rule, storm, rows, vocab, extra=0)
+    sims, features = score_rows(rule, weigh(vocab, storm, extra=0), rows, vocab)
     assert features.cosine_similarity[0] == pytest.approx(1.0, abs=1e-6)
     assert features.jaccard_similarity[0] == 1.0 and sims[0] == 1.0
     assert sims[1] < 0.05 and np.isnan(features.date_distance_days[1])

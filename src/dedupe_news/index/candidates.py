@@ -50,9 +50,15 @@ class CandidateFinder:
         integers), by :func:`~dedupe_news.minhash.lsh_band_keys`."""
         return lsh_band_keys(signatures, self.bands, self.rows_per_band).view(np.int64)
 
+    def keys_of(self, p: Prepared) -> list[int]:
+        """``p``'s band keys (computed once)."""
+        if p.band_keys is None:
+            p.band_keys = self.band_keys(p.signature)
+        return p.band_keys
+
     def copy_candidates(self, p: Prepared) -> set[int]:
         """Stored articles sharing an LSH band with ``p``."""
-        keys = self.band_keys(p.signature)
+        keys = self.keys_of(p)
         return {
             article
             for key, band, article in self.store.conn.execute(self._band_sql, keys)
@@ -127,18 +133,12 @@ class CandidateFinder:
 
     # -- writing -------------------------------------------------------------------
 
-    def index_article(
-        self,
-        rowid: int,
-        day: float,
-        signature: np.ndarray,
-        term_ids: np.ndarray,
-        normalised: np.ndarray,
-    ) -> None:
-        """Store the bands and postings of one article (``term_ids`` sorted, with their
-        L2-normalised TF-IDF; ``day`` NaN when undated)."""
+    def index_article(self, rowid: int, p: Prepared, normalised: np.ndarray) -> None:
+        """Store the bands and postings of one article (``normalised``: the L2-normalised
+        TF-IDF of its terms)."""
         conn = self.store.conn
-        posting_day = UNDATED if math.isnan(day) else day
+        term_ids = p.term_ids
+        posting_day = UNDATED if math.isnan(p.day) else p.day
         conn.executemany(
             "INSERT INTO postings (term_id, day, article, impact) VALUES (?, ?, ?, ?)",
             zip(
@@ -151,7 +151,7 @@ class CandidateFinder:
         )
         conn.executemany(
             "INSERT OR IGNORE INTO bands (key, band, article) VALUES (?, ?, ?)",
-            [(key, band, rowid) for band, key in enumerate(self.band_keys(signature))],
+            [(key, band, rowid) for band, key in enumerate(self.keys_of(p))],
         )
 
     def unindex_article(

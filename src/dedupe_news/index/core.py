@@ -18,7 +18,7 @@ from .bulk import BulkLoader
 from .candidates import CandidateFinder
 from .changes import IndexChanges, story_changes
 from .incremental import IncrementalAdder
-from .pairs import best_pair, prepare_articles, score_rows, stored_article
+from .pairs import best_pair, prepare_articles, score_rows, stored_article, weigh
 from .query import StoryRanker
 from .recluster import Reclusterer, StoryIds
 from .records import (
@@ -318,8 +318,9 @@ class StoryIndex:
                     raise UnknownArticleError(f"no article with id {article_id!r} in the index")
             a = store.load_rowids([rowids[id_a]])
             b = store.load_rowids([rowids[id_b]])
-        sims, features = score_rows(self.rule, stored_article(a), b, vocab, extra=0)
-        return best_pair(self.rule, stored_article(a), b.ids, sims, features)
+        query = weigh(vocab, stored_article(a), extra=0)
+        sims, features = score_rows(self.rule, query, b, vocab)
+        return best_pair(self.rule, query, b.ids, sims, features)
 
     def story_of(self, article_id: str) -> int:
         """The story id of a stored article."""

@@ -8,7 +8,7 @@ from ..clustering import linkage_score
 from ..decision import DecisionRule, PairScores
 from ..pair_features import PairFeatures
 from .candidates import CandidateFinder
-from .pairs import Prepared, article_tfidf, best_pair, score_rows
+from .pairs import Prepared, Query, best_pair, score_rows, weigh
 from .recluster import Reclusterer, StoryIds
 from .records import IndexAssignment
 from .rows import Rows, Vocabulary
@@ -39,10 +39,10 @@ class IncrementalAdder:
         vocab.df[p.term_ids] += 1
         vocab.n_articles += 1
         self.store.count_terms(p.term_ids, step=1)
-        tfidf = article_tfidf(vocab, p, extra=0)
-        copies, near = self.finder.candidates(p, p.term_ids, tfidf)
+        query = weigh(vocab, p, extra=0)
+        copies, near = self.finder.candidates(p, p.term_ids, query.weights)
         rows = self.store.load_rowids(sorted(copies | near))
-        sims, features = score_rows(self.rule, p, rows, vocab, extra=0)
+        sims, features = score_rows(self.rule, query, rows, vocab)
         edge = self.edges(rows, sims, features, copies)
 
         a = p.article
@@ -59,12 +59,14 @@ class IncrementalAdder:
                 "term_counts": p.counts.astype("<f4").tobytes(),
             }
         )
-        self.finder.index_article(rowid, p.day, p.signature, p.term_ids, tfidf)
+        self.finder.index_article(rowid, p, query.weights)
         scores = sims[edge]
         self.store.add_edges(np.full(scores.size, rowid), rows.rowid[edge], scores)
-        story, is_new = self.reclusterer.recluster(p, rowid, rows.story[edge], scores, vocab, ids)
+        story, is_new = self.reclusterer.recluster(
+            query, rowid, rows.story[edge], scores, vocab, ids
+        )
         self.reclusterer.refresh(vocab, ids)
-        score, best = self._explain(p, rowid, story, rows, sims, vocab)
+        score, best = self._explain(query, rowid, story, rows, sims, vocab)
         return IndexAssignment(
             article_id=a.id, story_id=story, is_new_story=is_new, score=score, best=best
         )
@@ -90,7 +92,7 @@ class IncrementalAdder:
 
     def _explain(
         self,
-        p: Prepared,
+        query: Query,
         rowid: int,
         story: int,
         candidates: Rows,
@@ -110,12 +112,12 @@ class IncrementalAdder:
             ranked = []
             for other in current:
                 rows = self.store.recent_members(other, self.max_story_members)
-                sims, features = score_rows(self.rule, p, rows, vocab, extra=0)
+                sims, features = score_rows(self.rule, query, rows, vocab)
                 ranked.append((linkage_score(sims), -other, rows, sims, features))
             if not ranked:
                 return 0.0, None
             score, _, members, sims, features = max(ranked, key=lambda r: (r[0], r[1]))
         else:
-            sims, features = score_rows(self.rule, p, members, vocab, extra=0)
+            sims, features = score_rows(self.rule, query, members, vocab)
             score = linkage_score(sims)
-        return float(score), best_pair(self.rule, p, members.ids, sims, features)
+        return float(score), best_pair(self.rule, query, members.ids, sims, features)

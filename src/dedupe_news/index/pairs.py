@@ -20,7 +20,7 @@ from ..articles import Article
 from ..decision import DecisionRule, PairScores
 from ..minhash import MinHasher, Signatures
 from ..pair_features import ArticleRows, PairFeatures, pair_features
-from ..prepare import prepare_texts
+from ..prepare import N_FEATURES, prepare_texts
 from ..weighting import smooth_idf, tfidf_rows
 from .rows import Rows, Vocabulary
 
@@ -36,6 +36,7 @@ class Prepared:
     signature: np.ndarray
     term_ids: np.ndarray  # hashed term columns, sorted
     counts: np.ndarray  # raw counts (float32), aligned with term_ids
+    band_keys: list[int] | None = None  # LSH band keys, once computed
 
 
 def prepare_articles(hasher: MinHasher, articles: Sequence[Article]) -> list[Prepared]:
@@ -77,92 +78,102 @@ def stored_article(rows: Rows) -> Prepared:
     )
 
 
-def _counts(term_ids: np.ndarray, counts: np.ndarray, lengths: np.ndarray, columns: np.ndarray):
-    """Counts as a CSR matrix over ``columns`` (sorted hashed ids; order is kept, so row
-    entries add up in the order batch adds them)."""
+def _weighted(
+    term_ids: np.ndarray,
+    counts: np.ndarray,
+    lengths: np.ndarray,
+    vocab: Vocabulary,
+    extra: int,
+    counted: np.ndarray,
+    hashed: bool = True,
+) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows (:func:`~dedupe_news.weighting.tfidf_rows`) in the hashed
+    term space; ``extra`` articles count in N and in the df of the ``counted`` terms.
+
+    Weighed over the columns in use (in hashed order, so each row adds up in the order
+    batch adds it), then put back in the hashed space unless not ``hashed`` (a product
+    of the rows with their transpose wants few columns).
+    """
+    n = lengths.size
+    if n == 0:
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
+    columns = np.unique(term_ids)
+    df = vocab.df[columns] + (extra * np.isin(columns, counted) if extra else 0)
     indptr = np.r_[0, np.cumsum(lengths)]
-    return sp.csr_matrix(
+    compact = sp.csr_matrix(
         (counts.astype(np.float32), np.searchsorted(columns, term_ids), indptr),
-        shape=(lengths.size, columns.size),
+        shape=(n, columns.size),
     )
+    rows = tfidf_rows(compact, smooth_idf(df, vocab.n_articles + extra))
+    if not hashed:
+        return rows
+    return sp.csr_matrix((rows.data, columns[rows.indices], rows.indptr), shape=(n, N_FEATURES))
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """:func:`~dedupe_news.weighting.tfidf_rows`, also for no rows."""
-    if counts.shape[0] == 0:
-        return sp.csr_matrix(counts.shape, dtype=np.float32)
-    return tfidf_rows(counts, idf)
+@dataclass
+class Query:
+    """An article weighed against stored rows: its TF-IDF row, and ``extra`` (1 when
+    IDF counts it as if stored, for a queried article; 0 when it is stored)."""
+
+    prepared: Prepared
+    rows: ArticleRows  # one row
+    extra: int
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Its L2-normalised TF-IDF weights, aligned with ``prepared.term_ids``."""
+        return self.rows.tfidf.data.astype(np.float64)
 
 
-def article_rows(
-    vocab: Vocabulary, p: Prepared, rows: Rows, extra: int
-) -> tuple[ArticleRows, ArticleRows]:
-    """``p`` and ``rows`` as :class:`~dedupe_news.pair_features.ArticleRows` in one term
-    space, weighted with the current IDF; ``extra=1`` counts ``p`` in N and in the df
-    of its own terms (a queried article, not stored)."""
-    columns = np.unique(np.concatenate([p.term_ids, rows.term_ids]))
-    df = vocab.df[columns] + extra * np.isin(columns, p.term_ids)
-    idf = smooth_idf(df, vocab.n_articles + extra)
+def weigh(vocab: Vocabulary, p: Prepared, extra: int) -> Query:
+    """``p`` weighted with the current IDF (see :class:`Query` for ``extra``)."""
     one = np.array([p.term_ids.size])
-    left = ArticleRows(
-        tfidf=tfidf_rows(_counts(p.term_ids, p.counts, one, columns), idf),
+    tfidf = _weighted(p.term_ids, p.counts, one, vocab, extra, p.term_ids)
+    rows = ArticleRows(
+        tfidf=tfidf,
         signatures=Signatures(p.signature[None, :], np.array([p.shingles], dtype=np.int32)),
         days=np.array([p.day]),
     )
-    right = ArticleRows(
-        tfidf=_tfidf(_counts(rows.term_ids, rows.counts, rows.lengths, columns), idf),
-        signatures=Signatures(rows.signatures, rows.shingles.astype(np.int32)),
-        days=rows.day,
+    return Query(p, rows, extra)
+
+
+def stored_rows(
+    vocab: Vocabulary, rows: Rows, query: Query | None = None, *, hashed: bool = True
+) -> ArticleRows:
+    """Stored rows as :class:`~dedupe_news.pair_features.ArticleRows`, weighted with the
+    current IDF (counting ``query`` as stored when it says so); in the hashed term
+    space (to pair with a query), or over their own terms only when not ``hashed``."""
+    extra, counted = (
+        (0, rows.term_ids[:0])
+        if query is None
+        else (
+            query.extra,
+            query.prepared.term_ids,
+        )
     )
-    return left, right
-
-
-def stored_rows(vocab: Vocabulary, rows: Rows) -> ArticleRows:
-    """Stored rows as :class:`~dedupe_news.pair_features.ArticleRows` (current IDF)."""
-    columns = np.unique(rows.term_ids)
-    idf = smooth_idf(vocab.df[columns], vocab.n_articles)
     return ArticleRows(
-        tfidf=_tfidf(_counts(rows.term_ids, rows.counts, rows.lengths, columns), idf),
+        tfidf=_weighted(
+            rows.term_ids, rows.counts, rows.lengths, vocab, extra, counted, hashed=hashed
+        ),
         signatures=Signatures(rows.signatures, rows.shingles.astype(np.int32)),
         days=rows.day,
-    )
-
-
-def article_tfidf(vocab: Vocabulary, p: Prepared, extra: int) -> np.ndarray:
-    """The L2-normalised TF-IDF weights of ``p``'s terms (aligned with ``term_ids``)."""
-    left, _ = article_rows(vocab, p, _no_rows(p), extra)
-    return left.tfidf.data.astype(np.float64)
-
-
-def _no_rows(p: Prepared) -> Rows:
-    none = np.zeros(0, dtype=np.int64)
-    return Rows(
-        rowid=none,
-        ids=[],
-        story=none,
-        day=np.zeros(0),
-        shingles=none,
-        signatures=np.zeros((0, p.signature.size), dtype=np.uint32),
-        lengths=none,
-        term_ids=none,
-        counts=np.zeros(0),
     )
 
 
 def score_rows(
-    rule: DecisionRule, p: Prepared, rows: Rows, vocab: Vocabulary, extra: int
+    rule: DecisionRule, query: Query, rows: Rows, vocab: Vocabulary
 ) -> tuple[np.ndarray, PairFeatures]:
-    """story_similarity of ``p`` with each stored row, and the pair features, computed
+    """story_similarity of the query article with each stored row, and the pair features,
     by :func:`~dedupe_news.pair_features.pair_features` and the decision rule."""
-    left, right = article_rows(vocab, p, rows, extra)
     m = len(rows.ids)
-    features = pair_features(left, np.zeros(m, dtype=np.intp), right, np.arange(m))
+    right = stored_rows(vocab, rows, query)
+    features = pair_features(query.rows, np.zeros(m, dtype=np.intp), right, np.arange(m))
     return np.asarray(rule.story_similarity(features), dtype=np.float64), features
 
 
 def best_pair(
-    rule: DecisionRule, p: Prepared, ids: list[str], sims: np.ndarray, features: PairFeatures
+    rule: DecisionRule, query: Query, ids: list[str], sims: np.ndarray, features: PairFeatures
 ) -> PairScores:
-    """The PairScores of the article with its most similar row."""
+    """The PairScores of the query article with its most similar row."""
     k = int(np.argmax(sims))
-    return PairScores.from_features(p.article.id, ids[k], rule, features, k)
+    return PairScores.from_features(query.prepared.article.id, ids[k], rule, features, k)

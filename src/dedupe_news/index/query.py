@@ -7,7 +7,7 @@ import numpy as np
 from ..clustering import linkage_score
 from ..decision import DecisionRule, PairScores
 from .candidates import CandidateFinder
-from .pairs import Prepared, article_tfidf, best_pair, score_rows
+from .pairs import Prepared, best_pair, score_rows, weigh
 from .rows import Vocabulary
 from .storage import Store
 
@@ -34,7 +34,8 @@ class StoryRanker:
         """
         # The article counts in N and in the df of its terms, as if added; terms no
         # stored article has (df 0) have no postings to look up.
-        tfidf = article_tfidf(vocab, p, extra=1)
+        query = weigh(vocab, p, extra=1)
+        tfidf = query.weights
         known = vocab.df[p.term_ids] > 0
         candidates = sorted(
             self.finder.copy_candidates(p)
@@ -43,7 +44,7 @@ class StoryRanker:
         if not candidates:
             return []
         rows = self.store.load_rowids(candidates)
-        story_sim, _ = score_rows(self.rule, p, rows, vocab, extra=1)
+        story_sim, _ = score_rows(self.rule, query, rows, vocab)
         # Stories with a candidate at or above the threshold: the closest first, at most
         # max(4 * limit, 20) of them (bounds the work of an article near many stories).
         close = story_sim >= self.rule.rewrite_threshold
@@ -57,7 +58,7 @@ class StoryRanker:
         # Every hopeful story's most recent members, loaded and scored at once.
         rowids = self.store.recent_member_rowids(hopeful, self.max_story_members)
         members = self.store.load_rowids(sorted(rowids))
-        sims, features = score_rows(self.rule, p, members, vocab, extra=1)
+        sims, features = score_rows(self.rule, query, members, vocab)
         scored = []
         for story in hopeful:
             mine = np.flatnonzero(members.story == story)
@@ -68,6 +69,6 @@ class StoryRanker:
         ranked = []
         for story, score, mine in scored[:limit]:
             ids = [members.ids[k] for k in mine.tolist()]
-            best = best_pair(self.rule, p, ids, sims[mine], features.take(mine))
+            best = best_pair(self.rule, query, ids, sims[mine], features.take(mine))
             ranked.append((story, score, mine.size, best))
         return ranked

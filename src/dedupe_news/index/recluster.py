@@ -9,7 +9,7 @@ import numpy as np
 
 from ..clustering import cluster_pairs, component_similarity, copy_matrix, linkage_score
 from ..decision import DecisionRule
-from .pairs import Prepared, score_rows, stored_rows
+from .pairs import Query, score_rows, stored_rows
 from .rows import Rows, Vocabulary, concat_rows
 from .storage import Store, day_filter
 
@@ -86,7 +86,7 @@ class Reclusterer:
 
     def recluster(
         self,
-        p: Prepared,
+        query: Query,
         rowid: int,
         touched: np.ndarray,
         edge_scores: np.ndarray,
@@ -107,7 +107,7 @@ class Reclusterer:
         strength: dict[int, float] = {}
         for story, score in zip(touched.tolist(), edge_scores.tolist(), strict=True):
             strength[story] = max(strength.get(story, 0.0), score)
-        span = self.span(p.day)
+        span = self.span(query.prepared.day)
         sizes = self.store.story_sizes(list(strength), span)
         cap = self.max_recluster - 1
         chosen, frozen, total = [], [], 0
@@ -122,7 +122,7 @@ class Reclusterer:
         me = len(members.ids) - 1
         is_new = int(new[me]) not in sizes
         if frozen and is_new and int((groups == groups[me]).sum()) == 1:
-            joined = self._join_frozen(p, frozen, vocab)
+            joined = self._join_frozen(query, frozen, vocab)
             if joined is not None:
                 new[me], is_new = joined, False
         clustered_n = vocab.n_articles if len(members.ids) > 1 else None
@@ -214,12 +214,12 @@ class Reclusterer:
             chosen.extend(frontier)
         return chosen, total
 
-    def _join_frozen(self, p: Prepared, stories: list[int], vocab: Vocabulary) -> int | None:
+    def _join_frozen(self, query: Query, stories: list[int], vocab: Vocabulary) -> int | None:
         """The story (too large to re-cluster) with the best linkage, if good enough."""
         best, best_score = None, self.rule.rewrite_threshold
         for story in stories:
             rows = self.store.recent_members(story, self.max_story_members)
-            score = linkage_score(score_rows(self.rule, p, rows, vocab, extra=0)[0])
+            score = linkage_score(score_rows(self.rule, query, rows, vocab)[0])
             if score >= best_score:
                 best, best_score = story, score
         return best
@@ -233,5 +233,5 @@ class Reclusterer:
         copies = copy_matrix(n, i, j, np.ones(i.size))
         members = np.arange(n)
         return component_similarity(
-            stored_rows(vocab, rows), self.rule.window_days, members, copies
+            stored_rows(vocab, rows, hashed=False), self.rule.window_days, members, copies
         )
