@@ -250,3 +250,19 @@ def test_a_consumer_killed_mid_stream_catches_up(tmp_path):
         for a in index.assignments(since=5):
             held[a.article_id] = a.story_id
         assert held == stored
+
+
+def test_the_source_is_the_earliest_by_time(tmp_path):
+    import datetime as dt_
+
+    utc = dt_.timezone.utc
+    with StoryIndex(tmp_path / "time.db") as index:
+        index.add(
+            [
+                Article("evening", STORM, date=dt_.datetime(2024, 9, 2, 18, 0, tzinfo=utc)),
+                Article("morning", STORM, date=dt_.datetime(2024, 9, 2, 6, 0, tzinfo=utc)),
+            ],
+            bulk=True,
+        )
+        (story,) = index.stories()
+        assert story.source_id == "morning"

@@ -15,6 +15,7 @@ from ..decision import DecisionRule, PairScores, PairTable
 from ..minhash import MinHasher, Signatures, lsh_candidate_pairs
 from ..neighbors import cosine_neighbor_pairs, probe_max_df
 from ..pair_features import ArticleRows, pair_features
+from ..timestamps import article_timestamp
 from ..weighting import smooth_idf, tfidf_rows
 from .bulk_prepare import Batch, prepare_batch
 from .candidates import CandidateFinder, impact
@@ -297,6 +298,7 @@ class BulkLoader:
                         int(story[start + k]),
                         None if math.isnan(day) else float(day),
                         a.date.isoformat() if a.date else None,
+                        None if math.isnan(seconds := article_timestamp(a)) else seconds,
                         a.title,
                         a.source,
                         int(batch.shingles[start + k]),
@@ -308,8 +310,8 @@ class BulkLoader:
                     )
                 )
             self.store.conn.executemany(
-                "INSERT INTO articles (rowid, id, story, day, date, title, source, shingles, "
-                "clustered_n, changed, signature, term_ids, term_counts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO articles (rowid, id, story, day, date, time, title, source, "
+                "shingles, clustered_n, changed, signature, term_ids, term_counts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )

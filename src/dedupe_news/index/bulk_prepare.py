@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from ..articles import Article
 from ..minhash import MinHasher
 from ..parallel import map_tasks
 from ..prepare import prepare_texts
+from ..timestamps import article_day
 
 
 @dataclass
@@ -51,9 +51,7 @@ def prepare_batch(articles: Sequence[Article], hasher: MinHasher, n_jobs: int | 
     joined = {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in parts.items()}
     if not parts["signatures"]:
         joined["signatures"] = np.zeros((0, hasher.num_perm), dtype=np.uint32)
-    day = np.array(
-        [float(a.date.toordinal()) if a.date else math.nan for a in articles], dtype=np.float64
-    )
+    day = np.array([article_day(a) for a in articles], dtype=np.float64)
     has_text = joined["shingles"] > 0
     if not has_text.all():  # drop articles without text (copies the arrays)
         keep_terms = np.repeat(has_text, joined["lengths"])

@@ -281,13 +281,14 @@ class StoryIndex:
     def stories(self) -> list[IndexedStory]:
         """Every stored story, in order of story id; members in insertion order.
 
-        Each story's source is its earliest dated member (the first stored on
-        ties, undated ones last), with its title and outlet.
+        Each story's source is its earliest member by publication time (a date
+        without a time counts as 00:00 UTC; the first stored on ties, undated ones
+        last), with its title and outlet.
         """
         members: dict[int, list[tuple]] = {}
         with self._store.reading():
             for row in self._store.conn.execute(
-                "SELECT rowid, id, story, day, title, source FROM articles ORDER BY rowid"
+                "SELECT rowid, id, story, time, title, source FROM articles ORDER BY rowid"
             ):
                 members.setdefault(row[2], []).append(row)
         result = []

@@ -20,6 +20,7 @@ CREATE TABLE articles (
     story INTEGER NOT NULL,
     day REAL,
     date TEXT,
+    time REAL,
     title TEXT,
     source TEXT,
     shingles INTEGER NOT NULL,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..clustering import linkage_score
 from ..decision import DecisionRule, PairScores
 from ..pair_features import PairFeatures
+from ..timestamps import article_timestamp
 from .candidates import CandidateFinder
 from .pairs import Prepared, Query, best_pair, score_rows, weigh
 from .recluster import Reclusterer, StoryIds
 from .records import IndexAssignment
 from .rows import Rows, Vocabulary
 from .storage import Store
+
+
+def _timestamp(article) -> float | None:
+    seconds = article_timestamp(article)
+    return None if math.isnan(seconds) else seconds
 
 
 class IncrementalAdder:
@@ -49,8 +57,9 @@ class IncrementalAdder:
         rowid = self.store.insert_article(
             {
                 "id": a.id,
-                "day": None if np.isnan(p.day) else p.day,
+                "day": None if math.isnan(p.day) else p.day,
                 "date": a.date.isoformat() if a.date else None,
+                "time": _timestamp(a),
                 "title": a.title,
                 "source": a.source,
                 "shingles": p.shingles,

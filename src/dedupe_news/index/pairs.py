@@ -9,7 +9,6 @@ signatures give the features batch clustering computes, bit for bit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from ..decision import DecisionRule, PairScores
 from ..minhash import MinHasher, Signatures
 from ..pair_features import ArticleRows, PairFeatures, pair_features
 from ..prepare import N_FEATURES, prepare_texts
+from ..timestamps import article_day
 from ..weighting import smooth_idf, tfidf_rows
 from .rows import Rows, Vocabulary
 
@@ -47,7 +47,7 @@ def prepare_articles(hasher: MinHasher, articles: Sequence[Article]) -> list[Pre
     empty = np.zeros(0, dtype=np.int64)
     prepared, row = [], 0
     for k, article in enumerate(articles):
-        day = float(article.date.toordinal()) if article.date else math.nan
+        day = article_day(article)
         if not texts.has_text[k]:
             prepared.append(Prepared(article, day, 0, empty, empty, np.zeros(0, np.float32)))
             continue
