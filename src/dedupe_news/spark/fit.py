@@ -1,0 +1,92 @@
+"""Articles in, a fitted result out: the Spark job for a list of articles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..articles import Article
+from ..pipeline import Story, StoryClusterer, _as_article_list, _stories
+from .job import cluster_dataframe
+from .session import spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["SparkClustering", "articles_dataframe", "fit_articles"]
+
+
+@dataclass(frozen=True)
+class SparkClustering:
+    """The result of :func:`fit_articles`, laid out like a fitted ``StoryClusterer``.
+
+    ``write_results`` accepts it. Attributes as in :class:`~dedupe_news.StoryClusterer`.
+    """
+
+    articles_: list[Article]
+    labels_: np.ndarray
+    stories_: list[Story]
+    n_skipped_empty_: int
+
+
+def fit_articles(
+    articles: Iterable[Article],
+    *,
+    spark: SparkSession | None = None,
+    master: str = "local[*]",
+    block_rows: int = 20_000,
+    max_driver_edges: int = 10_000_000,
+    **params: Any,
+) -> SparkClustering:
+    """Cluster a list of articles with :func:`cluster_dataframe` and collect the result.
+
+    ``spark`` is the session to use; without one, :func:`spark_session` starts one
+    on ``master``. ``params`` are ``StoryClusterer``'s settings; ``block_rows`` and
+    ``max_driver_edges`` as in :func:`cluster_dataframe`.
+    """
+    articles = _as_article_list(articles)
+    StoryClusterer(**params)._check_params()
+    if spark is None:
+        spark = spark_session(master)
+    df = articles_dataframe(spark, articles)
+    result = cluster_dataframe(
+        df, block_rows=block_rows, max_driver_edges=max_driver_edges, **params
+    )
+    result = result.select("id", "cluster").toPandas()
+    cluster_by_id = dict(zip(result["id"], result["cluster"], strict=True))
+    labels = np.array(
+        [-1 if _is_missing(cluster_by_id[a.id]) else int(cluster_by_id[a.id]) for a in articles],
+        dtype=np.int64,
+    )
+    return SparkClustering(
+        articles_=articles,
+        labels_=labels,
+        stories_=_stories(articles, labels),
+        n_skipped_empty_=int((labels < 0).sum()),
+    )
+
+
+def articles_dataframe(spark: SparkSession, articles: list[Article]) -> DataFrame:
+    """A DataFrame of ``id, text, title, date, source`` rows, in the list's order."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": [a.id for a in articles],
+            "text": [a.text for a in articles],
+            "title": [a.title for a in articles],
+            "date": [a.date for a in articles],
+            "source": [a.source for a in articles],
+        }
+    )
+    return spark.createDataFrame(
+        frame, "id string, text string, title string, date date, source string"
+    )
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

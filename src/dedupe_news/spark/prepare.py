@@ -1,0 +1,145 @@
+"""Stage ``prepare``: each article's signature and term counts, and its position.
+
+The worker side (:func:`prepare_batches`, in ``mapInArrow``) runs the local
+preparation on each Arrow batch; the driver side (:func:`prepare_rows`) checks
+what came back (dates, duplicate ids, empty corpus) and numbers the rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..articles import Article, parse_date
+from ..errors import EmptyCorpusError, InputError, ParameterError
+from ..minhash import MinHasher
+from ..pipeline import _prepare_chunk
+from .arrow import PREPARED_SCHEMA
+from .columns import source_columns
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+
+    from .stages import Cache
+
+__all__ = ["ROW_BITS", "prepare_batches", "prepare_rows"]
+
+ROW_BITS = 33
+"""``monotonically_increasing_id`` is ``partition index << 33 | row in partition``."""
+
+
+def prepare_rows(df: DataFrame, hasher: MinHasher, cache: Cache) -> tuple[DataFrame, int, int]:
+    """``(rows, n_rows, n_kept)``: :data:`~.arrow.PREPARED_SCHEMA` rows of ``df`` with
+    ``pos``, their position in ``df``'s order; ``n_kept`` have text after cleaning.
+
+    Raises
+    ------
+    ParameterError, InputError, EmptyCorpusError
+        Bad columns or duplicate ids; an unreadable date (the first in order); no
+        rows, or no text left after cleaning.
+    """
+    from pyspark.sql import functions as F
+
+    prepared = cache.keep(
+        source_columns(df).mapInArrow(partial(prepare_batches, hasher=hasher), PREPARED_SCHEMA)
+    )
+    parts = (
+        prepared.groupBy(F.shiftright("mid", ROW_BITS).alias("part"))
+        .agg(
+            F.count("*").alias("rows"),
+            F.sum(F.col("has_text").cast("long")).alias("kept"),
+            F.min(F.when(F.col("bad_date").isNotNull(), F.struct("mid", "id", "bad_date"))).alias(
+                "bad"
+            ),
+        )
+        .collect()
+    )
+    n_all = sum(p["rows"] for p in parts)
+    n = sum(p["kept"] or 0 for p in parts)
+    if n_all == 0:
+        raise EmptyCorpusError("the DataFrame has no rows: nothing to cluster")
+    bad = [p["bad"] for p in parts if p["bad"] is not None]
+    if bad:
+        first = min(bad)
+        raise InputError(f"article {first['id']!r}: {first['bad_date']}")
+    duplicate = prepared.groupBy("id").count().filter("count > 1").select("id").take(1)
+    if duplicate:
+        raise ParameterError(f"duplicate article id {duplicate[0]['id']!r}: ids must be unique")
+    if n == 0:
+        raise EmptyCorpusError(
+            f"all {n_all} articles have empty text after cleaning: nothing to cluster"
+        )
+    offsets, start = [], 0
+    for p in sorted(parts, key=lambda p: p["part"]):
+        offsets.append((p["part"], start))
+        start += p["rows"]
+    offsets_df = df.sparkSession.createDataFrame(offsets, "part long, offset long")
+    rows = prepared.join(
+        F.broadcast(offsets_df), F.shiftright("mid", ROW_BITS) == F.col("part")
+    ).withColumn("pos", F.col("offset") + (F.col("mid").bitwiseAND((1 << ROW_BITS) - 1)))
+    return rows, n_all, n
+
+
+def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
+    """Worker: :data:`~.arrow.PREPARED_SCHEMA` batches of ``source_columns`` batches."""
+    import pyarrow as pa
+
+    state = {"hasher": hasher}
+    for batch in batches:
+        ids = batch.column("id").to_pylist()
+        texts = batch.column("text").to_pylist()
+        titles = batch.column("title").to_pylist()
+        full_texts = [
+            Article(str(i), text or "", title=title).full_text
+            for i, text, title in zip(ids, texts, titles, strict=True)
+        ]
+        days, bad = _days(batch.column("date").to_pylist())
+        mask, signatures, counts = _prepare_chunk(state, full_texts)
+        lengths = np.zeros(len(ids), dtype=np.int32)
+        lengths[mask] = np.diff(counts.indptr)
+        offsets = pa.array(np.r_[0, np.cumsum(lengths)].astype(np.int32))
+        shingles = np.where(mask, signatures.shingle_counts, 0).astype(np.int32)
+        yield pa.RecordBatch.from_arrays(
+            [
+                batch.column("mid"),
+                pa.array(ids, pa.string()),
+                pa.array(mask),
+                pa.array(days),
+                pa.array(bad, pa.string()),
+                pa.array(shingles),
+                pa.array([row.tobytes() for row in signatures.hashvalues], pa.binary()),
+                pa.ListArray.from_arrays(offsets, pa.array(counts.indices.astype(np.int32))),
+                pa.ListArray.from_arrays(offsets, pa.array(counts.data.astype(np.float32))),
+            ],
+            names=[
+                "mid",
+                "id",
+                "has_text",
+                "day",
+                "bad_date",
+                "shingles",
+                "hashvalues",
+                "term_ids",
+                "term_counts",
+            ],
+        )
+
+
+def _days(values: list) -> tuple[np.ndarray, list[str | None]]:
+    """Day ordinals of date strings (NaN: undated or unreadable), and each one's error."""
+    days, bad = [], []
+    for value in values:
+        try:
+            date = parse_date(value)
+        except InputError as exc:
+            days.append(math.nan)
+            bad.append(str(exc))
+            continue
+        days.append(math.nan if date is None else float(date.toordinal()))
+        bad.append(None)
+    return np.array(days, dtype=np.float64), bad

@@ -1,0 +1,93 @@
+"""Stage ``scoring``: pair features and the decision, with the local ``score_pairs``.
+
+The rewrite search scores the pairs it finds inside its block
+(:func:`score_positions`); copy pairs are scored after a join with their two rows
+(:func:`score_copy_pairs`). Both give :data:`~.arrow.PAIRS_SCHEMA` rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..minhash import Signatures
+from ..pipeline import score_pairs
+from .arrow import PAIRS_SCHEMA, hashvalues, pairs_table, weight_matrix
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+
+    from .plan import Plan
+    from .stages import Cache
+
+__all__ = ["same_story_edges", "score_copy_pairs", "score_joined_pairs", "score_positions"]
+
+
+def score_positions(table: pa.Table, plan: Plan, i: np.ndarray, j: np.ndarray) -> pa.Table:
+    """:data:`~.arrow.PAIRS_SCHEMA` rows of pairs ``(i[k], j[k])`` of ``table``'s rows
+    (a :data:`~.arrow.FEATURES_SCHEMA` table)."""
+    signatures = Signatures(
+        hashvalues(table.column("hashvalues"), plan.num_perm),
+        table.column("shingles").to_numpy().astype(np.int32),
+    )
+    matrix = weight_matrix(table, plan.n_terms)
+    days = table.column("day").to_numpy()
+    scores = score_pairs(plan.rule, matrix, signatures, days, i, j)
+    return pairs_table(table.column("pos").to_numpy(), scores)
+
+
+def score_joined_pairs(table: pa.Table, plan: Plan) -> pa.Table:
+    """Worker: :func:`score_positions` on joined pair rows, the ``i_`` rows stacked
+    over the ``j_`` rows."""
+    import pyarrow as pa
+
+    k = table.num_rows
+    stacked = pa.concat_tables(
+        [
+            pa.table({c: table.column(f"{side}_{c}") for c in ("pos", *_FEATURES)})
+            for side in ("i", "j")
+        ]
+    )
+    return score_positions(stacked, plan, np.arange(k), np.arange(k, 2 * k))
+
+
+_FEATURES = ("day", "shingles", "hashvalues", "cols", "weights")
+
+
+def _score_joined_batches(batches, plan: Plan):
+    import pyarrow as pa
+
+    for batch in batches:
+        if batch.num_rows:
+            yield from score_joined_pairs(pa.Table.from_batches([batch]), plan).to_batches()
+
+
+def score_copy_pairs(copy_pairs: DataFrame, features: DataFrame, plan: Plan) -> DataFrame:
+    """The copy pairs ``(i, j)`` scored, after a join with their two feature rows."""
+    from functools import partial
+
+    from pyspark.sql import functions as F
+
+    left = features.select([F.col(c).alias(f"i_{c}") for c in features.columns])
+    right = features.select([F.col(c).alias(f"j_{c}") for c in features.columns])
+    return (
+        copy_pairs.join(left, copy_pairs.i == left.i_pos)
+        .join(right, copy_pairs.j == right.j_pos)
+        .mapInArrow(partial(_score_joined_batches, plan=plan), PAIRS_SCHEMA)
+    )
+
+
+def same_story_edges(
+    near_scored: DataFrame, copy_scored: DataFrame, plan: Plan, cache: Cache
+) -> DataFrame:
+    """``(i, j, story_similarity)`` of every distinct scored pair decided the same story."""
+    from pyspark.sql import functions as F
+
+    scored = cache.keep(near_scored.unionByName(copy_scored).dropDuplicates(["i", "j"]))
+    return cache.keep(
+        scored.filter(F.col("story_similarity") >= plan.rule.rewrite_threshold).select(
+            "i", "j", "story_similarity"
+        )
+    )
