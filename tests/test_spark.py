@@ -12,7 +12,9 @@ import dataclasses
 import json
 import os
 import shutil
+import stat
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,6 +216,19 @@ def test_spark_cluster_dataframe_returns_sources_and_sizes(spark, seed_articles)
     assert set(result["cluster_size"]) == {len(seed_articles)}
     assert result.loc[result["is_source"], "id"].tolist() == [story.source_id]
     assert set(result["source_id"]) == {story.source_id}
+
+
+def test_spark_session_keeps_its_scratch_files_private(spark):
+    # Spark's default scratch space is /tmp, with world-readable shuffle files.
+    from pyspark.sql import functions as F
+
+    local_dir = Path(spark.sparkContext.getConf().get("spark.local.dir"))
+    assert stat.S_IMODE(local_dir.stat().st_mode) == 0o700
+    counts = spark.range(1000).repartition(3).groupBy((F.col("id") % 7).alias("k")).count()
+    assert counts.count() == 7  # a shuffle, written to disk
+    shuffle_files = list(local_dir.glob("blockmgr-*/*/shuffle_*.data"))
+    assert shuffle_files, sorted(str(p) for p in local_dir.rglob("*"))[:20]
+    assert local_dir in Path(spark.sparkContext._temp_dir).parents  # PySpark's own files
 
 
 def test_spark_errors_are_clear(spark):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError
@@ -24,6 +26,12 @@ def spark_session(master: str = "local[*]", **config: str) -> SparkSession:
     settings, for example
     ``spark_session("local[2]", **{"spark.ui.enabled": "false"})``.
 
+    A new local session keeps its scratch files (shuffle, spills, broadcasts) in a
+    private directory, readable by this user only and removed when Python exits,
+    instead of Spark's default, world-readable ``/tmp``. ``spark.local.dir`` in
+    ``config`` or ``SPARK_LOCAL_DIRS`` in the environment chooses another; on a
+    cluster its manager's local directories apply.
+
     Raises
     ------
     MissingDependencyError
@@ -39,6 +47,7 @@ def spark_session(master: str = "local[*]", **config: str) -> SparkSession:
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": "4g",
         "spark.log.level": "ERROR",
+        **_private_local_dir(master, config),
         **config,
     }
     builder = SparkSession.builder.master(master).appName("dedupe-news")
@@ -63,3 +72,19 @@ def require_spark() -> None:
             "and JAVA_HOME is unset: install one (for example apt-get install openjdk-17-jre) "
             "or set JAVA_HOME"
         )
+
+
+def _private_local_dir(master: str, config: dict[str, str]) -> dict[str, str]:
+    """``{"spark.local.dir": <a new 0700 directory>}`` for a new local session, else ``{}``."""
+    from pyspark import SparkContext
+
+    if (
+        not master.startswith("local")
+        or "spark.local.dir" in config
+        or os.environ.get("SPARK_LOCAL_DIRS")
+        or SparkContext._active_spark_context is not None  # getOrCreate reuses it as is
+    ):
+        return {}
+    path = tempfile.mkdtemp(prefix="dedupe-news-spark-")  # mode 0700
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return {"spark.local.dir": path}
