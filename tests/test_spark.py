@@ -206,6 +206,17 @@ def test_spark_single_linkage_and_empty_texts(spark, seed_articles, chain_articl
     assert labels[len(seed_articles)] == -1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13: clustering.cluster_pairs splits components over max_component=2000",
+)
+def test_spark_keeps_2001_identical_articles_in_one_story(spark, seed_articles):
+    text = seed_articles[0].text
+    date = parse_date("2022-04-12")
+    articles = [Article(f"wire{k}", text, date=date) for k in range(2001)]
+    assert spark_labels(spark, articles).tolist() == [0] * 2001
+
+
 def test_spark_cluster_dataframe_returns_sources_and_sizes(spark, seed_articles):
     from dedupe_news.spark import articles_dataframe, cluster_dataframe
 
