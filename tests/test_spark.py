@@ -187,6 +187,44 @@ def test_spark_mixed_dated_and_undated_with_dataframe_components(spark):
     assert_same_stories(articles, spark=spark, block_rows=150, max_driver_edges=0, max_neighbors=3)
 
 
+def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
+    # The same rows of a real corpus: dated articles in date blocks of 300 (rows
+    # replicated across blocks), every fifth one undated (the undated block). With
+    # 2,969 articles some terms are common, so the search floor is halved and
+    # pairs on both sides of the decision are scored.
+    from dedupe_news.spark import articles_dataframe, pair_scores_dataframe
+
+    articles = read_articles(shared_file("gva_dev.jsonl"))
+    articles = [
+        dataclasses.replace(a, date=None) if k % 5 == 0 else a for k, a in enumerate(articles)
+    ]
+    pairs = pair_scores_dataframe(articles_dataframe(spark, articles), block_rows=300).toPandas()
+    batch = StoryClusterer().fit(articles)
+    assert len(pairs) > 300 and 0 < pairs["same_story"].sum() < len(pairs), pairs.describe()
+    position = {a.id: k for k, a in enumerate(articles)}
+    for row in pairs.itertuples(index=False):
+        assert position[row.id_a] < position[row.id_b]
+        expected = batch.explain(row.id_a, row.id_b)
+        distance = expected.date_distance_days
+        assert row.same_story == expected.same_story, row
+        got = (
+            row.cosine_similarity,
+            row.jaccard_similarity,
+            row.containment_similarity,
+            row.story_similarity,
+        )
+        want = (
+            expected.cosine_similarity,
+            expected.jaccard_similarity,
+            expected.containment_similarity,
+            expected.story_similarity,
+        )
+        assert got == pytest.approx(want, abs=1e-9, rel=0), row
+        assert (np.isnan(row.date_distance_days) and distance is None) or (
+            row.date_distance_days == distance
+        ), row
+
+
 def test_spark_undated_article_keeps_its_own_dated_neighbours(spark, seed_articles):
     # With one neighbour each, the dated seeds keep their copies; only the undated
     # seed's own search, over every article, links it to the story.

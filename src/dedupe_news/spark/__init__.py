@@ -35,6 +35,9 @@ job groups carry (``dedupe-news: <stage>``), each in its own module:
    DataFrame's order, as ``StoryClusterer.labels_`` are in input order, with their
    sizes and sources.
 
+:func:`pair_scores_dataframe` stops after stage 5 and returns every scored pair
+with its features and the decision: what the clustering starts from.
+
 Limits: a date block holds at least one whole day, so one very busy day is one
 task; undated articles are compared with every article, as locally, so with any
 undated article one task (the undated block) holds every row: at scale, give
@@ -48,6 +51,7 @@ from .copies import MAX_BUCKET, band_keys, bucket_pairs
 from .fit import SparkClustering, articles_dataframe, fit_articles
 from .idf import idf_from_frequencies, tfidf_rows
 from .job import cluster_dataframe
+from .pairs import pair_scores_dataframe
 from .session import spark_session
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "date_blocks",
     "fit_articles",
     "idf_from_frequencies",
+    "pair_scores_dataframe",
     "spark_session",
     "tfidf_rows",
 ]

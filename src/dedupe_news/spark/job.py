@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ParameterError
-from ..pipeline import StoryClusterer
 from .components import component_sizes
-from .copies import copy_pairs
-from .idf import weigh_rows
 from .labels import assemble
 from .linkage import linked_groups
-from .plan import Plan
-from .prepare import prepare_rows
-from .rewrites import rewrite_pairs
-from .scores import same_story_edges, score_copy_pairs
+from .pairs import checked_settings, scored_pairs
 from .stages import Cache, Stages
 
 if TYPE_CHECKING:
@@ -58,50 +51,35 @@ def cluster_dataframe(
         ``is_source`` (the story's earliest dated article) and ``source_id``. It is
         computed before it is returned (checkpointed), so using it is cheap.
     """
-    settings = StoryClusterer(**params)
-    hasher = settings._check_params()
-    if block_rows < 1:
-        raise ParameterError(f"block_rows must be at least 1, got {block_rows}")
-    if max_driver_edges < 0:
-        raise ParameterError(f"max_driver_edges must be zero or more, got {max_driver_edges}")
+    from pyspark.sql import functions as F
+
+    settings, hasher = checked_settings(params, block_rows, max_driver_edges)
     stages = Stages(settings.progress)
     cache = Cache()
     try:
-        stages.start("prepare")
-        rows, n_all, n = prepare_rows(df, hasher, cache)
-        stages.done("prepare", n_all)
-
-        stages.start("idf")
-        features, vocabulary = weigh_rows(rows.filter("has_text"), n, cache)
-        plan = Plan.of(settings, vocabulary.n_terms, vocabulary.has_common_terms)
-        stages.done("idf", n)
-
-        stages.start("copies")
-        copies = copy_pairs(features, settings.copy_threshold, settings.num_perm, cache)
-        stages.done("copies", copies.count())
-
-        stages.start("rewrites")
-        near_scored = rewrite_pairs(features, plan, vocabulary.shared, block_rows, cache)
-        stages.done("rewrites", near_scored.count())
-
-        stages.start("scoring")
-        copy_scored = score_copy_pairs(copies, features, plan)
-        edges = same_story_edges(near_scored, copy_scored, plan, cache)
+        scored = scored_pairs(df, settings, hasher, block_rows, stages, cache)
+        edges = cache.keep(
+            scored.pairs.filter(F.col("story_similarity") >= settings.rewrite_threshold).select(
+                "i", "j", "story_similarity"
+            )
+        )
         n_edges = edges.count()
         stages.done("scoring", n_edges)
 
         stages.start("components")
         components = component_sizes(edges, n_edges, max_driver_edges, cache)
-        stages.done("components", n)
+        stages.done("components", scored.n_kept)
 
         stages.start("linkage")
-        groups = cache.keep(linked_groups(components, features, edges, plan, settings.linkage))
+        groups = cache.keep(
+            linked_groups(components, scored.features, edges, scored.plan, settings.linkage)
+        )
         groups.count()
-        stages.done("linkage", n)
+        stages.done("linkage", scored.n_kept)
 
         stages.start("labels")
-        result = assemble(rows, components, groups).localCheckpoint(eager=True)
-        stages.done("labels", n_all)
+        result = assemble(scored.rows, components, groups).localCheckpoint(eager=True)
+        stages.done("labels", scored.n_rows)
         return result
     finally:
         cache.release()

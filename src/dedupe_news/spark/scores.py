@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .stages import Cache
 
-__all__ = ["same_story_edges", "score_copy_pairs", "score_joined_pairs", "score_positions"]
+__all__ = ["distinct_pairs", "score_copy_pairs", "score_joined_pairs", "score_positions"]
 
 
 def score_positions(table: pa.Table, plan: Plan, i: np.ndarray, j: np.ndarray) -> pa.Table:
@@ -79,15 +79,6 @@ def score_copy_pairs(copy_pairs: DataFrame, features: DataFrame, plan: Plan) -> 
     )
 
 
-def same_story_edges(
-    near_scored: DataFrame, copy_scored: DataFrame, plan: Plan, cache: Cache
-) -> DataFrame:
-    """``(i, j, story_similarity)`` of every distinct scored pair decided the same story."""
-    from pyspark.sql import functions as F
-
-    scored = cache.keep(near_scored.unionByName(copy_scored).dropDuplicates(["i", "j"]))
-    return cache.keep(
-        scored.filter(F.col("story_similarity") >= plan.rule.rewrite_threshold).select(
-            "i", "j", "story_similarity"
-        )
-    )
+def distinct_pairs(near_scored: DataFrame, copy_scored: DataFrame, cache: Cache) -> DataFrame:
+    """Every scored pair once: the rewrite search's and the copy search's together."""
+    return cache.keep(near_scored.unionByName(copy_scored).dropDuplicates(["i", "j"]))
