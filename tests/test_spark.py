@@ -32,16 +32,13 @@ from dedupe_news import (
     score_clustering,
 )
 from dedupe_news.cli import main
-from dedupe_news.minhash import lsh_candidate_pairs, lsh_params
-from dedupe_news.normalize import content_terms, strip_boilerplate, tokenize
-from dedupe_news.spark import (
-    band_keys,
-    bucket_pairs,
-    date_blocks,
-    idf_from_frequencies,
-    tfidf_rows,
-)
-from dedupe_news.tfidf import term_counts, tfidf_from_counts
+from dedupe_news.decision import DecisionRule, PairTable
+from dedupe_news.minhash import lsh_band_keys, lsh_candidate_pairs, lsh_params
+from dedupe_news.normalize import strip_boilerplate, tokenize
+from dedupe_news.pair_features import ArticleRows, pair_features
+from dedupe_news.prepare import prepare_texts
+from dedupe_news.spark import bucket_pairs, date_blocks
+from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
 from tests.conftest import SEEDS, shared_file
 
 
@@ -108,19 +105,6 @@ def token_lists(articles):
     return [tokenize(strip_boilerplate(a.full_text)) for a in articles]
 
 
-def test_idf_and_tfidf_rows_equal_tfidf_from_counts_bit_for_bit(seed_articles, chain_articles):
-    tokens = token_lists(seed_articles + chain_articles)
-    counts = term_counts([content_terms(t) or t for t in tokens])
-    expected = tfidf_from_counts(counts)
-    in_use = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
-    compact = counts[:, in_use].tocsr()
-    frequency = np.bincount(compact.indices, minlength=in_use.size)
-    got = tfidf_rows(compact, idf_from_frequencies(frequency, counts.shape[0]))
-    assert got.dtype == expected.dtype == np.float32
-    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
-    assert got.data.tobytes() == expected.data.tobytes()
-
-
 def test_band_keys_and_bucket_pairs_reproduce_lsh_candidate_pairs(seed_articles, chain_articles):
     # 70 copies of one text make a bucket larger than the 64 neighbours a member is paired with.
     copies = [Article(f"copy{k}", seed_articles[0].text) for k in range(70)]
@@ -128,7 +112,7 @@ def test_band_keys_and_bucket_pairs_reproduce_lsh_candidate_pairs(seed_articles,
     signatures = MinHasher().sign(tokens)
     expected = set(zip(*(x.tolist() for x in lsh_candidate_pairs(signatures, threshold=0.5))))
     bands, rows = lsh_params(0.5, 128)
-    keys = band_keys(signatures.hashvalues, bands, rows)
+    keys = lsh_band_keys(signatures.hashvalues, bands, rows)
     found = set()
     for band in range(bands):
         for key in np.unique(keys[:, band]):
@@ -187,6 +171,21 @@ def test_spark_mixed_dated_and_undated_with_dataframe_components(spark):
     assert_same_stories(articles, spark=spark, block_rows=150, max_driver_edges=0, max_neighbors=3)
 
 
+def batch_pair_table(articles, id_a, id_b):
+    """The batch feature layer on the whole corpus: prepare, weight, pair features, decide."""
+    prepared = prepare_texts([a.full_text for a in articles], MinHasher())
+    assert prepared.has_text.all()
+    counts = prepared.term_counts
+    tfidf = tfidf_rows(counts, smooth_idf(document_frequencies(counts), counts.shape[0]))
+    days = np.array([a.date.toordinal() if a.date else np.nan for a in articles], dtype=float)
+    rows = ArticleRows(tfidf, prepared.signatures, days)
+    position = {a.id: k for k, a in enumerate(articles)}
+    i = np.array([position[x] for x in id_a])
+    j = np.array([position[x] for x in id_b])
+    assert (i < j).all()  # id_a comes first in the input order
+    return PairTable.decide(DecisionRule(), i, j, pair_features(rows, i, rows, j))
+
+
 def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
     # The same rows of a real corpus: dated articles in date blocks of 300 (rows
     # replicated across blocks), every fifth one undated (the undated block). With
@@ -199,30 +198,19 @@ def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
         dataclasses.replace(a, date=None) if k % 5 == 0 else a for k, a in enumerate(articles)
     ]
     pairs = pair_scores_dataframe(articles_dataframe(spark, articles), block_rows=300).toPandas()
-    batch = StoryClusterer().fit(articles)
-    assert len(pairs) > 300 and 0 < pairs["same_story"].sum() < len(pairs), pairs.describe()
-    position = {a.id: k for k, a in enumerate(articles)}
-    for row in pairs.itertuples(index=False):
-        assert position[row.id_a] < position[row.id_b]
-        expected = batch.explain(row.id_a, row.id_b)
-        distance = expected.date_distance_days
-        assert row.same_story == expected.same_story, row
-        got = (
-            row.cosine_similarity,
-            row.jaccard_similarity,
-            row.containment_similarity,
-            row.story_similarity,
-        )
-        want = (
-            expected.cosine_similarity,
-            expected.jaccard_similarity,
-            expected.containment_similarity,
-            expected.story_similarity,
-        )
-        assert got == pytest.approx(want, abs=1e-9, rel=0), row
-        assert (np.isnan(row.date_distance_days) and distance is None) or (
-            row.date_distance_days == distance
-        ), row
+    assert len(pairs) > 300 and 0 < pairs["same_story"].sum() < len(pairs)
+    batch = batch_pair_table(articles, pairs["id_a"], pairs["id_b"])
+    for name in (
+        "cosine_similarity",
+        "jaccard_similarity",
+        "containment_similarity",
+        "date_distance_days",
+        "story_similarity",
+    ):
+        got, want = pairs[name].to_numpy(), getattr(batch, name)
+        assert np.array_equal(np.isnan(got), np.isnan(want)), name
+        assert np.allclose(got, want, rtol=0, atol=1e-9, equal_nan=True), name
+    assert pairs["same_story"].tolist() == batch.same_story.tolist()
 
 
 def test_spark_undated_article_keeps_its_own_dated_neighbours(spark, seed_articles):

@@ -9,28 +9,32 @@ local path on pieces of the corpus, so the edges, and so the stories, are the sa
 as ``StoryClusterer``'s. Its stages, by the names ``progress`` reports and Spark's
 job groups carry (``dedupe-news: <stage>``), each in its own module:
 
-1. **prepare** (:mod:`.prepare`; ``mapInArrow``, per partition): the local
-   preparation normalises, tokenises, MinHash-signs and counts the terms of each
-   article; rows are numbered in the DataFrame's order.
+1. **prepare** (:mod:`.prepare`; ``mapInArrow``, per partition):
+   :func:`~dedupe_news.prepare.prepare_texts` normalises, tokenises, MinHash-signs
+   and counts the terms of each article; rows are numbered in the DataFrame's order.
 2. **idf** (:mod:`.idf`): document frequencies by a Spark aggregation over every
    partition, collected and broadcast; every row is then weighted with the
-   *global* IDF, exactly as :func:`~dedupe_news.tfidf.tfidf_from_counts` weighs it.
+   *global* IDF by :func:`~dedupe_news.weighting.smooth_idf` and
+   :func:`~dedupe_news.weighting.tfidf_rows`, as the batch path weighs it.
 3. **copies** (:mod:`.copies`): the LSH band keys of
-   :func:`~dedupe_news.minhash.lsh_candidate_pairs`, grouped by key; buckets pair
+   :func:`~dedupe_news.minhash.lsh_band_keys`, grouped by key; buckets pair
    each member with its next 64, as the local search does.
 4. **rewrites** (:mod:`.rewrites`, :mod:`.blocks`): rows are grouped into date
    blocks, each block also receiving the rows within ``window_days`` of its edges
-   (and every undated row), so the local window search runs on the block's own
-   rows with the full window in reach; the pairs found are scored in the block.
+   (and every undated row), so the local window search
+   (:func:`~dedupe_news.neighbors.search_block`) runs on the block's own rows with
+   the full window in reach; the pairs found are scored in the block.
 5. **scoring** (:mod:`.scores`): copy pairs are scored after a join with their two
-   rows, with the same ``score_pairs``; the pairs at or above ``rewrite_threshold``
-   are the same-story edges.
+   rows. Every pair gets :func:`~dedupe_news.pair_features.pair_features` and
+   :meth:`~dedupe_news.decision.PairTable.decide`; the pairs decided the same
+   story are the edges.
 6. **components** (:mod:`.components`): connected components of the edges, on
    the driver when there are at most ``max_driver_edges`` edges, else by
    min-label propagation in DataFrames.
 7. **linkage** (:mod:`.linkage`): each component with more than two articles goes
    through :func:`~dedupe_news.clustering.cluster_pairs` (weighted linkage with the
-   soft veto) on its own rows, in a ``cogroup``.
+   soft veto, over :func:`~dedupe_news.clustering.component_similarity`) on its
+   own rows, in a ``cogroup``.
 8. **labels** (:mod:`.labels`): stories are numbered by first appearance in the
    DataFrame's order, as ``StoryClusterer.labels_`` are in input order, with their
    sizes and sources.
@@ -47,9 +51,8 @@ on the same file.
 """
 
 from .blocks import date_blocks
-from .copies import MAX_BUCKET, band_keys, bucket_pairs
+from .copies import MAX_BUCKET, bucket_pairs
 from .fit import SparkClustering, articles_dataframe, fit_articles
-from .idf import idf_from_frequencies, tfidf_rows
 from .job import cluster_dataframe
 from .pairs import pair_scores_dataframe
 from .session import spark_session
@@ -58,13 +61,10 @@ __all__ = [
     "MAX_BUCKET",
     "SparkClustering",
     "articles_dataframe",
-    "band_keys",
     "bucket_pairs",
     "cluster_dataframe",
     "date_blocks",
     "fit_articles",
-    "idf_from_frequencies",
     "pair_scores_dataframe",
     "spark_session",
-    "tfidf_rows",
 ]

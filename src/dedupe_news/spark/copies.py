@@ -1,6 +1,7 @@
 """Stage ``copies``: candidate copy pairs from the LSH band keys.
 
-The band keys of :func:`~dedupe_news.minhash.lsh_candidate_pairs` (bands from
+The band keys of :func:`~dedupe_news.minhash.lsh_candidate_pairs`
+(:func:`~dedupe_news.minhash.lsh_band_keys`, bands from
 :func:`~dedupe_news.minhash.lsh_params`) are grouped by key, and each bucket
 pairs each member with its next 64, as the local search does.
 """
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..minhash import lsh_band_key, lsh_params
+from ..minhash import lsh_band_keys, lsh_params
 from .arrow import hashvalues, list_values
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_BUCKET",
     "band_key_batches",
-    "band_keys",
     "bucket_pair_batches",
     "bucket_pairs",
     "copy_pairs",
@@ -55,17 +55,6 @@ def copy_pairs(
     )
 
 
-def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """LSH band keys, shape ``(n, bands)``: the keys ``lsh_candidate_pairs`` sorts by.
-
-    Column ``b`` is :func:`~dedupe_news.minhash.lsh_band_key` of band ``b``.
-    """
-    keys = np.empty((hashvalues.shape[0], bands), dtype=np.uint64)
-    for band in range(bands):
-        keys[:, band] = lsh_band_key(hashvalues, band, rows)
-    return keys
-
-
 def bucket_pairs(
     members: np.ndarray, max_bucket: int = MAX_BUCKET
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +81,7 @@ def band_key_batches(batches, bands: int, rows: int, num_perm: int):
     for batch in batches:
         pos = batch.column("pos").to_numpy()
         has_shingles = batch.column("shingles").to_numpy() > 0
-        keys = band_keys(hashvalues(batch.column("hashvalues"), num_perm), bands, rows)
+        keys = lsh_band_keys(hashvalues(batch.column("hashvalues"), num_perm), bands, rows)
         keys, pos = keys[has_shingles], pos[has_shingles]
         yield pa.RecordBatch.from_arrays(
             [

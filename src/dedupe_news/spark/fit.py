@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..articles import Article
-from ..pipeline import Story, StoryClusterer, _as_article_list, _stories
+from ..articles import Article, article_list
+from ..clustering import Story, group_stories
 from .job import cluster_dataframe
+from .pairs import checked_settings
 from .session import spark_session
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ def fit_articles(
     on ``master``. ``params`` are ``StoryClusterer``'s settings; ``block_rows`` and
     ``max_driver_edges`` as in :func:`cluster_dataframe`.
     """
-    articles = _as_article_list(articles)
-    StoryClusterer(**params)._check_params()
+    articles = article_list(articles)
+    checked_settings(params, block_rows, max_driver_edges)  # before starting Spark
     if spark is None:
         spark = spark_session(master)
     df = articles_dataframe(spark, articles)
@@ -65,7 +66,7 @@ def fit_articles(
     return SparkClustering(
         articles_=articles,
         labels_=labels,
-        stories_=_stories(articles, labels),
+        stories_=group_stories([a.id for a in articles], [a.date for a in articles], labels),
         n_skipped_empty_=int((labels < 0).sum()),
     )
 

@@ -1,8 +1,10 @@
 """Stage ``idf``: document frequencies over every partition, and the weighted rows.
 
 The frequencies are counted by a Spark aggregation, collected and broadcast; each
-row is then weighted with the *global* IDF, exactly as
-:func:`~dedupe_news.tfidf.tfidf_from_counts` weighs the whole corpus.
+row is then weighted with the *global* IDF by :func:`~dedupe_news.weighting.smooth_idf`
+and :func:`~dedupe_news.weighting.tfidf_rows`, exactly as the batch path weighs the
+whole corpus. Columns are numbered among the terms in use (the sorted hashed term
+ids), so sums run in the same order as over the full hashed space.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
-from ..tfidf import probe_max_df
+from ..neighbors import probe_max_df
+from ..weighting import smooth_idf, tfidf_rows
 from .arrow import FEATURES_SCHEMA, list_values
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
     from .stages import Cache
 
-__all__ = ["Vocabulary", "feature_batches", "idf_from_frequencies", "tfidf_rows", "weigh_rows"]
+__all__ = ["Vocabulary", "feature_batches", "weigh_rows"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def weigh_rows(kept: DataFrame, n: int, cache: Cache) -> tuple[DataFrame, Vocabu
     common = document_frequency > probe_max_df(n)
     shared = cache.broadcast(
         kept.sparkSession,
-        {"terms": terms, "idf": idf_from_frequencies(document_frequency, n), "common": common},
+        {"terms": terms, "idf": smooth_idf(document_frequency, n), "common": common},
     )
     features = cache.keep(
         kept.select("pos", "day", "shingles", "hashvalues", "term_ids", "term_counts").mapInArrow(
@@ -87,30 +89,3 @@ def feature_batches(batches: Iterator[pa.RecordBatch], vocabulary):
             ],
             names=["pos", "day", "shingles", "hashvalues", "cols", "weights"],
         )
-
-
-def idf_from_frequencies(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
-    """Smoothed IDF ``ln((1 + n) / (1 + df)) + 1`` in float32, computed step for step as
-    scikit-learn's ``TfidfTransformer.fit`` computes it for float32 counts, so the
-    weights equal :func:`~dedupe_news.tfidf.tfidf_from_counts`'s bit for bit.
-
-    >>> [round(float(x), 4) for x in idf_from_frequencies(np.array([1, 3]), 3)]
-    [1.6931, 1.0]
-    """
-    frequency = np.asarray(document_frequency).astype(np.float32)
-    frequency += 1.0
-    idf = np.full_like(frequency, fill_value=n_documents + 1, dtype=np.float32)
-    idf /= frequency
-    np.log(idf, out=idf)
-    idf += 1.0
-    return idf
-
-
-def tfidf_rows(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """L2-normalised rows of ``(1 + ln tf) * idf`` for float32 counts, as
-    ``TfidfTransformer(sublinear_tf=True).transform`` computes them."""
-    matrix = sp.csr_matrix(counts, dtype=np.float32, copy=True)
-    np.log(matrix.data, matrix.data)
-    matrix.data += 1.0
-    matrix.data *= idf[matrix.indices]
-    return sp.csr_matrix(normalize(matrix, norm="l2", copy=False))

@@ -53,8 +53,8 @@ def cluster_dataframe(
     """
     from pyspark.sql import functions as F
 
-    settings, hasher = checked_settings(params, block_rows, max_driver_edges)
-    stages = Stages(settings.progress)
+    settings, hasher, progress = checked_settings(params, block_rows, max_driver_edges)
+    stages = Stages(progress)
     cache = Cache()
     try:
         scored = scored_pairs(df, settings, hasher, block_rows, stages, cache)
@@ -71,9 +71,7 @@ def cluster_dataframe(
         stages.done("components", scored.n_kept)
 
         stages.start("linkage")
-        groups = cache.keep(
-            linked_groups(components, scored.features, edges, scored.plan, settings.linkage)
-        )
+        groups = cache.keep(linked_groups(components, scored.features, edges, scored.plan))
         groups.count()
         stages.done("linkage", scored.n_kept)
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..clustering import cluster_pairs
-from ..pipeline import component_similarity, copy_matrix
+from ..clustering import cluster_pairs, component_similarity, copy_matrix
+from ..pair_features import ArticleRows
 from .arrow import plain2, weight_matrix
 
 if TYPE_CHECKING:
@@ -21,14 +21,12 @@ if TYPE_CHECKING:
 __all__ = ["link_component", "linked_groups"]
 
 
-def linked_groups(
-    components: DataFrame, features: DataFrame, edges: DataFrame, plan: Plan, linkage: str
-) -> DataFrame:
+def linked_groups(components: DataFrame, features: DataFrame, edges: DataFrame, plan: Plan):
     """``(pos, grp)`` for every article on an edge: ``grp`` numbers the stories
     within its component (0 for components of two, and with single linkage)."""
     from pyspark.sql import functions as F
 
-    if linkage == "single":
+    if plan.settings.linkage == "single":
         return components.select("pos", F.lit(0).cast("long").alias("grp"))
     large = components.filter(F.col("size") > 2)
     members = features.join(large.select("pos", "comp"), "pos").select(
@@ -40,13 +38,13 @@ def linked_groups(
     linked = (
         members.groupBy("comp")
         .cogroup(component_edges.groupBy("edge_comp"))
-        .applyInArrow(plain2(link_component, plan=plan, linkage=linkage), "pos long, grp long")
+        .applyInArrow(plain2(link_component, plan=plan), "pos long, grp long")
     )
     pairs = components.filter(F.col("size") <= 2).select("pos", F.lit(0).cast("long").alias("grp"))
     return pairs.unionByName(linked)
 
 
-def link_component(members: pa.Table, edges: pa.Table, plan: Plan, linkage: str) -> pa.Table:
+def link_component(members: pa.Table, edges: pa.Table, plan: Plan) -> pa.Table:
     """Worker: ``cluster_pairs`` on one connected component, with its own rows."""
     import pyarrow as pa
 
@@ -55,7 +53,7 @@ def link_component(members: pa.Table, edges: pa.Table, plan: Plan, linkage: str)
     members = members.sort_by("pos")
     pos = members.column("pos").to_numpy()
     days = members.column("day").to_numpy()
-    matrix = weight_matrix(members, plan.n_terms)
+    rows = ArticleRows(weight_matrix(members, plan.n_terms), None, days)
     i = np.searchsorted(pos, edges.column("i").to_numpy())
     j = np.searchsorted(pos, edges.column("j").to_numpy())
     story = edges.column("story_similarity").to_numpy()
@@ -66,10 +64,11 @@ def link_component(members: pa.Table, edges: pa.Table, plan: Plan, linkage: str)
         i,
         j,
         story,
-        threshold=plan.rule.rewrite_threshold,
-        component_similarity=lambda rows: component_similarity(
-            matrix, days, plan.window_days, rows, copies
+        threshold=plan.settings.rewrite_threshold,
+        component_similarity=lambda members: component_similarity(
+            rows, plan.window_days, members, copies
         ),
-        linkage_method=linkage,
+        linkage_method=plan.settings.linkage,
+        max_component=plan.settings.max_component,
     )
     return pa.table({"pos": pa.array(pos.astype(np.int64)), "grp": pa.array(labels)})

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
+from ..minhash import MinHasher
 from ..pipeline import StoryClusterer
+from ..settings import Settings
 from .copies import copy_pairs
 from .idf import weigh_rows
 from .plan import Plan
@@ -34,8 +36,8 @@ def pair_scores_dataframe(df: DataFrame, *, block_rows: int = 20_000, **params: 
     """
     from pyspark.sql import functions as F
 
-    settings, hasher = checked_settings(params, block_rows, 0)
-    stages = Stages(settings.progress)
+    settings, hasher, progress = checked_settings(params, block_rows, 0)
+    stages = Stages(progress)
     cache = Cache()
     try:
         scored = scored_pairs(df, settings, hasher, block_rows, stages, cache)
@@ -76,7 +78,12 @@ class ScoredPairs:
 
 
 def scored_pairs(
-    df, settings, hasher, block_rows: int, stages: Stages, cache: Cache
+    df: DataFrame,
+    settings: Settings,
+    hasher: MinHasher,
+    block_rows: int,
+    stages: Stages,
+    cache: Cache,
 ) -> ScoredPairs:
     """Stages prepare, idf, copies, rewrites and scoring (left open, for the caller)."""
     stages.start("prepare")
@@ -101,12 +108,20 @@ def scored_pairs(
     return ScoredPairs(rows, features, pairs, plan, n_all, n)
 
 
-def checked_settings(params: dict, block_rows: int, max_driver_edges: int):
-    """``(settings, hasher)``: a ``StoryClusterer`` with ``params``, validated."""
-    settings = StoryClusterer(**params)
-    hasher = settings._check_params()
+def checked_settings(
+    params: dict, block_rows: int, max_driver_edges: int
+) -> tuple[Settings, MinHasher, Any]:
+    """``(settings, hasher, progress)`` of ``StoryClusterer``'s ``params``, validated."""
+    clusterer = StoryClusterer(**params)
+    settings = clusterer.settings
+    hasher = MinHasher(
+        num_perm=settings.num_perm,
+        seed=settings.seed,
+        shingle_size=settings.shingle_size,
+        backend=clusterer.minhash_backend,
+    )
     if block_rows < 1:
         raise ParameterError(f"block_rows must be at least 1, got {block_rows}")
     if max_driver_edges < 0:
         raise ParameterError(f"max_driver_edges must be zero or more, got {max_driver_edges}")
-    return settings, hasher
+    return settings, hasher, clusterer.progress

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..scoring import DecisionRule
-from ..tfidf import _PROBE_FLOOR_FACTOR
+from ..decision import DecisionRule
+from ..neighbors import PROBE_FLOOR_FACTOR
+from ..settings import Settings
 
 __all__ = ["Plan"]
 
@@ -19,24 +20,17 @@ class Plan:
     search lowers it when common terms are left out of the probe.
     """
 
+    settings: Settings
     rule: DecisionRule
-    num_perm: int
-    max_neighbors: int
     n_terms: int
     search_floor: float
 
     @classmethod
-    def of(cls, settings, n_terms: int, has_common_terms: bool) -> Plan:
-        """The plan of a ``StoryClusterer``'s settings."""
-        floor = settings.rewrite_threshold * (_PROBE_FLOOR_FACTOR if has_common_terms else 1.0)
-        return cls(
-            rule=settings.decision_rule,
-            num_perm=settings.num_perm,
-            max_neighbors=settings.max_neighbors,
-            n_terms=n_terms,
-            search_floor=floor,
-        )
+    def of(cls, settings: Settings, n_terms: int, has_common_terms: bool) -> Plan:
+        """The plan of ``settings`` for a vocabulary of ``n_terms`` terms."""
+        floor = settings.rewrite_threshold * (PROBE_FLOOR_FACTOR if has_common_terms else 1.0)
+        return cls(settings, DecisionRule.from_settings(settings), n_terms, floor)
 
     @property
     def window_days(self) -> float:
-        return self.rule.window_days
+        return self.settings.window_days

@@ -1,8 +1,9 @@
 """Stage ``prepare``: each article's signature and term counts, and its position.
 
-The worker side (:func:`prepare_batches`, in ``mapInArrow``) runs the local
-preparation on each Arrow batch; the driver side (:func:`prepare_rows`) checks
-what came back (dates, duplicate ids, empty corpus) and numbers the rows.
+The worker side (:func:`prepare_batches`, in ``mapInArrow``) runs
+:func:`~dedupe_news.prepare.prepare_texts` on each Arrow batch; the driver side
+(:func:`prepare_rows`) checks what came back (dates, duplicate ids, empty corpus)
+and numbers the rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from ..articles import Article, parse_date
 from ..errors import EmptyCorpusError, InputError, ParameterError
 from ..minhash import MinHasher
-from ..pipeline import _prepare_chunk
+from ..prepare import prepare_texts
 from .arrow import PREPARED_SCHEMA
 from .columns import source_columns
 
@@ -89,7 +90,6 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
     """Worker: :data:`~.arrow.PREPARED_SCHEMA` batches of ``source_columns`` batches."""
     import pyarrow as pa
 
-    state = {"hasher": hasher}
     for batch in batches:
         ids = batch.column("id").to_pylist()
         texts = batch.column("text").to_pylist()
@@ -99,11 +99,15 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
             for i, text, title in zip(ids, texts, titles, strict=True)
         ]
         days, bad = _days(batch.column("date").to_pylist())
-        mask, signatures, counts = _prepare_chunk(state, full_texts)
+        prepared = prepare_texts(full_texts, hasher)
+        mask, counts = prepared.has_text, prepared.term_counts
+        hashvalues = np.full((len(ids), hasher.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+        hashvalues[mask] = prepared.signatures.hashvalues
         lengths = np.zeros(len(ids), dtype=np.int32)
         lengths[mask] = np.diff(counts.indptr)
         offsets = pa.array(np.r_[0, np.cumsum(lengths)].astype(np.int32))
-        shingles = np.where(mask, signatures.shingle_counts, 0).astype(np.int32)
+        shingles = np.zeros(len(ids), dtype=np.int32)
+        shingles[mask] = prepared.signatures.shingle_counts
         yield pa.RecordBatch.from_arrays(
             [
                 batch.column("mid"),
@@ -112,7 +116,7 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 pa.array(days),
                 pa.array(bad, pa.string()),
                 pa.array(shingles),
-                pa.array([row.tobytes() for row in signatures.hashvalues], pa.binary()),
+                pa.array([row.tobytes() for row in hashvalues], pa.binary()),
                 pa.ListArray.from_arrays(offsets, pa.array(counts.indices.astype(np.int32))),
                 pa.ListArray.from_arrays(offsets, pa.array(counts.data.astype(np.float32))),
             ],

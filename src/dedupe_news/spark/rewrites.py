@@ -2,7 +2,8 @@
 
 Rows are grouped into date blocks (:mod:`.blocks`), each block also receiving
 the rows within ``window_days`` of its edges and every undated row. In each
-block the local search (``tfidf`` window tasks and block search) runs for the
+block the local search (:func:`~dedupe_news.neighbors.window_blocks` and
+:func:`~dedupe_news.neighbors.search_block`) runs for the
 block's *own* rows, with the global document frequencies deciding which common
 terms the probe leaves out, and the pairs found are scored there.
 """
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..tfidf import _search_block, _window_tasks
+from ..neighbors import search_block, window_blocks
 from .arrow import FEATURES_SCHEMA, PAIRS_SCHEMA, plain, weight_matrix
 from .blocks import date_blocks, replicate_batches
 from .scores import score_positions
@@ -62,7 +63,7 @@ def block_pairs(table: pa.Table, plan: Plan, vocabulary) -> pa.Table:
     owned = table.column("owned").to_numpy(zero_copy_only=False)
     probe = weight_matrix(table, plan.n_terms)
     common = vocabulary.value["common"]
-    if common.any():  # as tfidf's probe does, with the global document frequencies
+    if common.any():  # as the local probe does, with the global document frequencies
         probe.data[common[probe.indices]] = 0
         probe.eliminate_zeros()
     state = {
@@ -70,13 +71,13 @@ def block_pairs(table: pa.Table, plan: Plan, vocabulary) -> pa.Table:
         "floor": plan.search_floor,
         "days": days,
         "window_days": plan.window_days,
-        "max_neighbors": plan.max_neighbors,
+        "max_neighbors": plan.settings.max_neighbors,
     }
     found_i, found_j = [], []
-    for rows, cols in _window_tasks(days, plan.window_days):
+    for rows, cols in window_blocks(days, plan.window_days):
         rows = rows[owned[rows]]
         if rows.size:
-            a, b, _ = _search_block(state, (rows, cols))
+            a, b, _ = search_block(state, (rows, cols))
             found_i.append(a)
             found_j.append(b)
     n = days.size

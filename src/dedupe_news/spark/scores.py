@@ -1,4 +1,5 @@
-"""Stage ``scoring``: pair features and the decision, with the local ``score_pairs``.
+"""Stage ``scoring``: :func:`~dedupe_news.pair_features.pair_features` and the
+decision (:meth:`~dedupe_news.decision.PairTable.decide`) on a worker's rows.
 
 The rewrite search scores the pairs it finds inside its block
 (:func:`score_positions`); copy pairs are scored after a join with their two rows
@@ -11,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..decision import PairTable
 from ..minhash import Signatures
-from ..pipeline import score_pairs
+from ..pair_features import ArticleRows, pair_features
 from .arrow import PAIRS_SCHEMA, hashvalues, pairs_table, weight_matrix
 
 if TYPE_CHECKING:
@@ -22,20 +24,32 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .stages import Cache
 
-__all__ = ["distinct_pairs", "score_copy_pairs", "score_joined_pairs", "score_positions"]
+__all__ = [
+    "article_rows",
+    "distinct_pairs",
+    "score_copy_pairs",
+    "score_joined_pairs",
+    "score_positions",
+]
 
 
 def score_positions(table: pa.Table, plan: Plan, i: np.ndarray, j: np.ndarray) -> pa.Table:
     """:data:`~.arrow.PAIRS_SCHEMA` rows of pairs ``(i[k], j[k])`` of ``table``'s rows
     (a :data:`~.arrow.FEATURES_SCHEMA` table)."""
+    rows = article_rows(table, plan)
+    scores = PairTable.decide(plan.rule, i, j, pair_features(rows, i, rows, j))
+    return pairs_table(table.column("pos").to_numpy(), scores)
+
+
+def article_rows(table: pa.Table, plan: Plan) -> ArticleRows:
+    """The :class:`~dedupe_news.pair_features.ArticleRows` of a features table."""
     signatures = Signatures(
-        hashvalues(table.column("hashvalues"), plan.num_perm),
+        hashvalues(table.column("hashvalues"), plan.settings.num_perm),
         table.column("shingles").to_numpy().astype(np.int32),
     )
-    matrix = weight_matrix(table, plan.n_terms)
-    days = table.column("day").to_numpy()
-    scores = score_pairs(plan.rule, matrix, signatures, days, i, j)
-    return pairs_table(table.column("pos").to_numpy(), scores)
+    return ArticleRows(
+        weight_matrix(table, plan.n_terms), signatures, table.column("day").to_numpy()
+    )
 
 
 def score_joined_pairs(table: pa.Table, plan: Plan) -> pa.Table:
