@@ -232,6 +232,12 @@ def test_spark_single_linkage_and_empty_texts(spark, seed_articles, chain_articl
     assert labels[len(seed_articles)] == -1
 
 
+def test_spark_linkage_honours_max_component(spark, seed_articles):
+    # The five seeds are one story; capped at 3 members, the component is split.
+    assert StoryClusterer(max_component=3).fit_predict(seed_articles).tolist() == [0, 0, 0, 1, 2]
+    assert_same_stories(seed_articles, spark=spark, max_component=3)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="issue 13: clustering.cluster_pairs splits components over max_component=2000",
