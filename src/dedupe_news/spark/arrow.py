@@ -69,14 +69,15 @@ def weight_matrix(table, n_terms: int) -> sp.csr_matrix:
     )
 
 
-def pairs_table(pos: np.ndarray, scores):
-    """A :data:`PAIRS_SCHEMA` table of a ``PairTable`` over rows at positions ``pos``."""
+def pairs_table(i_pos: np.ndarray, j_pos: np.ndarray, scores):
+    """A :data:`PAIRS_SCHEMA` table of a ``PairTable`` whose pair ``k`` joins the
+    articles at positions ``i_pos[k]`` and ``j_pos[k]``."""
     import pyarrow as pa
 
     return pa.table(
         {
-            "i": pa.array(pos[scores.i].astype(np.int64)),
-            "j": pa.array(pos[scores.j].astype(np.int64)),
+            "i": pa.array(np.asarray(i_pos, dtype=np.int64)),
+            "j": pa.array(np.asarray(j_pos, dtype=np.int64)),
             "cosine_similarity": pa.array(scores.cosine_similarity.astype(np.float64)),
             "jaccard_similarity": pa.array(scores.jaccard_similarity.astype(np.float64)),
             "containment_similarity": pa.array(scores.containment_similarity.astype(np.float64)),

@@ -38,7 +38,8 @@ def score_positions(table: pa.Table, plan: Plan, i: np.ndarray, j: np.ndarray) -
     (a :data:`~.arrow.FEATURES_SCHEMA` table)."""
     rows = article_rows(table, plan)
     scores = PairTable.decide(plan.rule, i, j, pair_features(rows, i, rows, j))
-    return pairs_table(table.column("pos").to_numpy(), scores)
+    pos = table.column("pos").to_numpy()
+    return pairs_table(pos[scores.i], pos[scores.j], scores)
 
 
 def article_rows(table: pa.Table, plan: Plan) -> ArticleRows:
@@ -53,21 +54,18 @@ def article_rows(table: pa.Table, plan: Plan) -> ArticleRows:
 
 
 def score_joined_pairs(table: pa.Table, plan: Plan) -> pa.Table:
-    """Worker: :func:`score_positions` on joined pair rows, the ``i_`` rows stacked
-    over the ``j_`` rows."""
+    """Worker: :data:`~.arrow.PAIRS_SCHEMA` rows of joined pairs, row ``k`` holding
+    the ``i_`` article's features beside the ``j_`` article's."""
     import pyarrow as pa
 
-    k = table.num_rows
-    stacked = pa.concat_tables(
-        [
-            pa.table({c: table.column(f"{side}_{c}") for c in ("pos", *_FEATURES)})
-            for side in ("i", "j")
-        ]
+    columns = ("pos", "day", "shingles", "hashvalues", "cols", "weights")
+    left, right = (
+        article_rows(pa.table({c: table.column(f"{side}_{c}") for c in columns}), plan)
+        for side in ("i", "j")
     )
-    return score_positions(stacked, plan, np.arange(k), np.arange(k, 2 * k))
-
-
-_FEATURES = ("day", "shingles", "hashvalues", "cols", "weights")
+    k = np.arange(table.num_rows)
+    scores = PairTable.decide(plan.rule, k, k, pair_features(left, k, right, k))
+    return pairs_table(table.column("i_pos").to_numpy(), table.column("j_pos").to_numpy(), scores)
 
 
 def _score_joined_batches(batches, plan: Plan):
