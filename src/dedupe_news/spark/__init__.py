@@ -56,9 +56,11 @@ from .fit import SparkClustering, articles_dataframe, fit_articles
 from .job import cluster_dataframe
 from .pairs import pair_scores_dataframe
 from .session import spark_session
+from .stages import STAGES
 
 __all__ = [
     "MAX_BUCKET",
+    "STAGES",
     "SparkClustering",
     "articles_dataframe",
     "bucket_pairs",

@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["Cache", "Stages"]
+__all__ = ["STAGES", "Cache", "Stages"]
+
+STAGES = ("prepare", "idf", "copies", "rewrites", "scoring", "components", "linkage", "labels")
+"""The job's stages in order: the names ``progress`` reports and job groups carry."""
 
 
 class Stages:
