@@ -28,6 +28,7 @@ from dedupe_news import (
     ParameterError,
     StoryClusterer,
     parse_date,
+    parse_datetime,
     read_articles,
     score_clustering,
 )
@@ -38,6 +39,7 @@ from dedupe_news.normalize import strip_boilerplate, tokenize
 from dedupe_news.pair_features import ArticleRows, pair_features
 from dedupe_news.prepare import prepare_texts
 from dedupe_news.spark import bucket_pairs, date_blocks
+from dedupe_news.timestamps import article_day
 from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
 from tests.conftest import SEEDS, shared_file
 
@@ -177,7 +179,7 @@ def batch_pair_table(articles, id_a, id_b):
     assert prepared.has_text.all()
     counts = prepared.term_counts
     tfidf = tfidf_rows(counts, smooth_idf(document_frequencies(counts), counts.shape[0]))
-    days = np.array([a.date.toordinal() if a.date else np.nan for a in articles], dtype=float)
+    days = np.array([article_day(a) for a in articles])
     rows = ArticleRows(tfidf, prepared.signatures, days)
     position = {a.id: k for k, a in enumerate(articles)}
     i = np.array([position[x] for x in id_a])
@@ -211,6 +213,36 @@ def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
         assert np.array_equal(np.isnan(got), np.isnan(want)), name
         assert np.allclose(got, want, rtol=0, atol=1e-9, equal_nan=True), name
     assert pairs["same_story"].tolist() == batch.same_story.tolist()
+
+
+def test_spark_days_and_sources_follow_publication_times(spark, seed_articles):
+    # The last seed was published first (04:30 UTC), on the UTC day of the others
+    # although its local date is the day before: with window_days=0 a local day
+    # would split it off. Strings and a timestamp column must give the same.
+    from pyspark.sql import functions as F
+
+    from dedupe_news.spark import articles_dataframe, cluster_dataframe
+
+    times = [
+        "2022-04-12T18:00:00+00:00",
+        "2022-04-12T09:30:00+02:00",
+        "2022-04-12T12:00:00Z",
+        "2022-04-12T07:00:00Z",
+        "2022-04-11T23:30:00-05:00",
+    ]
+    articles = [
+        dataclasses.replace(a, date=parse_datetime(t))
+        for a, t in zip(seed_articles, times, strict=True)
+    ]
+    batch = StoryClusterer(window_days=0).fit(articles)
+    assert batch.labels_.tolist() == [0] * 5
+    assert batch.stories_[0].source_id == articles[4].id
+    strings = articles_dataframe(spark, articles)
+    instants = strings.withColumn("date", F.col("date").cast("timestamp"))
+    for df in (strings, instants):
+        result = cluster_dataframe(df, window_days=0).toPandas()
+        assert result["cluster"].tolist() == [0] * 5
+        assert result.loc[result["is_source"], "id"].tolist() == [articles[4].id]
 
 
 def test_spark_undated_article_keeps_its_own_dated_neighbours(spark, seed_articles):

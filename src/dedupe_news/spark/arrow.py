@@ -24,11 +24,13 @@ __all__ = [
 ]
 
 PREPARED_SCHEMA = (
-    "mid long, id string, has_text boolean, day double, bad_date string, shingles int, "
+    "mid long, id string, has_text boolean, day double, seconds double, bad_date string, "
+    "shingles int, "
     "hashvalues binary, term_ids array<int>, term_counts array<float>"
 )
 """``prepare``'s rows: ``mid`` is Spark's monotonically increasing id, ``day`` the
-date's ordinal (NaN: undated), ``bad_date`` the error of an unreadable date."""
+UTC day's ordinal and ``seconds`` the publication time in epoch seconds (a bare
+date at 00:00 UTC; both NaN undated), ``bad_date`` the error of an unreadable date."""
 
 FEATURES_SCHEMA = (
     "pos long, day double, shingles int, hashvalues binary, cols array<int>, weights array<float>"

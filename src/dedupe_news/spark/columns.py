@@ -14,7 +14,9 @@ __all__ = ["source_columns"]
 
 def source_columns(df: DataFrame) -> DataFrame:
     """``mid, id, text, title, date`` rows of ``df``: ``mid`` numbers the rows in
-    order, ``date`` is a ``YYYY-MM-DD`` string or null.
+    order, ``date`` is a string that :func:`~dedupe_news.timestamps.parse_datetime`
+    reads (a date column as ``YYYY-MM-DD``, a timestamp as ISO 8601 to the
+    microsecond, with its offset), or null.
 
     Raises
     ------
@@ -37,7 +39,7 @@ def source_columns(df: DataFrame) -> DataFrame:
         date_type, (T.DateType, T.TimestampType, T.TimestampNTZType, T.StringType)
     ):
         raise ParameterError(
-            f"the 'date' column must hold dates, timestamps or YYYY-MM-DD strings, "
+            f"the 'date' column must hold dates, timestamps or date strings, "
             f"got {date_type.simpleString()}"
         )
     title = F.col("title").cast("string") if "title" in fields else F.lit(None).cast("string")
@@ -45,8 +47,12 @@ def source_columns(df: DataFrame) -> DataFrame:
         date = F.lit(None).cast("string")
     elif isinstance(date_type, T.StringType):
         date = F.col("date")
-    else:
+    elif isinstance(date_type, T.DateType):
         date = F.date_format(F.col("date"), "yyyy-MM-dd")
+    elif isinstance(date_type, T.TimestampNTZType):  # no zone: taken as UTC, as locally
+        date = F.date_format(F.col("date"), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+    else:  # an instant, written in the session's zone with its offset
+        date = F.date_format(F.col("date"), "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
     return df.select(
         F.monotonically_increasing_id().alias("mid"),
         F.col("id").cast("string").alias("id"),

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..articles import Article, article_list
 from ..clustering import Story, group_stories
+from ..timestamps import article_time_key
 from .job import cluster_dataframe
 from .pairs import checked_settings
 from .session import spark_session
@@ -66,13 +67,16 @@ def fit_articles(
     return SparkClustering(
         articles_=articles,
         labels_=labels,
-        stories_=group_stories([a.id for a in articles], [a.date for a in articles], labels),
+        stories_=group_stories(
+            [a.id for a in articles], [article_time_key(a) for a in articles], labels
+        ),
         n_skipped_empty_=int((labels < 0).sum()),
     )
 
 
 def articles_dataframe(spark: SparkSession, articles: list[Article]) -> DataFrame:
-    """A DataFrame of ``id, text, title, date, source`` rows, in the list's order."""
+    """A DataFrame of ``id, text, title, date, source`` rows, in the list's order;
+    ``date`` is the publication time (ISO 8601, UTC) where known, else the day."""
     import pandas as pd
 
     frame = pd.DataFrame(
@@ -80,13 +84,19 @@ def articles_dataframe(spark: SparkSession, articles: list[Article]) -> DataFram
             "id": [a.id for a in articles],
             "text": [a.text for a in articles],
             "title": [a.title for a in articles],
-            "date": [a.date for a in articles],
+            "date": [_when(a) for a in articles],
             "source": [a.source for a in articles],
         }
     )
     return spark.createDataFrame(
-        frame, "id string, text string, title string, date date, source string"
+        frame, "id string, text string, title string, date string, source string"
     )
+
+
+def _when(article: Article) -> str | None:
+    if article.time is not None:
+        return article.time.isoformat()
+    return None if article.date is None else article.date.isoformat()
 
 
 def _is_missing(value) -> bool:

@@ -29,7 +29,9 @@ def cluster_dataframe(
     ----------
     df : pyspark.sql.DataFrame
         One row per article: ``id`` and ``text`` (strings), optional ``title``
-        (string) and ``date`` (a date, a timestamp, or a ``YYYY-MM-DD`` string).
+        (string) and ``date`` (a date, a timestamp, or a string in one of
+        :data:`~dedupe_news.timestamps.DATE_FORMS`; a timestamp without a zone is
+        taken as UTC).
         Other columns are ignored. A null text counts as empty.
     block_rows : int, default 20000
         Articles per date block of the rewrite search (each block also holds the
@@ -48,7 +50,8 @@ def cluster_dataframe(
     pyspark.sql.DataFrame
         ``id``, ``cluster`` (label numbered by first appearance in ``df``'s order,
         as ``StoryClusterer.labels_``; null for an empty text), ``cluster_size``,
-        ``is_source`` (the story's earliest dated article) and ``source_id``. It is
+        ``is_source`` (the story's earliest published article, as
+        ``StoryClusterer.stories_`` choose it) and ``source_id``. It is
         computed before it is returned (checkpointed), so using it is cheap.
     """
     from pyspark.sql import functions as F

@@ -15,13 +15,15 @@ def assemble(rows: DataFrame, components: DataFrame, groups: DataFrame) -> DataF
 
     A story is a ``(comp, grp)`` pair (an article on no edge is its own component);
     labels count stories in the order of their first article, as
-    ``StoryClusterer.labels_`` do, and the source is the earliest dated article.
+    ``StoryClusterer.labels_`` do, and the source is the earliest published article
+    (by time, a bare date at 00:00 UTC; undated ones last; then input order), as
+    :func:`~dedupe_news.timestamps.article_time_key` orders them.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     articles = (
-        rows.select("pos", "id", "has_text", "day")
+        rows.select("pos", "id", "has_text", "seconds")
         .join(components.select("pos", "comp"), "pos", "left")
         .join(groups, "pos", "left")
         .withColumn("comp", F.coalesce("comp", "pos"))
@@ -31,7 +33,7 @@ def assemble(rows: DataFrame, components: DataFrame, groups: DataFrame) -> DataF
     clusters = kept.groupBy("comp", "grp").agg(
         F.min("pos").alias("first"),
         F.count("*").alias("cluster_size"),
-        F.min(F.struct(F.isnan("day").alias("undated"), "day", "pos")).alias("source"),
+        F.min(F.struct(F.isnan("seconds").alias("undated"), "seconds", "pos")).alias("source"),
     )
     clusters = clusters.withColumn(
         "cluster", F.row_number().over(Window.orderBy("first")) - 1

@@ -8,17 +8,17 @@ and numbers the rows.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..articles import Article, parse_date
+from ..articles import Article
 from ..errors import EmptyCorpusError, InputError, ParameterError
 from ..minhash import MinHasher
 from ..prepare import prepare_texts
+from ..timestamps import article_day, article_timestamp, parse_datetime
 from .arrow import PREPARED_SCHEMA
 from .columns import source_columns
 
@@ -92,14 +92,13 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
 
     for batch in batches:
         ids = batch.column("id").to_pylist()
-        texts = batch.column("text").to_pylist()
-        titles = batch.column("title").to_pylist()
-        full_texts = [
-            Article(str(i), text or "", title=title).full_text
-            for i, text, title in zip(ids, texts, titles, strict=True)
-        ]
-        days, bad = _days(batch.column("date").to_pylist())
-        prepared = prepare_texts(full_texts, hasher)
+        articles, bad = _articles(
+            ids,
+            batch.column("text").to_pylist(),
+            batch.column("title").to_pylist(),
+            batch.column("date").to_pylist(),
+        )
+        prepared = prepare_texts([a.full_text for a in articles], hasher)
         mask, counts = prepared.has_text, prepared.term_counts
         hashvalues = np.full((len(ids), hasher.num_perm), 0xFFFFFFFF, dtype=np.uint32)
         hashvalues[mask] = prepared.signatures.hashvalues
@@ -113,7 +112,8 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 batch.column("mid"),
                 pa.array(ids, pa.string()),
                 pa.array(mask),
-                pa.array(days),
+                pa.array(np.array([article_day(a) for a in articles], dtype=np.float64)),
+                pa.array(np.array([article_timestamp(a) for a in articles], dtype=np.float64)),
                 pa.array(bad, pa.string()),
                 pa.array(shingles),
                 pa.array([row.tobytes() for row in hashvalues], pa.binary()),
@@ -125,6 +125,7 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 "id",
                 "has_text",
                 "day",
+                "seconds",
                 "bad_date",
                 "shingles",
                 "hashvalues",
@@ -134,16 +135,15 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
         )
 
 
-def _days(values: list) -> tuple[np.ndarray, list[str | None]]:
-    """Day ordinals of date strings (NaN: undated or unreadable), and each one's error."""
-    days, bad = [], []
-    for value in values:
+def _articles(ids: list, texts: list, titles: list, dates: list):
+    """The rows as :class:`~dedupe_news.Article` (an unreadable date left out), and
+    each row's date error (None when the date is readable or missing)."""
+    articles, bad = [], []
+    for article_id, text, title, value in zip(ids, texts, titles, dates, strict=True):
         try:
-            date = parse_date(value)
+            when, error = parse_datetime(value), None
         except InputError as exc:
-            days.append(math.nan)
-            bad.append(str(exc))
-            continue
-        days.append(math.nan if date is None else float(date.toordinal()))
-        bad.append(None)
-    return np.array(days, dtype=np.float64), bad
+            when, error = None, str(exc)
+        articles.append(Article(str(article_id), text or "", title=title, date=when))
+        bad.append(error)
+    return articles, bad
