@@ -29,9 +29,14 @@ def test_cli_cluster_seeds_jsonl(runner):
         "cluster_size": 5,
         "is_source": False,
         "source_id": "004_68ed01b62af08bc0",
+        "match": "rewrite",
+        "story_similarity": 0.1523,
         "title": None,
         "date": "2022-04-13",
+        "source": None,
+        "url": None,
     }
+    assert [r["match"] for r in rows] == ["rewrite"] * 4 + ["source"]
     assert result.stderr == "5 articles, 1 stories (1 with 2+ articles)\n"
 
 
@@ -40,8 +45,13 @@ def test_cli_cluster_quiet_prints_nothing_on_stderr(runner):
     assert result.exit_code == 0
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0] == "id,cluster,cluster_size,is_source,source_id,title,date"
-    assert lines[1] == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,,2022-04-13"
+    assert lines[0] == (
+        "id,cluster,cluster_size,is_source,source_id,match,story_similarity,title,date,source,url"
+    )
+    assert (
+        lines[1]
+        == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,rewrite,0.1523,,2022-04-13,,"
+    )
 
 
 def test_cli_cluster_table(runner):
@@ -192,7 +202,7 @@ def test_cli_help_lists_every_command(runner):
 
 
 def test_cli_progress_prints_each_finished_stage_once(capsys):
-    from dedupe_news.cli import Progress
+    from dedupe_news.cli_options import Progress
 
     progress = Progress(enabled=True)
     for done in (0, 10, 10):
@@ -248,7 +258,7 @@ def test_cli_cluster_streamed_input_error_late_in_the_file_names_its_line(
 
 
 def test_cli_progress_with_an_unknown_total_shows_a_question_mark(capsys):
-    from dedupe_news.cli import Progress
+    from dedupe_news.cli_options import Progress
 
     progress = Progress(enabled=True)
     progress("prepare", 0, 0)
@@ -262,3 +272,26 @@ def test_cli_cluster_master_without_spark_is_a_usage_error(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--master", "local[2]"])
     assert result.exit_code == 2
     assert "--master applies only with --engine spark" in result.stderr
+
+
+def test_cli_copy_threshold_1_is_accepted_and_means_identical_shingles(runner, tmp_path):
+    # Issue 15, case 8b: 1 is inside the documented (0, 1] but the LSH banding refused it.
+    text = "Storm hits the coast tonight as forecasters warn of floods in the bay"
+    data = tmp_path / "a.jsonl"
+    data.write_text(
+        json.dumps({"id": "a", "text": text})
+        + "\n"
+        + json.dumps({"id": "b", "text": text})
+        + "\n"
+        + json.dumps({"id": "c", "text": text + " and along the river"})
+        + "\n"
+    )
+    args = ["cluster", str(data), "-q", "--copy-threshold", "1", "--threshold", "1"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["cluster"], r["match"]) for r in rows] == [
+        ("a", 0, "source"),
+        ("b", 0, "copy"),
+        ("c", 1, "source"),
+    ]

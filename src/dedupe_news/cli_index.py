@@ -1,0 +1,293 @@
+"""The ``dedupe-news index`` commands: a thin adapter over :mod:`dedupe_news.index`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .articles import parse_date, read_articles
+from .cli_options import (
+    CONTEXT,
+    Progress,
+    field_options,
+    fields_from,
+    handle_errors,
+    jobs_option,
+    quiet_option,
+    show_warnings,
+)
+from .errors import InputError
+
+
+@click.group(context_settings=CONTEXT)
+def index() -> None:
+    """A persistent story index: add articles as they arrive, query, remove, evict.
+
+    \b
+    Examples:
+      dedupe-news index add news.db monday.jsonl
+      dedupe-news index query news.db breaking.jsonl
+      dedupe-news index stories news.db --format table
+      dedupe-news index stats news.db
+    """
+
+
+def _open_index(db: str):
+    from .index import StoryIndex
+
+    return StoryIndex(db)
+
+
+def _echo_json(record: dict) -> None:
+    click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _pair_json(best) -> dict | None:
+    if best is None:
+        return None
+    return {
+        "id": best.id_b,
+        "story_similarity": round(best.story_similarity, 4),
+        "cosine_similarity": round(best.cosine_similarity, 4),
+        "jaccard_similarity": round(best.jaccard_similarity, 4),
+        "containment_similarity": round(best.containment_similarity, 4),
+        "reason": best.reason,
+    }
+
+
+@index.command("add", context_settings=CONTEXT)
+@click.argument("db")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Articles per transaction.",
+)
+@click.option("--skip-existing", is_flag=True, help="Skip articles whose id is already stored.")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Cluster each transaction as one batch (fast: to build an index, or add a day's news).",
+)
+@jobs_option("Processes for --bulk; -1 uses every core. Results do not depend on it.")
+@quiet_option()
+@field_options
+@handle_errors
+def index_add(
+    db: str,
+    inputs: tuple[str, ...],
+    batch_size: int,
+    skip_existing: bool,
+    bulk: bool,
+    n_jobs: int,
+    quiet: bool,
+    **kwargs,
+) -> None:
+    """Add articles to the index DB (created when missing); print each assignment as JSONL.
+
+    Articles are added in date order (undated last), in transactions of --batch-size.
+    With --bulk, each transaction is clustered as one batch with the stored
+    articles near it in date (give a large --batch-size, say 100000, to build an index).
+    A summary goes to stderr.
+
+    \b
+    Examples:
+      dedupe-news index add news.db monday.jsonl tuesday.jsonl
+      dedupe-news index add news.db archive.jsonl --bulk --batch-size 100000
+    """
+    show_warnings(quiet)
+    fields = fields_from(kwargs)
+    articles = read_articles(inputs, fields=fields, input_format=kwargs.pop("input_format"))
+    order = sorted(
+        range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
+    )
+    articles = [articles[k] for k in order]
+    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    stored = new_stories = empty = 0
+    with _open_index(db) as store:
+        progress("add", 0, len(articles))
+        for start in range(0, len(articles), batch_size):
+            batch = articles[start : start + batch_size]
+            for a in store.add(batch, skip_existing=skip_existing, bulk=bulk, n_jobs=n_jobs):
+                stored += a.story_id is not None
+                empty += a.story_id is None
+                new_stories += a.is_new_story
+                _echo_json(
+                    {
+                        "id": a.article_id,
+                        "story": a.story_id,
+                        "new_story": a.is_new_story,
+                        "score": round(a.score, 4),
+                        "best": _pair_json(a.best),
+                    }
+                )
+            progress("add", start + len(batch), len(articles))
+    if not quiet:
+        existing = len(articles) - stored - empty
+        click.echo(
+            f"{len(articles)} articles: stored {stored} ({new_stories} in new stories), "
+            f"skipped {existing} already stored and {empty} with empty text",
+            err=True,
+        )
+
+
+@index.command("query", context_settings=CONTEXT)
+@click.argument("db")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True)
+@quiet_option()
+@field_options
+@handle_errors
+def index_query(db: str, input_path: str, limit: int, quiet: bool, **kwargs) -> None:
+    """Print, per article of INPUT, the stored stories it matches as JSONL; stores nothing.
+
+    \b
+    Example:
+      dedupe-news index query news.db breaking.jsonl --limit 3
+    """
+    show_warnings(quiet)
+    fields = fields_from(kwargs)
+    articles = read_articles([input_path], fields=fields, input_format=kwargs.pop("input_format"))
+    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    matched = 0
+    with _open_index(db) as store:
+        for done, article in enumerate(articles, 1):
+            matches = store.query(article, limit=limit)
+            matched += bool(matches)
+            _echo_json(
+                {
+                    "id": article.id,
+                    "matches": [
+                        {
+                            "story": m.story_id,
+                            "score": round(m.score, 4),
+                            "size": m.size,
+                            "best": _pair_json(m.best),
+                        }
+                        for m in matches
+                    ],
+                }
+            )
+            progress("query", done, len(articles))
+    if not quiet:
+        click.echo(
+            f"{len(articles)} articles: {matched} match a stored story, "
+            f"{len(articles) - matched} match none",
+            err=True,
+        )
+
+
+@index.command("remove", context_settings=CONTEXT)
+@click.argument("db")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--missing-ok", is_flag=True, help="Ignore ids that are not stored.")
+@handle_errors
+def index_remove(db: str, ids: tuple[str, ...], missing_ok: bool) -> None:
+    """Remove articles by id from the index DB.
+
+    \b
+    Example:
+      dedupe-news index remove news.db reuters-17 afp-3 --missing-ok
+    """
+    with _open_index(db) as store:
+        removed = store.remove(ids, missing_ok=missing_ok)
+    click.echo(f"removed {removed} articles", err=True)
+
+
+@index.command("evict", context_settings=CONTEXT)
+@click.argument("db")
+@click.option("--before", "before", required=True, help="Remove articles dated before this day.")
+@handle_errors
+def index_evict(db: str, before: str) -> None:
+    """Remove every article dated before --before (YYYY-MM-DD); undated ones stay.
+
+    \b
+    Example:
+      dedupe-news index evict news.db --before 2024-01-01
+    """
+    day = parse_date(before)
+    if day is None:
+        raise InputError(f"--before needs a date as YYYY-MM-DD, got {before!r}")
+    with _open_index(db) as store:
+        removed = store.evict(day)
+    click.echo(f"evicted {removed} articles dated before {day.isoformat()}", err=True)
+
+
+@index.command("stories", context_settings=CONTEXT)
+@click.argument("db")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "table"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: every story; table: the stories with 2+ articles.",
+)
+@handle_errors
+def index_stories(db: str, fmt: str) -> None:
+    """List the stored stories: id, source (earliest article) and members.
+
+    \b
+    Example:
+      dedupe-news index stories news.db --format table
+    """
+    with _open_index(db) as store:
+        stories = store.stories()
+    if fmt == "jsonl":
+        for s in stories:
+            _echo_json(
+                {
+                    "story": s.story_id,
+                    "size": s.size,
+                    "source": s.source_id,
+                    "articles": list(s.article_ids),
+                }
+            )
+        return
+    click.echo(f"{'story':>8}  {'size':>5}  source / members")
+    for s in stories:
+        if s.size > 1:
+            click.echo(f"{s.story_id:>8}  {s.size:>5}  {s.source_id}: {', '.join(s.article_ids)}")
+
+
+@index.command("stats", context_settings=CONTEXT)
+@click.argument("db")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one fact a line; json: one object.",
+)
+@handle_errors
+def index_stats(db: str, fmt: str) -> None:
+    """Print the index's counts, date span, file size and settings.
+
+    \b
+    Example:
+      dedupe-news index stats news.db --format json
+    """
+    with _open_index(db) as store:
+        stats = store.stats()
+    facts = {
+        "path": stats.path,
+        "articles": stats.articles,
+        "stories": stats.stories,
+        "terms": stats.terms,
+        "first_date": stats.first_date,
+        "last_date": stats.last_date,
+        "file_bytes": stats.file_bytes,
+        "settings": stats.settings,
+    }
+    if fmt == "json":
+        _echo_json(facts)
+        return
+    for name, value in facts.items():
+        if name == "settings":
+            value = ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
+        click.echo(f"{name:<12}{'-' if value is None else value}")

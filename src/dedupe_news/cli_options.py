@@ -1,0 +1,187 @@
+"""What every ``dedupe-news`` command shares: options, error handling, progress
+and the display of the ``dedupe_news`` logger's warnings."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+
+import click
+
+from .articles import FieldMap
+from .errors import DedupeNewsError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+LOGGER_NAME = "dedupe_news"
+
+
+def field_options(command: Callable) -> Callable:
+    """Input options shared by every command that reads articles."""
+    options = [
+        click.option(
+            "--input-format",
+            type=click.Choice(["jsonl", "csv", "txt"]),
+            default=None,
+            help="Input format; by default guessed from the extension (stdin: jsonl).",
+        ),
+        click.option("--id-field", default="id", show_default=True, help="Field holding the id."),
+        click.option(
+            "--text-field", default="text", show_default=True, help="Field holding the text."
+        ),
+        click.option(
+            "--title-field", default="title", show_default=True, help="Field holding the title."
+        ),
+        click.option(
+            "--date-field",
+            default="date",
+            show_default=True,
+            help="Field holding the date (YYYY-MM-DD).",
+        ),
+        click.option(
+            "--source-field", default="source", show_default=True, help="Field holding the outlet."
+        ),
+        click.option(
+            "--url-field", default="url", show_default=True, help="Field holding the URL."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def jobs_option(help_text: str) -> Callable:
+    """The ``-j/--jobs`` option (``n_jobs``: -1 is every core)."""
+    return click.option(
+        "-j",
+        "--jobs",
+        "n_jobs",
+        type=click.IntRange(min=-1),
+        default=-1,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def quiet_option(help_text: str = "No progress, summary or warnings on stderr.") -> Callable:
+    return click.option("-q", "--quiet", is_flag=True, help=help_text)
+
+
+def clusterer_options(command: Callable) -> Callable:
+    """Clustering settings shared by every command that clusters."""
+    options = [
+        click.option(
+            "--window-days",
+            type=click.FloatRange(min=0),
+            default=5.0,
+            show_default=True,
+            help="Articles dated further apart are never the same story.",
+        ),
+        click.option(
+            "--threshold",
+            "rewrite_threshold",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=0.15,
+            show_default=True,
+            help="TF-IDF cosine at which two articles are rewrites of one story.",
+        ),
+        click.option(
+            "--copy-threshold",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=0.5,
+            show_default=True,
+            help="Shingle Jaccard at which two articles are copies.",
+        ),
+        jobs_option("Processes to use; -1 uses every core. Results do not depend on it."),
+        click.option(
+            "--linkage",
+            type=click.Choice(["weighted", "average", "single"]),
+            default="weighted",
+            show_default=True,
+            help="How stories are grouped; 'single' chains (plain connected components).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def fields_from(kwargs: dict) -> FieldMap:
+    """The :class:`FieldMap` of :func:`field_options`, popped from ``kwargs``."""
+    return FieldMap(
+        id=kwargs.pop("id_field"),
+        text=kwargs.pop("text_field"),
+        title=kwargs.pop("title_field"),
+        date=kwargs.pop("date_field"),
+        source=kwargs.pop("source_field"),
+        url=kwargs.pop("url_field"),
+    )
+
+
+def clusterer_params(kwargs: dict) -> dict:
+    """The ``StoryClusterer`` settings of :func:`clusterer_options`, popped from ``kwargs``."""
+    return {
+        name: kwargs.pop(name)
+        for name in ("window_days", "rewrite_threshold", "copy_threshold", "n_jobs", "linkage")
+    }
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn library errors into one-line messages and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DedupeNewsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+class _EchoHandler(logging.Handler):
+    """Shows a log record on stderr as ``warning: message``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def show_warnings(quiet: bool) -> None:
+    """Show the ``dedupe_news`` logger's warnings on stderr; with ``quiet``, errors only."""
+    logger = logging.getLogger(LOGGER_NAME)
+    for handler in [h for h in logger.handlers if isinstance(h, _EchoHandler)]:
+        logger.removeHandler(handler)
+    logger.addHandler(_EchoHandler())
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+class Progress:
+    """Stage progress on stderr, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._stage: str | None = None
+        self._started = 0.0
+        self._last = 0.0
+        self._finished = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` for ``stage``; a total of 0 means not known yet."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage != self._stage:
+            self._stage, self._started, self._finished = stage, now, False
+        if self._finished:
+            return
+        self._finished = total > 0 and done >= total
+        if not self._finished and now - self._last < 0.2:
+            return
+        self._last = now
+        elapsed = max(now - self._started, 1e-9)
+        rate = f"{done / elapsed:,.0f}/s" if done else ""
+        of = f"{total:<10,}" if total else f"{'?':<10}"
+        line = f"\r{stage:<11} {done:>10,}/{of} {rate:>12}\x1b[K"
+        click.echo(line, err=True, nl=self._finished)
