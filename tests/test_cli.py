@@ -295,3 +295,68 @@ def test_cli_copy_threshold_1_is_accepted_and_means_identical_shingles(runner, t
         ("b", 0, "copy"),
         ("c", 1, "source"),
     ]
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_cli_help_of_every_command_shows_an_example_of_that_command(runner):
+    for path, _ in _commands(main):
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, path
+        lines = result.stdout.splitlines()
+        heading = next(
+            k for k, line in enumerate(lines) if line.strip() in ("Example:", "Examples:")
+        )
+        example = lines[heading + 1].strip()
+        assert example.startswith("dedupe-news " + " ".join(path)), (path, example)
+
+
+def test_cli_compare_shows_progress_on_a_terminal_and_a_summary(runner, monkeypatch):
+    from dedupe_news import cli_options
+
+    a, b = (str(SEEDS / f"{SEED_IDS[k]}.txt") for k in (0, 4))
+    quiet = runner.invoke(main, ["compare", a, b, "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    plain = runner.invoke(main, ["compare", a, b, "--corpus", str(SEEDS)])
+    assert plain.stderr == "compared 2 articles; IDF from 5 articles\n"
+    monkeypatch.setattr(cli_options, "stderr_is_terminal", lambda: True)
+    shown = runner.invoke(main, ["compare", a, b, "--corpus", str(SEEDS)])
+    assert shown.stdout == plain.stdout
+    stages = [line.rsplit("\r", 1)[-1].split()[0] for line in shown.stderr.split("\n")[:-2]]
+    assert stages == ["prepare", "tfidf", "candidates", "scoring", "clustering"]
+    assert shown.stderr.endswith("\ncompared 2 articles; IDF from 5 articles\n")
+
+
+def test_cli_library_warnings_show_on_stderr_and_quiet_hides_them(runner, tmp_path):
+    data = tmp_path / "gold.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s"}\n'
+        '{"id": "b", "text": "Storm hits the coast of Texas"}\n'
+        '{"id": "c", "text": "Bank raises interest rates", "story": "t"}\n'
+    )
+    result = runner.invoke(main, ["evaluate", str(data)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: 1 of 3 articles have no 'story' label: they are clustered but not scored\n"
+    )
+    assert runner.invoke(main, ["evaluate", str(data), "-q"]).stderr == ""
+
+
+def test_cli_evaluate_scores_each_empty_article_as_its_own_story(runner, tmp_path):
+    data = tmp_path / "gold.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s"}\n'
+        '{"id": "b", "text": "", "story": "x"}\n'
+        '{"id": "c", "text": " ", "story": "y"}\n'
+    )
+    result = runner.invoke(main, ["evaluate", str(data), "-q"])
+    assert result.exit_code == 0, result.output
+    scores = dict(line.split() for line in result.stdout.splitlines())
+    assert (scores["pairwise_precision"], scores["n_clusters"]) == ("1.0000", "3")

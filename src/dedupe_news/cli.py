@@ -9,7 +9,6 @@ exit with 2. No traceback for user mistakes. The ``index`` commands live in
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click
@@ -130,7 +129,7 @@ def cluster(
     check_output(output)
     check_output(pairs)
     articles = iter_articles(inputs, fields=fields, input_format=input_format)
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = Progress.unless(quiet)
     if engine == "spark":
         from .spark import fit_articles
 
@@ -189,7 +188,7 @@ def compare(a: str, b: str, corpus: tuple[str, ...], quiet: bool, **kwargs) -> N
     background = read_articles(corpus, fields=fields, input_format=input_format) if corpus else []
     by_id = {article.id: article for article in background}
     first, second = (_one_article(x, by_id, fields, input_format) for x in (a, b))
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = Progress.unless(quiet)
     scores = compare_articles(first, second, background, progress=progress, **params)
     date = "unknown" if scores.date_distance_days is None else f"{scores.date_distance_days:g}"
     verdict = "same story" if scores.same_story else "different stories"
@@ -246,7 +245,7 @@ def evaluate(inputs: tuple[str, ...], story_field: str, quiet: bool, **kwargs) -
             len(articles),
             story_field,
         )
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = Progress.unless(quiet)
     labels = StoryClusterer(progress=progress, **params).fit_predict(articles).copy()
     # Each article skipped for empty text is a story of its own, not one shared story -1.
     skipped = np.flatnonzero(labels < 0)

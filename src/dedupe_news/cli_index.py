@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -106,7 +105,7 @@ def index_add(
         range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
     )
     articles = [articles[k] for k in order]
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = Progress.unless(quiet)
     stored = new_stories = empty = 0
     with _open_index(db) as store:
         progress("add", 0, len(articles))
@@ -152,7 +151,7 @@ def index_query(db: str, input_path: str, limit: int, quiet: bool, **kwargs) -> 
     show_warnings(quiet)
     fields = fields_from(kwargs)
     articles = read_articles([input_path], fields=fields, input_format=kwargs.pop("input_format"))
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = Progress.unless(quiet)
     matched = 0
     with _open_index(db) as store:
         for done, article in enumerate(articles, 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import time
 from collections.abc import Callable
 
@@ -157,8 +158,18 @@ def show_warnings(quiet: bool) -> None:
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (progress is shown only there)."""
+    return sys.stderr.isatty()
+
+
 class Progress:
     """Stage progress on stderr, only when stderr is a terminal and not --quiet."""
+
+    @classmethod
+    def unless(cls, quiet: bool) -> Progress:
+        """Progress shown when stderr is a terminal and not ``quiet``."""
+        return cls(enabled=not quiet and stderr_is_terminal())
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
