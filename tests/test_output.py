@@ -228,3 +228,22 @@ def test_pairs_and_results_cannot_both_go_to_stdout(news):
     result = CliRunner().invoke(main, ["cluster", str(news), "--pairs", "-"])
     assert result.exit_code == 2
     assert "the results and --pairs cannot both go to stdout: give -o FILE" in result.stderr
+
+
+@pytest.mark.corpus
+def test_source_matches_equal_explain_for_every_member_of_a_real_corpus():
+    from tests.conftest import shared_file
+
+    fitted = StoryClusterer().fit(read_articles([shared_file("ecbplus_dev.jsonl")]))
+    matches, similarity = source_matches(fitted)
+    stories = {story.label: story for story in fitted.stories_}
+    checked = set()
+    for k, (article, label) in enumerate(zip(fitted.articles_, fitted.labels_)):
+        story = stories.get(int(label))
+        if story is None or story.source_id == article.id:
+            continue
+        scores = fitted.explain(article.id, story.source_id)
+        expected = "copy" if scores.reason.startswith(("copy", "abridged copy")) else "rewrite"
+        assert (matches[k], similarity[k]) == (expected, scores.story_similarity), article.id
+        checked.add(expected)
+    assert checked == {"copy", "rewrite"}
