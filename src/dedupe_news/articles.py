@@ -129,6 +129,22 @@ def checked_articles(articles: Iterable[Article]) -> Iterator[Article]:
         yield article
 
 
+def article_list(articles: Iterable[Article]) -> list[Article]:
+    """``articles`` as a checked, non-empty list (see :func:`checked_articles`).
+
+    A bare string, the classic mistake, gets its own message.
+    """
+    if isinstance(articles, (str, bytes)):
+        raise ParameterError(
+            "expected an iterable of Article objects, got a single string: "
+            "wrap texts as Article(id, text), or use read_articles(path)"
+        )
+    result = list(checked_articles(articles))
+    if not result:
+        raise EmptyCorpusError("no articles given: nothing to cluster")
+    return result
+
+
 def read_articles(
     paths: str | Path | Iterable[str | Path],
     *,

@@ -13,8 +13,11 @@ import click
 
 from .articles import FieldMap
 from .errors import DedupeNewsError
+from .settings import Settings
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+SETTINGS = Settings()
 
 LOGGER_NAME = "dedupe_news"
 
@@ -70,40 +73,26 @@ def quiet_option(help_text: str = "No progress, summary or warnings on stderr.")
     return click.option("-q", "--quiet", is_flag=True, help=help_text)
 
 
+def _setting_option(flag: str, name: str, meta: dict) -> Callable:
+    """A click option for one :class:`~dedupe_news.settings.Settings` field: its type,
+    range, default and help all come from the settings."""
+    default = getattr(SETTINGS, name)
+    if meta["choices"]:
+        kind = click.Choice(list(meta["choices"]))
+    elif isinstance(default, float):
+        kind = click.FloatRange(meta["low"], meta["high"], min_open=meta["low_open"])
+    else:
+        kind = click.IntRange(meta["low"], meta["high"], min_open=meta["low_open"])
+    return click.option(flag, name, type=kind, default=default, show_default=True, help=meta["doc"])
+
+
 def clusterer_options(command: Callable) -> Callable:
-    """Clustering settings shared by every command that clusters."""
-    options = [
-        click.option(
-            "--window-days",
-            type=click.FloatRange(min=0),
-            default=5.0,
-            show_default=True,
-            help="Articles dated further apart are never the same story.",
-        ),
-        click.option(
-            "--threshold",
-            "rewrite_threshold",
-            type=click.FloatRange(0, 1, min_open=True),
-            default=0.15,
-            show_default=True,
-            help="TF-IDF cosine at which two articles are rewrites of one story.",
-        ),
-        click.option(
-            "--copy-threshold",
-            type=click.FloatRange(0, 1, min_open=True),
-            default=0.5,
-            show_default=True,
-            help="Shingle Jaccard at which two articles are copies.",
-        ),
-        jobs_option("Processes to use; -1 uses every core. Results do not depend on it."),
-        click.option(
-            "--linkage",
-            type=click.Choice(["weighted", "average", "single"]),
-            default="weighted",
-            show_default=True,
-            help="How stories are grouped; 'single' chains (plain connected components).",
-        ),
-    ]
+    """Clustering settings shared by every command that clusters, built from
+    :class:`~dedupe_news.settings.Settings`."""
+    options = [_setting_option(flag, name, meta) for flag, name, meta in Settings.cli_options()]
+    options.append(
+        jobs_option("Processes to use; -1 uses every core. Results do not depend on it.")
+    )
     for option in reversed(options):
         command = option(command)
     return command
@@ -123,10 +112,8 @@ def fields_from(kwargs: dict) -> FieldMap:
 
 def clusterer_params(kwargs: dict) -> dict:
     """The ``StoryClusterer`` settings of :func:`clusterer_options`, popped from ``kwargs``."""
-    return {
-        name: kwargs.pop(name)
-        for name in ("window_days", "rewrite_threshold", "copy_threshold", "n_jobs", "linkage")
-    }
+    names = [name for _, name, _ in Settings.cli_options()] + ["n_jobs"]
+    return {name: kwargs.pop(name) for name in names}
 
 
 def handle_errors(command: Callable) -> Callable:

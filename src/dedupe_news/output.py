@@ -66,43 +66,18 @@ def source_matches(clusterer) -> tuple[list[str | None], np.ndarray]:
     """Per fitted article: its ``match`` with its story's source, and the
     ``story_similarity`` of that pair (NaN when skipped or not known).
 
-    Uses the fitted ``match_`` and ``source_similarity_`` when the clusterer has
-    them. Otherwise reads the pair from ``pairs_`` when it was scored, and asks
-    :meth:`~dedupe_news.StoryClusterer.explain` when it was not. A clustering
-    without ``explain`` (the Spark engine's) knows only the sources.
+    These are the fitted ``match_`` and ``source_similarity_``. A clustering
+    without them (the Spark engine's) knows only the sources.
     """
     if hasattr(clusterer, "match_") and hasattr(clusterer, "source_similarity_"):
         return list(clusterer.match_), np.asarray(clusterer.source_similarity_, dtype=float)
-    articles = clusterer.articles_
-    n = len(articles)
-    position = {article.id: k for k, article in enumerate(articles)}
-    stories = {story.label: position[story.source_id] for story in clusterer.stories_}
-    source = np.array([stories.get(int(label), -1) for label in clusterer.labels_], dtype=np.int64)
+    n = len(clusterer.articles_)
     matches: list[str | None] = [None] * n
     similarity = np.full(n, math.nan)
-    for k in np.flatnonzero(source == np.arange(n)):
+    position = {article.id: k for k, article in enumerate(clusterer.articles_)}
+    for story in clusterer.stories_:
+        k = position[story.source_id]
         matches[k], similarity[k] = "source", 1.0
-    members = np.flatnonzero((source >= 0) & (source != np.arange(n)))
-    if members.size == 0 or not hasattr(clusterer, "explain"):
-        return matches, similarity
-    table = clusterer.pairs_
-    codes = np.minimum(table.i, table.j).astype(np.int64) * n + np.maximum(table.i, table.j)
-    order = np.argsort(codes)
-    sorted_codes = codes[order]
-    wanted = np.minimum(members, source[members]) * n + np.maximum(members, source[members])
-    slot = np.minimum(np.searchsorted(sorted_codes, wanted), max(codes.size - 1, 0))
-    hit = sorted_codes[slot] == wanted if codes.size else np.zeros(members.size, dtype=bool)
-    rows = np.where(hit, order[slot] if codes.size else 0, -1)
-    for k, row in zip(members.tolist(), rows.tolist(), strict=True):
-        if row >= 0 and table.story_similarity[row] < 1.0:  # not a copy: the score is the cosine
-            matches[k], similarity[k] = "rewrite", float(table.story_similarity[row])
-        elif row >= 0 and table.cosine_similarity[row] < 1.0:  # raised to 1: a copy
-            matches[k], similarity[k] = "copy", 1.0
-        else:  # not scored, or a cosine of exactly 1 that a copy cannot be told from
-            scores = clusterer.explain(articles[k].id, articles[source[k]].id)
-            is_copy = scores.reason.startswith(("copy", "abridged copy"))
-            matches[k] = "copy" if is_copy else "rewrite"
-            similarity[k] = scores.story_similarity
     return matches, similarity
 
 
