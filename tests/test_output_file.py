@@ -212,3 +212,25 @@ def test_open_output_replaces_only_on_success(tmp_path):
         check_output(tmp_path / "no" / "out.txt")
     check_output("-")
     check_output(out)
+
+
+def test_full_disk_on_stdout_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "dedupe_news", "cluster", str(SEEDS), "-q"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        )
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: stdout: cannot write: no space left on device\n",
+    )

@@ -73,7 +73,13 @@ def open_output(path: str | os.PathLike | None) -> Iterator[IO[str]]:
     (a full disk) becomes an :class:`OutputFileError` naming ``path``.
     """
     if is_stdout(path):
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left (| head): not an error of ours
+            raise
+        except OSError as error:
+            raise _error("stdout", error, "cannot write") from None
         return
     target, existing = _resolve(path)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
