@@ -301,7 +301,7 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     (25, 5)
     """
     if not 0.0 < threshold <= 1.0:
-        raise ParameterError(f"LSH threshold must be in (0, 1], got {threshold}")
+        raise ParameterError(f"LSH threshold must be between 0 and 1 (0 excluded), got {threshold}")
     best, best_error = (1, num_perm), float("inf")
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
