@@ -33,6 +33,7 @@ def test_cli_cluster_seeds_jsonl(runner):
         "story_similarity": 0.1523,
         "title": None,
         "date": "2022-04-13",
+        "time": None,
         "source": None,
         "url": None,
     }
@@ -46,11 +47,12 @@ def test_cli_cluster_quiet_prints_nothing_on_stderr(runner):
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "id,cluster,cluster_size,is_source,source_id,match,story_similarity,title,date,source,url"
+        "id,cluster,cluster_size,is_source,source_id,match,story_similarity,title,date,time,"
+        "source,url"
     )
     assert (
         lines[1]
-        == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,rewrite,0.1523,,2022-04-13,,"
+        == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,rewrite,0.1523,,2022-04-13,,,"
     )
 
 

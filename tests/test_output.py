@@ -111,8 +111,8 @@ def test_cluster_format_stories_one_object_per_story(news):
         {
             "story": 0,
             "size": 3,
-            "first_date": "2024-09-02",
-            "last_date": "2024-09-03",
+            "first_time": "2024-09-02",
+            "last_time": "2024-09-03",
             "source_id": "reuters-1",
             "source_title": "Hurricane Delia floods Galveston",
             "source_outlet": "Reuters",
@@ -123,8 +123,8 @@ def test_cluster_format_stories_one_object_per_story(news):
         {
             "story": 1,
             "size": 1,
-            "first_date": "2024-09-02",
-            "last_date": "2024-09-02",
+            "first_time": "2024-09-02",
+            "last_time": "2024-09-02",
             "source_id": "ft-9",
             "source_title": "Rotterdam dockers strike",
             "source_outlet": "FT",
@@ -164,7 +164,7 @@ def test_story_records_span_only_dated_members_and_skip_empty_outlets(tmp_path):
         + "\n"
     )
     (record,) = story_records(StoryClusterer().fit(read_articles([path])))
-    assert (record["first_date"], record["last_date"]) == ("2024-01-05", "2024-01-05")
+    assert (record["first_time"], record["last_time"]) == ("2024-01-05", "2024-01-05")
     assert (record["source_id"], record["source_outlet"], record["outlets"]) == ("y", "AP", ["AP"])
     assert record["source_title"].startswith("Hurricane Delia made landfall")
 
@@ -247,3 +247,24 @@ def test_source_matches_equal_explain_for_every_member_of_a_real_corpus():
         assert (matches[k], similarity[k]) == (expected, scores.story_similarity), article.id
         checked.add(expected)
     assert checked == {"copy", "rewrite"}
+
+
+def test_story_span_uses_utc_times_where_known_and_days_elsewhere():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from dedupe_news.story_summary import moment
+
+    utc = dt.timezone.utc
+    evening = SimpleNamespace(
+        date=dt.date(2024, 9, 2), time=dt.datetime(2024, 9, 2, 18, tzinfo=utc)
+    )
+    morning = SimpleNamespace(date=dt.date(2024, 9, 2), time=dt.datetime(2024, 9, 2, 6, tzinfo=utc))
+    day_only = SimpleNamespace(date=dt.date(2024, 9, 2), time=None)
+    undated = SimpleNamespace(date=None, time=None)
+    assert [moment(a) for a in (evening, morning, day_only, undated)] == [
+        "2024-09-02T18:00:00+00:00",
+        "2024-09-02T06:00:00+00:00",
+        "2024-09-02",
+        None,
+    ]

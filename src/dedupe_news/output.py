@@ -45,8 +45,9 @@ class Assignment:
     ``is_source`` marks the story's likely source (its earliest article),
     ``match`` says how the article relates to that source (``"source"``,
     ``"copy"`` or ``"rewrite"``; None when skipped or not known) and
-    ``story_similarity`` is its score with the source. ``source`` is the article's
-    outlet and ``url`` its address, as given in the input.
+    ``story_similarity`` is its score with the source. ``date`` is the publication
+    day (UTC) and ``time`` the UTC time when the input gave one. ``source`` is the
+    article's outlet and ``url`` its address, as given in the input.
     """
 
     id: str
@@ -58,6 +59,7 @@ class Assignment:
     story_similarity: float | None
     title: str | None
     date: str | None
+    time: str | None
     source: str | None
     url: str | None
 
@@ -99,6 +101,7 @@ def assignments(clusterer) -> list[Assignment]:
                 story_similarity=_score(similarity[k]),
                 title=article.title,
                 date=article.date.isoformat() if article.date else None,
+                time=_time(article),
                 source=article.source,
                 url=article.url,
             )
@@ -162,6 +165,12 @@ def write_results(clusterer, stream: IO[str], fmt: str = "jsonl") -> None:
 def _write_jsonl(records, stream: IO[str]) -> None:
     for record in records:
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _time(article) -> str | None:
+    """The article's UTC publication time in ISO 8601, None when only its day is known."""
+    time = getattr(article, "time", None)
+    return time.isoformat() if time is not None else None
 
 
 def _score(value) -> float | None:

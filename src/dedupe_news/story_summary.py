@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .articles import Article
 from .normalize import content_terms, strip_boilerplate, tokenize
 
-__all__ = ["KEYWORDS", "headline", "story_keywords", "story_records"]
+__all__ = ["HEADLINE_CHARS", "KEYWORDS", "headline", "moment", "story_keywords", "story_records"]
 
 KEYWORDS = 5
 """Keywords per story."""
@@ -34,6 +34,20 @@ def headline(article: Article) -> str:
     lines = (article.title or "").strip().splitlines() or article.text.strip().splitlines()
     line = " ".join(lines[0].split()) if lines else ""
     return line if len(line) <= HEADLINE_CHARS else line[: HEADLINE_CHARS - 3] + "..."
+
+
+def moment(article: Article) -> str | None:
+    """When the article was published, in ISO 8601: its UTC time when known
+    (``2024-09-02T10:00:00+00:00``), else its day (``2024-09-02``); None if undated."""
+    time = getattr(article, "time", None)
+    if time is not None:
+        return time.isoformat()
+    return article.date.isoformat() if article.date is not None else None
+
+
+def _moment_key(moment: str) -> tuple[str, str]:
+    """Sorts a day before the times of that day."""
+    return moment[:10], moment[10:]
 
 
 def _terms(text: str) -> list[str]:
@@ -78,8 +92,9 @@ def story_keywords(
 def story_records(clusterer) -> list[dict]:
     """One dict per story of a fitted clusterer, in label order.
 
-    Keys: ``story`` (the label), ``size``, ``first_date`` and ``last_date`` of the
-    dated members (None when none is dated), ``source_id``, ``source_title`` (the
+    Keys: ``story`` (the label), ``size``, ``first_time`` and ``last_time`` of the
+    dated members (see :func:`moment`; None when none is dated), ``source_id``,
+    ``source_title`` (the
     source's title, or its first line), ``source_outlet``, ``outlets`` (the
     members' distinct outlets, sorted), ``keywords`` and ``article_ids``.
     """
@@ -92,14 +107,14 @@ def story_records(clusterer) -> list[dict]:
     records = []
     for story, words in zip(stories, keywords, strict=True):
         members = [by_id[i] for i in story.article_ids]
-        dates = sorted(a.date for a in members if a.date is not None)
+        times = sorted((m for m in map(moment, members) if m is not None), key=_moment_key)
         source = by_id[story.source_id]
         records.append(
             {
                 "story": story.label,
                 "size": story.size,
-                "first_date": dates[0].isoformat() if dates else None,
-                "last_date": dates[-1].isoformat() if dates else None,
+                "first_time": times[0] if times else None,
+                "last_time": times[-1] if times else None,
                 "source_id": source.id,
                 "source_title": headline(source) or None,
                 "source_outlet": source.source,
