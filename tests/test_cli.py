@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -101,6 +102,8 @@ def test_cli_cluster_failure_keeps_existing_output(runner, tmp_path):
         (
             '{"id": "a", "text": "x", "date": "yesterday"}\n',
             "bad.jsonl:1: bad date 'yesterday': write dates as YYYY-MM-DD (for example 2022-04-12), "
+            "an ISO 8601 time (2022-04-12T10:00:00+01:00), an RFC 2822 date "
+            "(Tue, 12 Apr 2022 10:00:00 +0000) or epoch seconds (1649754000), "
             "or leave the field empty",
         ),
         (
@@ -114,7 +117,7 @@ def test_cli_cluster_failure_keeps_existing_output(runner, tmp_path):
             "field, or a directory of .txt files",
         ),
         (
-            '{"id": "a", "text": "  "}\n',
+            '{"id": "a", "text": "  ", "date": "2024-09-02"}\n',
             "all 1 articles have empty text after cleaning: nothing to cluster",
         ),
     ],
@@ -222,7 +225,7 @@ def test_cli_progress_prints_each_finished_stage_once(capsys):
 def test_cli_cluster_summary_counts_skipped_empty_texts(runner, tmp_path):
     data = tmp_path / "a.jsonl"
     data.write_text(
-        '{"id": "a", "text": "Storm hits the coast"}\n'
+        '{"id": "a", "text": "Storm hits the coast", "date": "2024-09-02"}\n'
         '{"id": "b", "text": ""}\n'
         '{"id": "c", "text": "Storm hits the coast"}\n'
     )
@@ -337,18 +340,41 @@ def test_cli_compare_shows_progress_on_a_terminal_and_a_summary(runner, monkeypa
 
 
 def test_cli_library_warnings_show_on_stderr_and_quiet_hides_them(runner, tmp_path):
-    data = tmp_path / "gold.jsonl"
-    data.write_text(
-        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s"}\n'
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas"}\n'
+        '{"id": "b", "text": "Bank raises interest rates"}\n'
+    )
+    result = runner.invoke(main, ["cluster", str(undated), "-o", os.devnull])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"warning: none of the 2 articles in {undated} has a date: the date window is off, "
+        "so articles any time apart can be one story; map the date field (--date-field) to "
+        "use it\n"
+        "2 articles, 2 stories (0 with 2+ articles)\n"
+    )
+    assert runner.invoke(main, ["cluster", str(undated), "-q"]).stderr == ""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s", "date": "2024-09-02"}\n'
         '{"id": "b", "text": "Storm hits the coast of Texas"}\n'
         '{"id": "c", "text": "Bank raises interest rates", "story": "t"}\n'
     )
-    result = runner.invoke(main, ["evaluate", str(data)])
+    result = runner.invoke(main, ["evaluate", str(gold)])
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         "warning: 1 of 3 articles have no 'story' label: they are clustered but not scored\n"
     )
-    assert runner.invoke(main, ["evaluate", str(data), "-q"]).stderr == ""
+    assert runner.invoke(main, ["evaluate", str(gold), "-q"]).stderr == ""
+
+
+def test_cli_leaves_the_dedupe_news_logger_as_it_found_it(runner):
+    import logging
+
+    logger = logging.getLogger("dedupe_news")
+    before = (logger.level, list(logger.handlers))
+    assert runner.invoke(main, ["cluster", str(SEEDS), "-q"]).exit_code == 0
+    assert (logger.level, list(logger.handlers)) == before
 
 
 def test_cli_evaluate_scores_each_empty_article_as_its_own_story(runner, tmp_path):

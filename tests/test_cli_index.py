@@ -109,3 +109,21 @@ def test_index_stats_text_and_json(docs, tmp_path):
         "last_date   2024-09-03",
     ]
     assert text[7].startswith("settings    ") and "window_days=" in text[7]
+
+
+def test_index_add_counts_skipped_bad_dates_in_its_summary(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        json.dumps({"id": "storm", "text": STORM, "date": "2024-09-02"})
+        + "\n"
+        + json.dumps({"id": "strike", "text": STRIKE, "date": "31/02/2024"})
+        + "\n"
+    )
+    db = str(tmp_path / "news.db")
+    result = CliRunner().invoke(main, ["index", "add", db, str(path), "--on-bad-date", "skip"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["storm"]
+    assert result.stderr == (
+        "1 articles: stored 1 (1 in new stories), skipped 0 already stored and 0 with empty "
+        "text; skipped 1 articles with bad dates\n"
+    )

@@ -268,3 +268,27 @@ def test_story_span_uses_utc_times_where_known_and_days_elsewhere():
         "2024-09-02",
         None,
     ]
+
+
+def test_cluster_output_carries_utc_times_and_the_story_spans_them(tmp_path):
+    path = tmp_path / "timed.jsonl"
+    path.write_text(
+        json.dumps({"id": "late", "text": STORM, "date": "2024-09-02T18:00:00Z"})
+        + "\n"
+        + json.dumps({"id": "early", "text": STORM, "date": "2024-09-02T08:00:00+02:00"})
+        + "\n"
+        + json.dumps({"id": "day", "text": STORM, "date": "2024-09-03"})
+        + "\n"
+    )
+    rows = [
+        json.loads(line)
+        for line in CliRunner().invoke(main, ["cluster", str(path), "-q"]).stdout.splitlines()
+    ]
+    assert [(r["id"], r["date"], r["time"], r["cluster"]) for r in rows] == [
+        ("late", "2024-09-02", "2024-09-02T18:00:00+00:00", 0),
+        ("early", "2024-09-02", "2024-09-02T06:00:00+00:00", 0),
+        ("day", "2024-09-03", None, 0),
+    ]
+    result = CliRunner().invoke(main, ["cluster", str(path), "-q", "--format", "stories"])
+    (story,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (story["first_time"], story["last_time"]) == ("2024-09-02T06:00:00+00:00", "2024-09-03")

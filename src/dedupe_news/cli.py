@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .articles import Article, FieldMap, iter_articles, read_articles
+from .articles import Article, FieldMap, ReadStats, iter_articles, read_articles
 from .cli_index import index
 from .cli_options import (
     CONTEXT,
@@ -25,6 +25,7 @@ from .cli_options import (
     fields_from,
     handle_errors,
     quiet_option,
+    reader_options,
     show_warnings,
 )
 from .errors import InputError
@@ -117,7 +118,7 @@ def cluster(
     """
     show_warnings(quiet)
     fields = fields_from(kwargs)
-    input_format = kwargs.pop("input_format")
+    reading = reader_options(kwargs)
     params = clusterer_params(kwargs)
     master_source = click.get_current_context().get_parameter_source("master")
     if engine != "spark" and master_source is click.core.ParameterSource.COMMANDLINE:
@@ -128,7 +129,8 @@ def cluster(
         raise click.UsageError("the results and --pairs cannot both go to stdout: give -o FILE")
     check_output(output)
     check_output(pairs)
-    articles = iter_articles(inputs, fields=fields, input_format=input_format)
+    read_stats = ReadStats()
+    articles = iter_articles(inputs, fields=fields, stats=read_stats, **reading)
     progress = Progress.unless(quiet)
     if engine == "spark":
         from .spark import fit_articles
@@ -149,10 +151,11 @@ def cluster(
             if clusterer.n_skipped_empty_
             else ""
         )
+        bad_dates = f"; {read_stats.bad_dates_note()}" if read_stats.bad_dates else ""
         paired = f"; {n_pairs} same-story pairs" if n_pairs is not None else ""
         click.echo(
             f"{len(clusterer.articles_)} articles, {len(clusterer.stories_)} stories "
-            f"({multi} with 2+ articles){skipped}{paired}",
+            f"({multi} with 2+ articles){skipped}{bad_dates}{paired}",
             err=True,
         )
 
@@ -183,11 +186,11 @@ def compare(a: str, b: str, corpus: tuple[str, ...], quiet: bool, **kwargs) -> N
     """
     show_warnings(quiet)
     fields = fields_from(kwargs)
-    input_format = kwargs.pop("input_format")
+    reading = reader_options(kwargs)
     params = clusterer_params(kwargs)
-    background = read_articles(corpus, fields=fields, input_format=input_format) if corpus else []
+    background = read_articles(corpus, fields=fields, **reading) if corpus else []
     by_id = {article.id: article for article in background}
-    first, second = (_one_article(x, by_id, fields, input_format) for x in (a, b))
+    first, second = (_one_article(x, by_id, fields, reading) for x in (a, b))
     progress = Progress.unless(quiet)
     scores = compare_articles(first, second, background, progress=progress, **params)
     date = "unknown" if scores.date_distance_days is None else f"{scores.date_distance_days:g}"
@@ -229,9 +232,9 @@ def evaluate(inputs: tuple[str, ...], story_field: str, quiet: bool, **kwargs) -
     show_warnings(quiet)
     fields = fields_from(kwargs)
     fields = FieldMap(**{**fields.__dict__, "story": story_field})
-    input_format = kwargs.pop("input_format")
+    reading = reader_options(kwargs)
     params = clusterer_params(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=input_format)
+    articles = read_articles(inputs, fields=fields, **reading)
     labelled = [k for k, article in enumerate(articles) if article.story is not None]
     if not labelled:
         raise InputError(
@@ -255,12 +258,10 @@ def evaluate(inputs: tuple[str, ...], story_field: str, quiet: bool, **kwargs) -
         click.echo(f"{name:<22}{value:.4f}" if isinstance(value, float) else f"{name:<22}{value}")
 
 
-def _one_article(
-    spec: str, by_id: dict[str, Article], fields: FieldMap, input_format: str | None
-) -> Article:
+def _one_article(spec: str, by_id: dict[str, Article], fields: FieldMap, reading: dict) -> Article:
     if spec in by_id and not Path(spec).exists():
         return by_id[spec]
-    articles = read_articles([spec], fields=fields, input_format=input_format)
+    articles = read_articles([spec], fields=fields, **reading)
     if len(articles) != 1:
         raise InputError(
             f"holds {len(articles)} articles, but compare needs one: give a file with a "

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .articles import parse_date, read_articles
+from .articles import ReadStats, parse_date, read_articles
 from .cli_options import (
     CONTEXT,
     Progress,
@@ -15,6 +15,7 @@ from .cli_options import (
     handle_errors,
     jobs_option,
     quiet_option,
+    reader_options,
     show_warnings,
 )
 from .errors import InputError
@@ -100,7 +101,8 @@ def index_add(
     """
     show_warnings(quiet)
     fields = fields_from(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=kwargs.pop("input_format"))
+    read_stats = ReadStats()
+    articles = read_articles(inputs, fields=fields, stats=read_stats, **reader_options(kwargs))
     order = sorted(
         range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
     )
@@ -127,9 +129,10 @@ def index_add(
             progress("add", start + len(batch), len(articles))
     if not quiet:
         existing = len(articles) - stored - empty
+        bad_dates = f"; {read_stats.bad_dates_note()}" if read_stats.bad_dates else ""
         click.echo(
             f"{len(articles)} articles: stored {stored} ({new_stories} in new stories), "
-            f"skipped {existing} already stored and {empty} with empty text",
+            f"skipped {existing} already stored and {empty} with empty text{bad_dates}",
             err=True,
         )
 
@@ -150,7 +153,7 @@ def index_query(db: str, input_path: str, limit: int, quiet: bool, **kwargs) -> 
     """
     show_warnings(quiet)
     fields = fields_from(kwargs)
-    articles = read_articles([input_path], fields=fields, input_format=kwargs.pop("input_format"))
+    articles = read_articles([input_path], fields=fields, **reader_options(kwargs))
     progress = Progress.unless(quiet)
     matched = 0
     with _open_index(db) as store:

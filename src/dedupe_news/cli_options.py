@@ -27,9 +27,16 @@ def field_options(command: Callable) -> Callable:
     options = [
         click.option(
             "--input-format",
-            type=click.Choice(["jsonl", "csv", "txt"]),
+            type=click.Choice(["jsonl", "csv", "txt", "parquet"]),
             default=None,
             help="Input format; by default guessed from the extension (stdin: jsonl).",
+        ),
+        click.option(
+            "--on-bad-date",
+            type=click.Choice(["error", "skip", "undated"]),
+            default="error",
+            show_default=True,
+            help="A bad date stops the run, skips the article, or leaves it undated.",
         ),
         click.option("--id-field", default="id", show_default=True, help="Field holding the id."),
         click.option(
@@ -42,7 +49,7 @@ def field_options(command: Callable) -> Callable:
             "--date-field",
             default="date",
             show_default=True,
-            help="Field holding the date (YYYY-MM-DD).",
+            help="Field holding the date (YYYY-MM-DD, ISO 8601, RFC 2822 or epoch seconds).",
         ),
         click.option(
             "--source-field", default="source", show_default=True, help="Field holding the outlet."
@@ -110,6 +117,12 @@ def fields_from(kwargs: dict) -> FieldMap:
     )
 
 
+def reader_options(kwargs: dict) -> dict:
+    """The reader settings of :func:`field_options` other than the fields (``input_format``,
+    ``on_bad_date``), popped from ``kwargs``: keyword arguments of ``read_articles``."""
+    return {"input_format": kwargs.pop("input_format"), "on_bad_date": kwargs.pop("on_bad_date")}
+
+
 def clusterer_params(kwargs: dict) -> dict:
     """The ``StoryClusterer`` settings of :func:`clusterer_options`, popped from ``kwargs``."""
     names = [name for _, name, _ in Settings.cli_options()] + ["n_jobs"]
@@ -137,12 +150,23 @@ class _EchoHandler(logging.Handler):
 
 
 def show_warnings(quiet: bool) -> None:
-    """Show the ``dedupe_news`` logger's warnings on stderr; with ``quiet``, errors only."""
+    """Show the ``dedupe_news`` logger's warnings on stderr while the current command
+    runs; with ``quiet``, errors only. The logger is restored when the command ends."""
     logger = logging.getLogger(LOGGER_NAME)
-    for handler in [h for h in logger.handlers if isinstance(h, _EchoHandler)]:
-        logger.removeHandler(handler)
+    level, handlers = logger.level, list(logger.handlers)
+    for handler in handlers:
+        if isinstance(handler, _EchoHandler):
+            logger.removeHandler(handler)
     logger.addHandler(_EchoHandler())
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+    def restore() -> None:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(restore)
 
 
 def stderr_is_terminal() -> bool:
