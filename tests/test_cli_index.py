@@ -127,3 +127,23 @@ def test_index_add_counts_skipped_bad_dates_in_its_summary(tmp_path):
         "1 articles: stored 1 (1 in new stories), skipped 0 already stored and 0 with empty "
         "text; skipped 1 articles with bad dates\n"
     )
+
+
+def test_index_add_feeds_articles_in_utc_time_order(tmp_path):
+    path = tmp_path / "timed.jsonl"
+    path.write_text(
+        json.dumps({"id": "evening", "text": STRIKE, "date": "2024-09-02T18:00:00Z"})
+        + "\n"
+        + json.dumps({"id": "undated", "text": STORM})
+        + "\n"
+        + json.dumps({"id": "morning", "text": STORM, "date": "Mon, 02 Sep 2024 08:00:00 +0200"})
+        + "\n"
+    )
+    db = str(tmp_path / "news.db")
+    result = CliRunner().invoke(main, ["index", "add", db, str(path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        "morning",
+        "evening",
+        "undated",
+    ]

@@ -19,6 +19,7 @@ from .cli_options import (
     show_warnings,
 )
 from .errors import InputError
+from .timestamps import article_time_key
 
 
 @click.group(context_settings=CONTEXT)
@@ -89,7 +90,7 @@ def index_add(
 ) -> None:
     """Add articles to the index DB (created when missing); print each assignment as JSONL.
 
-    Articles are added in date order (undated last), in transactions of --batch-size.
+    Articles are added in time order (undated last), in transactions of --batch-size.
     With --bulk, each transaction is clustered as one batch with the stored
     articles near it in date (give a large --batch-size, say 100000, to build an index).
     A summary goes to stderr.
@@ -103,9 +104,7 @@ def index_add(
     fields = fields_from(kwargs)
     read_stats = ReadStats()
     articles = read_articles(inputs, fields=fields, stats=read_stats, **reader_options(kwargs))
-    order = sorted(
-        range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
-    )
+    order = sorted(range(len(articles)), key=lambda k: (*article_time_key(articles[k]), k))
     articles = [articles[k] for k in order]
     progress = Progress.unless(quiet)
     stored = new_stories = empty = 0
