@@ -234,3 +234,14 @@ def test_full_disk_on_stdout_is_one_line(tmp_path):
         1,
         "Error: stdout: cannot write: no space left on device\n",
     )
+
+
+def test_o_keeps_the_owner_of_a_file_where_allowed(runner, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root may give a file to another user")
+    out = tmp_path / "theirs.jsonl"
+    out.write_text("old\n")
+    os.chown(out, 4321, 4322)
+    assert runner.invoke(main, ["cluster", str(SEEDS), "-q", "-o", str(out)]).exit_code == 0
+    assert (out.stat().st_uid, out.stat().st_gid) == (4321, 4322)
+    assert len(out.read_text().splitlines()) == 5

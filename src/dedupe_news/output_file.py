@@ -6,7 +6,8 @@
 * A regular file, or a path that does not exist yet, is written to a temporary
   file in the target's own directory and renamed over it once complete: a failed
   run leaves the old file as it was. The new file keeps the mode the old one had
-  (a new file gets the umask's mode, as ``open`` would give it).
+  (a new file gets the umask's mode, as ``open`` would give it), and its owner and
+  group where the system allows (as root).
 * Anything else that exists (a character or block device such as ``/dev/null``,
   a FIFO) is written through directly: it is never replaced.
 * A symlink is followed: its target is written by the rules above, and the link
@@ -98,6 +99,8 @@ def open_output(path: str | os.PathLike | None) -> Iterator[IO[str]]:
         try:
             with open(handle, "w", encoding="utf-8", newline="") as stream:
                 os.fchmod(stream.fileno(), mode)
+                if existing is not None:
+                    _keep_owner(stream.fileno(), existing)
                 yield stream
                 stream.flush()
                 os.fsync(stream.fileno())
@@ -127,6 +130,14 @@ def _resolve(path: str | os.PathLike) -> tuple[Path, os.stat_result | None]:
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise OutputFileError(f"{path}: is a directory: give a file name")
     return target, existing
+
+
+def _keep_owner(handle: int, existing: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, where allowed (root may)."""
+    mine = os.fstat(handle)
+    if (mine.st_uid, mine.st_gid) != (existing.st_uid, existing.st_gid):
+        with contextlib.suppress(OSError):
+            os.fchown(handle, existing.st_uid, existing.st_gid)
 
 
 def _error(path, error: OSError, action: str) -> OutputFileError:
