@@ -230,7 +230,8 @@ def article_from_record(
     _no_surrogates(text, fields.text, where)
     found, raw_date = field_value(record, fields.date)
     try:
-        date = parse_datetime(raw_date, path=path, line=line) if found else None
+        missing_date = not found or (row is not None and is_missing(raw_date))
+        date = None if missing_date else parse_datetime(raw_date, path=path, line=line)
     except InputError as exc:
         if on_bad_date == "error":
             if row is not None:
