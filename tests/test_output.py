@@ -284,10 +284,10 @@ def test_cluster_output_carries_utc_times_and_the_story_spans_them(tmp_path):
         json.loads(line)
         for line in CliRunner().invoke(main, ["cluster", str(path), "-q"]).stdout.splitlines()
     ]
-    assert [(r["id"], r["date"], r["time"], r["cluster"]) for r in rows] == [
-        ("late", "2024-09-02", "2024-09-02T18:00:00+00:00", 0),
-        ("early", "2024-09-02", "2024-09-02T06:00:00+00:00", 0),
-        ("day", "2024-09-03", None, 0),
+    assert [(r["id"], r["date"], r["time"], r["match"]) for r in rows] == [
+        ("late", "2024-09-02", "2024-09-02T18:00:00+00:00", "copy"),
+        ("early", "2024-09-02", "2024-09-02T06:00:00+00:00", "source"),
+        ("day", "2024-09-03", None, "copy"),
     ]
     result = CliRunner().invoke(main, ["cluster", str(path), "-q", "--format", "stories"])
     (story,) = [json.loads(line) for line in result.stdout.splitlines()]
