@@ -85,7 +85,7 @@ def test_index_stats_text_and_json(docs, tmp_path):
     with StoryIndex(db) as store:
         settings = store.settings
         terms = store.stats().terms
-    result = runner.invoke(main, ["index", "stats", db, "--format", "json"])
+    result = runner.invoke(main, ["index", "stats", db])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
     assert stats.pop("file_bytes") >= os.path.getsize(db) > 0  # the file, and its WAL if open
@@ -99,7 +99,7 @@ def test_index_stats_text_and_json(docs, tmp_path):
         "settings": settings,
     }
     assert terms > 10
-    text = runner.invoke(main, ["index", "stats", db]).stdout.splitlines()
+    text = runner.invoke(main, ["index", "stats", db, "--format", "text"]).stdout.splitlines()
     assert text[:6] == [
         f"path        {db}",
         "articles    3",

@@ -260,10 +260,10 @@ def index_stories(db: str, fmt: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
+    type=click.Choice(["json", "text"]),
+    default="json",
     show_default=True,
-    help="text: one fact a line; json: one object.",
+    help="json: one object; text: one fact a line.",
 )
 @handle_errors
 def index_stats(db: str, fmt: str) -> None:
@@ -271,7 +271,7 @@ def index_stats(db: str, fmt: str) -> None:
 
     \b
     Example:
-      dedupe-news index stats news.db --format json
+      dedupe-news index stats news.db --format text
     """
     with _open_index(db) as store:
         stats = store.stats()
@@ -286,7 +286,7 @@ def index_stats(db: str, fmt: str) -> None:
         "settings": stats.settings,
     }
     if fmt == "json":
-        _echo_json(facts)
+        click.echo(json.dumps(facts, ensure_ascii=False, sort_keys=True))
         return
     for name, value in facts.items():
         if name == "settings":
