@@ -97,6 +97,7 @@ def test_index_stats_text_and_json(docs, tmp_path):
         "first_date": "2024-09-02",
         "last_date": "2024-09-03",
         "settings": settings,
+        "generation": 1,
     }
     assert terms > 10
     text = runner.invoke(main, ["index", "stats", db, "--format", "text"]).stdout.splitlines()

@@ -35,10 +35,12 @@ def index() -> None:
     """
 
 
-def _open_index(db: str):
+def _open_index(db: str, *, readonly: bool = False):
+    """The index at ``db``; read commands open it read-only (it must exist, and they
+    never wait for a writer)."""
     from .index import StoryIndex
 
-    return StoryIndex(db)
+    return StoryIndex(db, readonly=readonly)
 
 
 def _echo_json(record: dict) -> None:
@@ -88,11 +90,14 @@ def index_add(
     quiet: bool,
     **kwargs,
 ) -> None:
-    """Add articles to the index DB (created when missing); print each assignment as JSONL.
+    """Add articles to the index DB (created when missing); print what changed as JSONL.
 
     Articles are added in time order (undated last), in transactions of --batch-size.
     With --bulk, each transaction is clustered as one batch with the stored
     articles near it in date (give a large --batch-size, say 100000, to build an index).
+    Each article gets an "assigned" line; stored articles that re-clustering moved get
+    a "moved" line (both carry "id" and the current "story"), and stories "merged" and
+    "split" lines. `index assignments --since GENERATION` replays what was missed.
     A summary goes to stderr.
 
     \b
@@ -107,33 +112,67 @@ def index_add(
     order = sorted(range(len(articles)), key=lambda k: (*article_time_key(articles[k]), k))
     articles = [articles[k] for k in order]
     progress = Progress.unless(quiet)
-    stored = new_stories = empty = 0
+    stored = new_stories = empty = moved = 0
     with _open_index(db) as store:
         progress("add", 0, len(articles))
         for start in range(0, len(articles), batch_size):
             batch = articles[start : start + batch_size]
-            for a in store.add(batch, skip_existing=skip_existing, bulk=bulk, n_jobs=n_jobs):
+            changes = store.add(batch, skip_existing=skip_existing, bulk=bulk, n_jobs=n_jobs)
+            for a in changes.assignments:
                 stored += a.story_id is not None
                 empty += a.story_id is None
                 new_stories += a.is_new_story
-                _echo_json(
-                    {
-                        "id": a.article_id,
-                        "story": a.story_id,
-                        "new_story": a.is_new_story,
-                        "score": round(a.score, 4),
-                        "best": _pair_json(a.best),
-                    }
-                )
+            moved += len(changes.moved)
+            for record in _change_records(changes):
+                _echo_json(record)
             progress("add", start + len(batch), len(articles))
     if not quiet:
         existing = len(articles) - stored - empty
         bad_dates = f"; {read_stats.bad_dates_note()}" if read_stats.bad_dates else ""
         click.echo(
             f"{len(articles)} articles: stored {stored} ({new_stories} in new stories), "
-            f"skipped {existing} already stored and {empty} with empty text{bad_dates}",
+            f"skipped {existing} already stored and {empty} with empty text{bad_dates}"
+            + (f"; moved {moved} stored articles to other stories" if moved else ""),
             err=True,
         )
+
+
+def _change_records(changes) -> list[dict]:
+    """JSONL records of one add: an "assigned" line per article, a "moved" line per
+    stored article re-clustering moved (both carry "id" and its current "story"), then
+    "merged" and "split" lines per story; each with the transaction's "generation"."""
+    g = changes.generation
+    records = [
+        {
+            "event": "assigned",
+            "id": a.article_id,
+            "story": a.story_id,
+            "new_story": a.is_new_story,
+            "score": round(a.score, 4),
+            "best": _pair_json(a.best),
+            "generation": g,
+        }
+        for a in changes.assignments
+    ]
+    records += [
+        {
+            "event": "moved",
+            "id": m.article_id,
+            "story": m.new_story_id,
+            "old_story": m.old_story_id,
+            "generation": g,
+        }
+        for m in changes.moved
+    ]
+    records += [
+        {"event": "merged", "story": m.story_id, "stories": list(m.story_ids), "generation": g}
+        for m in changes.merged
+    ]
+    records += [
+        {"event": "split", "story": m.story_id, "stories": list(m.story_ids), "generation": g}
+        for m in changes.split
+    ]
+    return records
 
 
 @index.command("query", context_settings=CONTEXT)
@@ -155,7 +194,7 @@ def index_query(db: str, input_path: str, limit: int, quiet: bool, **kwargs) -> 
     articles = read_articles([input_path], fields=fields, **reader_options(kwargs))
     progress = Progress.unless(quiet)
     matched = 0
-    with _open_index(db) as store:
+    with _open_index(db, readonly=True) as store:
         for done, article in enumerate(articles, 1):
             matches = store.query(article, limit=limit)
             matched += bool(matches)
@@ -230,13 +269,14 @@ def index_evict(db: str, before: str) -> None:
 )
 @handle_errors
 def index_stories(db: str, fmt: str) -> None:
-    """List the stored stories: id, source (earliest article) and members.
+    """List the stored stories: id, source (earliest article, with its title and outlet)
+    and members.
 
     \b
     Example:
       dedupe-news index stories news.db --format table
     """
-    with _open_index(db) as store:
+    with _open_index(db, readonly=True) as store:
         stories = store.stories()
     if fmt == "jsonl":
         for s in stories:
@@ -245,6 +285,8 @@ def index_stories(db: str, fmt: str) -> None:
                     "story": s.story_id,
                     "size": s.size,
                     "source": s.source_id,
+                    "source_title": s.source_title,
+                    "source_outlet": s.source_outlet,
                     "articles": list(s.article_ids),
                 }
             )
@@ -253,6 +295,9 @@ def index_stories(db: str, fmt: str) -> None:
     for s in stories:
         if s.size > 1:
             click.echo(f"{s.story_id:>8}  {s.size:>5}  {s.source_id}: {', '.join(s.article_ids)}")
+            about = " | ".join(x for x in (s.source_title, s.source_outlet) if x)
+            if about:
+                click.echo(f"{'':>17}{about}")
 
 
 @index.command("stats", context_settings=CONTEXT)
@@ -273,18 +318,8 @@ def index_stats(db: str, fmt: str) -> None:
     Example:
       dedupe-news index stats news.db --format text
     """
-    with _open_index(db) as store:
-        stats = store.stats()
-    facts = {
-        "path": stats.path,
-        "articles": stats.articles,
-        "stories": stats.stories,
-        "terms": stats.terms,
-        "first_date": stats.first_date,
-        "last_date": stats.last_date,
-        "file_bytes": stats.file_bytes,
-        "settings": stats.settings,
-    }
+    with _open_index(db, readonly=True) as store:
+        facts = store.stats().as_json()
     if fmt == "json":
         click.echo(json.dumps(facts, ensure_ascii=False, sort_keys=True))
         return
@@ -292,3 +327,28 @@ def index_stats(db: str, fmt: str) -> None:
         if name == "settings":
             value = ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
         click.echo(f"{name:<12}{'-' if value is None else value}")
+
+
+@index.command("assignments", context_settings=CONTEXT)
+@click.argument("db")
+@click.option(
+    "--since",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only what the add calls after this generation assigned or moved.",
+)
+@handle_errors
+def index_assignments(db: str, since: int) -> None:
+    """Print the current story of each article added or moved after --since, as JSONL.
+
+    A consumer of `index add` that stopped (killed, or lost lines) passes the last
+    "generation" it applied to catch up.
+
+    \b
+    Example:
+      dedupe-news index assignments news.db --since 41
+    """
+    with _open_index(db, readonly=True) as store:
+        for a in store.assignments(since=since):
+            _echo_json({"id": a.article_id, "story": a.story_id, "generation": a.generation})
