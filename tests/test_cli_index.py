@@ -148,3 +148,35 @@ def test_index_add_feeds_articles_in_utc_time_order(tmp_path):
         "evening",
         "undated",
     ]
+
+
+def test_index_add_summary_counts_stored_articles_that_moved(tmp_path):
+    insurance = (
+        "Insurers brace for claims after Delia: adjusters estimate damage to homes and "
+        "businesses in Galveston at several billion dollars, and premiums are expected to rise."
+    )
+    storm = (
+        "Hurricane Delia made landfall near Galveston overnight, flooding coastal "
+        "neighbourhoods; governor Abbott ordered evacuations of Galveston island and "
+        "Delia brought winds of 120 mph to the Texas coast."
+    )
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(
+        json.dumps({"id": "storm", "text": storm, "date": "2024-09-02"})
+        + "\n"
+        + json.dumps({"id": "insurance", "text": insurance, "date": "2024-09-02"})
+        + "\n"
+    )
+    both = {"id": "both", "text": storm + " " + insurance, "date": "2024-09-02"}
+    second.write_text(json.dumps(both) + "\n")
+    db = str(tmp_path / "news.db")
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "add", db, str(first), "-q"]).exit_code == 0
+    result = runner.invoke(main, ["index", "add", db, str(second)])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line)["event"] for line in result.stdout.splitlines()]
+    assert events == ["assigned", "moved", "merged"]
+    assert result.stderr == (
+        "1 articles: stored 1 (0 in new stories), skipped 0 already stored and 0 with empty "
+        "text; moved 1 stored articles to other stories\n"
+    )
