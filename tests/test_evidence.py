@@ -16,6 +16,7 @@ from dedupe_news.evidence import (
     key_hash,
     lead_text,
     quote_keys,
+    ticker_keys,
 )
 
 
@@ -27,7 +28,8 @@ def test_entities_names_runs_tickers_and_numbers():
     keys = entity_keys(
         "Talks stalled, Vladimir Putin told Alexander Lukashenko in Moscow. "
         "Shares of Northern Trust Corp <NTRS> rose 5% after (NYSE: BAC) fell. "
-        + "and the market closed higher on the day after a long week " * 3
+        + "and the market closed higher on the day after a long week "
+        * 3
     )  # over SHORT_TEXT_WORDS words: sentence openers must be used mid-sentence
     assert has(keys, "E:vladimir putin", "E:putin", "E:alexander lukashenko", "E:moscow")
     assert has(keys, "E:northern trust corp", "T:NTRS", "T:BAC", "N:5%")
@@ -85,7 +87,7 @@ def test_quotes_match_across_quote_styles():
 def test_short_quotes_and_apostrophes():
     keys = quote_keys("Russian tycoon lambasts country's 'massacre'")
     assert np.array_equal(keys, quote_keys("a 'Massacre' it was"))
-    assert quote_keys("Russia's army and Kyiv's mayor") .size == 0
+    assert quote_keys("Russia's army and Kyiv's mayor").size == 0
     assert quote_keys("他说「和谈陷入僵局」").size == 1
     assert quote_keys("").size == 0 and entity_keys("").size == 0
 
@@ -142,9 +144,30 @@ def test_entity_features_match_a_set_reference(sets, data):
 def test_entity_conflict_needs_rare_entities_on_both_sides():
     common = 99
     sets = [[common, 1], [common, 2], [common, 1, 3], [common]] + [[common]] * 200
-    table = EvidenceTable([np.array(s, dtype=np.int64) for s in sets], [np.zeros(0, np.int64)] * len(sets))
+    table = EvidenceTable(
+        [np.array(s, dtype=np.int64) for s in sets], [np.zeros(0, np.int64)] * len(sets)
+    )
     got = table.entity_features(np.array([0, 0, 0]), np.array([1, 2, 3]))
     # 0-1: rare entities on both sides, none shared; 0-2 share entity 1; 3 names only a common one.
     assert got["entity_conflict"].tolist() == [1.0, 0.0, 0.0]
     assert got["entity_cosine"][1] > 0.5 and got["entity_cosine"][0] == 0.0
     assert table.entity_idf.min() == pytest.approx(math.log(205 / 205))
+
+
+def test_ticker_keys_read_tickers_and_bracketed_company_names():
+    keys = ticker_keys("DOME <Dome Petroleum Ltd> TO SELL UNIT TO <NTRS>; (NASDAQ: ABCD) <p>")
+    assert has(keys, "T:DOME PETROLEUM LTD", "T:NTRS", "T:ABCD")
+    assert keys.size == 3  # the lower-case HTML tag is no ticker
+
+
+def test_ticker_conflict_between_two_companies_briefs():
+    texts = [
+        "ALPHA CORP <ALP> 1ST QTR NET",
+        "BETA INC <BET> 1ST QTR NET",
+        "ALPHA <ALP> buys BETA <BET>",
+        "no ticker",
+    ]
+    evidence = [article_evidence(None, t) for t in texts]
+    table = EvidenceTable.from_evidence(evidence)
+    got = table.ticker_conflict(np.array([0, 0, 1, 0]), np.array([1, 2, 2, 3]))
+    assert got.tolist() == [1.0, 0.0, 0.0, 0.0]

@@ -6,7 +6,8 @@ them per article and two articles compare them as sets.
 
 ``entity_keys(text)``
     Capitalised names (each capitalised word, and each multi-word run such as
-    "Vladimir Putin"), tickers (``<NLC>``, ``(NYSE: X)``, ``NASDAQ:X``) and
+    "Vladimir Putin"), tickers and bracketed company names (``<NLC>``,
+    ``<Dome Petroleum Ltd>``, ``(NYSE: X)``, ``NASDAQ:X``; see :func:`ticker_keys`) and
     numbers (with a unit class: ``76%`` and ``76 percent`` are one key, ``$1.1bn``
     and ``1.1 billion`` another). Scripts without case (Han, Kana, Hangul,
     Arabic, Hebrew, Thai) yield their numbers and any names written in a cased
@@ -34,6 +35,8 @@ over pairs ``(i[k], j[k])``):
 ``entity_conflict`` in {0, 1}
     1 when both sides name rare entities (in at most :data:`RARE_ENTITY_SHARE`
     of the articles, and at least 2) and share none of them: evidence against.
+``ticker_conflict`` in {0, 1}
+    1 when both sides name tickers and share none: two companies' briefs.
 ``quote_overlap`` in [0, 1]
     Shared quote keys over the smaller side's number of quote keys; 0 when
     either side quotes nothing.
@@ -62,6 +65,7 @@ __all__ = [
     "lead_text",
     "log_length",
     "quote_keys",
+    "ticker_keys",
 ]
 
 LEAD_WORDS = 50
@@ -93,7 +97,7 @@ _NAME_STOP = frozenset(
 _CONNECTORS = frozenset({"of", "de", "del", "la", "van", "von", "der", "da", "al", "bin"})
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
-_TICKER_ANGLE = re.compile(r"<([A-Z][A-Z0-9.\-]{0,9})>")
+_TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
 _TICKER_EXCHANGE = re.compile(
     r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
 )
@@ -254,7 +258,7 @@ def entity_keys(text: str) -> np.ndarray:
     text = unicodedata.normalize("NFKC", text)
     keys: list[str] = []
     for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE):
-        keys.extend(f"T:{m.group(1)}" for m in pattern.finditer(text))
+        keys.extend(f"T:{m.group(1).upper()}" for m in pattern.finditer(text))
     for m in _NUMBER.finditer(text):
         unit = _UNIT.match(text, m.end())
         key = _number_key(m.group(), unit.group(1) if unit else None)
@@ -270,6 +274,24 @@ def entity_keys(text: str) -> np.ndarray:
         seen = set(names)
         names.extend(key for key in openers if key in seen)
     return _keys_array(keys + names)
+
+
+def ticker_keys(text: str) -> np.ndarray:
+    """Sorted unique int64 keys of the tickers in ``text`` (a subset of its entity keys).
+
+    >>> bool(np.array_equal(ticker_keys("NORTHERN TRUST <NTRS> NET"), [key_hash("T:NTRS")]))
+    True
+    """
+    if not text:
+        return _EMPTY
+    text = unicodedata.normalize("NFKC", text)
+    return _keys_array(
+        [
+            f"T:{m.group(1).upper()}"
+            for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE)
+            for m in pattern.finditer(text)
+        ]
+    )
 
 
 def quote_keys(text: str) -> np.ndarray:
@@ -317,12 +339,15 @@ class ArticleEvidence:
     entities: np.ndarray
     quotes: np.ndarray
     lead: str
+    tickers: np.ndarray
 
 
 def article_evidence(title: str | None, text: str) -> ArticleEvidence:
     """Entities and quotes of title and text, and the lead, of one article."""
     full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
-    return ArticleEvidence(entity_keys(full), quote_keys(full), lead_text(title, text))
+    return ArticleEvidence(
+        entity_keys(full), quote_keys(full), lead_text(title, text), ticker_keys(full)
+    )
 
 
 def _key_matrix(key_arrays: Sequence[np.ndarray]) -> sp.csr_matrix:
@@ -353,7 +378,12 @@ class EvidenceTable:
     Entity IDF is fitted on these articles: ``ln((1 + n) / (1 + df))``.
     """
 
-    def __init__(self, entities: Sequence[np.ndarray], quotes: Sequence[np.ndarray]):
+    def __init__(
+        self,
+        entities: Sequence[np.ndarray],
+        quotes: Sequence[np.ndarray],
+        tickers: Sequence[np.ndarray] | None = None,
+    ):
         if len(entities) != len(quotes):
             raise ValueError("entities and quotes must have one array per article")
         self.n_articles = len(entities)
@@ -372,10 +402,16 @@ class EvidenceTable:
         self._rare_counts = np.diff(self._rare.indptr)
         self._quotes = _key_matrix(quotes)
         self._quote_counts = np.diff(self._quotes.indptr)
+        self._tickers = _key_matrix(tickers if tickers is not None else [_EMPTY] * len(quotes))
+        self._ticker_counts = np.diff(self._tickers.indptr)
 
     @classmethod
     def from_evidence(cls, evidence: Sequence[ArticleEvidence]) -> EvidenceTable:
-        return cls([e.entities for e in evidence], [e.quotes for e in evidence])
+        return cls(
+            [e.entities for e in evidence],
+            [e.quotes for e in evidence],
+            [e.tickers for e in evidence],
+        )
 
     def entity_features(self, i, j) -> dict[str, np.ndarray]:
         """``entity_cosine``, ``entity_overlap`` and ``entity_conflict`` of pairs."""
@@ -396,6 +432,14 @@ class EvidenceTable:
             "entity_overlap": np.clip(overlap, 0.0, 1.0),
             "entity_conflict": conflict,
         }
+
+    def ticker_conflict(self, i, j) -> np.ndarray:
+        """1.0 where both articles name tickers and share none, else 0.0."""
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        shared = _pair_products(self._tickers, self._tickers, i, j)
+        both = (self._ticker_counts[i] > 0) & (self._ticker_counts[j] > 0)
+        return (both & (shared <= 0)).astype(np.float64)
 
     def quote_overlap(self, i, j) -> np.ndarray:
         """Shared quote keys over the smaller side's count; 0 without quotes."""
