@@ -16,13 +16,28 @@ import scipy.sparse as sp
 from dedupe_news import Article, MinHasher
 from dedupe_news.evidence import EvidenceTable, article_evidence, lead_text, log_length
 from dedupe_news.minhash import lsh_candidate_pairs
-from dedupe_news.normalize import content_terms, normalize_text, strip_boilerplate, tokenize
-from dedupe_news.tfidf import (
-    cosine_neighbor_pairs,
-    cosine_similarity_pairs,
-    fit_tfidf,
-    probe_max_df,
+from dedupe_news.neighbors import cosine_neighbor_pairs, probe_max_df
+from dedupe_news.normalize import normalize_text, strip_boilerplate, tokenize
+from dedupe_news.pair_features import cosine_similarity_pairs as _cosine_pairs
+from dedupe_news.prepare import article_terms, term_counts
+from dedupe_news.weighting import (
+    document_frequencies,
+    drop_unused_columns,
+    smooth_idf,
+    tfidf_rows,
 )
+
+
+def fit_tfidf(term_lists) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows with IDF fitted on these rows (the shared layer's recipe)."""
+    counts = term_counts(term_lists)
+    idf = smooth_idf(document_frequencies(counts), counts.shape[0])
+    return drop_unused_columns(tfidf_rows(counts, idf))[0]
+
+
+def cosine_similarity_pairs(matrix: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    return _cosine_pairs(matrix, i, matrix, j)
+
 
 WINDOW_DAYS = 5.0
 COPY_THRESHOLD = 0.5
@@ -38,9 +53,9 @@ class PairContext:
         tokens = [tokenize(strip_boilerplate(a.full_text)) for a in self.articles]
         self.n_tokens = np.array([len(t) for t in tokens], dtype=np.float64)
         self.signatures = MinHasher(num_perm=128, seed=1, shingle_size=5).sign(tokens)
-        self.body = fit_tfidf([content_terms(t) or t for t in tokens])
+        self.body = fit_tfidf([article_terms(t) for t in tokens])
         leads = [tokenize(normalize_text(lead_text(a.title, a.text))) for a in self.articles]
-        self.lead = fit_tfidf([content_terms(t) or t or ["\0empty"] for t in leads])
+        self.lead = fit_tfidf([article_terms(t) or ["\0empty"] for t in leads])
         evidence = [article_evidence(a.title, a.text) for a in self.articles]
         self.evidence = EvidenceTable.from_evidence(evidence)
         self.n_entities = np.array([e.entities.size for e in evidence])
