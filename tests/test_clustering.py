@@ -88,3 +88,19 @@ def test_cluster_pairs_of_nothing_is_empty():
         0, empty, empty, np.zeros(0), threshold=0.15, component_similarity=dense([])
     )
     assert labels.shape == (0,)
+
+
+def test_cluster_pairs_keeps_an_oversized_component_of_copies_together():
+    # Six copies (similarity 1) in a chain, max_component 3: raising the edge
+    # threshold step by step must stop at 1.0, not drop the copies.
+    i, j = np.arange(5), np.arange(1, 6)
+    labels = cluster_pairs(
+        7,
+        i,
+        j,
+        np.ones(5),
+        threshold=0.5,
+        component_similarity=lambda members: np.ones((members.size, members.size)),
+        max_component=3,
+    )
+    assert labels.tolist() == [0, 0, 0, 0, 0, 0, 1]

@@ -120,12 +120,16 @@ def cluster_pairs(
             members = np.sort(members_all[order[start:stop]])
             if members.size == 1:
                 continue
+            if members.size > max_component and edge_threshold >= 1.0:
+                # Only copies (similarity 1) are left: they stay one story.
+                final[members] = next_label
+                next_label += 1
+                continue
             if members.size > max_component:
                 inside = np.isin(ei, members)
-                stronger = inside & (es >= edge_threshold + 0.05)
-                pending.append(
-                    (members, ei[stronger], ej[stronger], es[stronger], edge_threshold + 0.05)
-                )
+                raised = min(edge_threshold + 0.05, 1.0)
+                stronger = inside & (es >= raised)
+                pending.append((members, ei[stronger], ej[stronger], es[stronger], raised))
                 continue
             if members.size == 2:
                 final[members] = next_label
