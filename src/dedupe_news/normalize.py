@@ -258,23 +258,31 @@ def content_terms(tokens: Sequence[str]) -> list[str]:
     ['talks', 'reached', 'dead', 'end']
     """
     terms = [t for t in tokens if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
-    if reads_as_english(tokens):
+    if _looks_english(tokens, len(tokens) - len(terms)):
         return terms
     return [word_stem(t) for t in terms]
 
 
 def reads_as_english(tokens: Sequence[str]) -> bool:
-    """True unless ``tokens`` are a text of at least 30 tokens of which under a fifth
-    are English stop words.
+    """False only for a text of at least 30 tokens, not all ASCII, of which under a
+    fifth are English stop words (or single letters).
 
     English news has 30-50% stop words (5th percentile 29-38% on ECB+, GVA and BBC);
     German, Italian, Polish, Russian or Chinese at most 15%, Spanish at most 21%
-    (SemEval-2022 task 8 dev texts). Shorter texts, such as headlines, have too few
-    tokens to tell and count as English, which keeps their terms as they are.
+    (SemEval-2022 task 8 dev texts). Text in plain ASCII (English market tables and
+    briefs with few stop words among them) and short texts such as headlines count
+    as English, which keeps their terms exactly as they were.
     """
-    if len(tokens) < _MIN_TOKENS_TO_TELL_LANGUAGE:
-        return True
-    return sum(t in STOP_WORDS for t in tokens) >= _ENGLISH_STOP_WORD_SHARE * len(tokens)
+    removed = sum(t in STOP_WORDS or (len(t) == 1 and not t.isdigit()) for t in tokens)
+    return _looks_english(tokens, removed)
+
+
+def _looks_english(tokens: Sequence[str], n_stop_words: int) -> bool:
+    return (
+        len(tokens) < _MIN_TOKENS_TO_TELL_LANGUAGE
+        or n_stop_words >= _ENGLISH_STOP_WORD_SHARE * len(tokens)
+        or "".join(tokens).isascii()
+    )
 
 
 def word_stem(term: str) -> str:
