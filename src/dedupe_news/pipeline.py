@@ -25,7 +25,6 @@ import scipy.sparse as sp
 from .articles import Article, checked_articles
 from .clustering import LINKAGES, cluster_pairs
 from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
-from .language import dominant_script
 from .minhash import MinHasher, Signatures, lsh_candidate_pairs
 from .normalize import content_terms, strip_boilerplate, tokenize
 from .parallel import effective_jobs, map_tasks
@@ -191,7 +190,7 @@ class StoryClusterer:
         streamed = not isinstance(articles, Sequence)
         articles = checked_articles(articles) if streamed else _as_article_list(articles)
         hasher = self._check_params()
-        kept, signatures, counts, scripts, articles = self._prepare(articles, hasher, streamed)
+        kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
         n_all = len(articles)
         if n_all == 0:
             raise EmptyCorpusError("no articles given: nothing to cluster")
@@ -203,7 +202,7 @@ class StoryClusterer:
         n = kept.size
 
         self._report("tfidf", 0, n)
-        matrix = tfidf_from_counts(counts, groups=scripts)
+        matrix = tfidf_from_counts(counts)
         del counts
         self._report("tfidf", n, n)
         days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
@@ -315,14 +314,13 @@ class StoryClusterer:
 
     def _prepare(
         self, articles: Iterable[Article], hasher: MinHasher, streamed: bool
-    ) -> tuple[np.ndarray, Signatures, sp.csr_matrix, np.ndarray, list[Article]]:
+    ) -> tuple[np.ndarray, Signatures, sp.csr_matrix, list[Article]]:
         """The "prepare" stage: normalise, sign and extract terms, in chunks spread
         over ``n_jobs`` processes.
 
         Returns the indices of articles with text, their signatures, their term
-        counts (a text of stop words only counts all its tokens), their scripts
-        (:func:`~dedupe_news.language.dominant_script`), and the articles (for a
-        stream, with texts cut to their first line).
+        counts (a text of stop words only counts all its tokens), and the articles
+        (for a stream, with texts cut to their first line).
         """
         total = 0 if streamed else len(articles)  # type: ignore[arg-type]
         self._report("prepare", 0, total)
@@ -336,14 +334,12 @@ class StoryClusterer:
             try:
                 while chunk := list(itertools.islice(iterator, _PREPARE_CHUNK)):
                     fitted.extend(map(_stub, chunk) if streamed else chunk)
-                    texts = [a.full_text for a in chunk]
-                    scripts.extend(map(dominant_script, texts))
-                    yield texts
+                    yield [a.full_text for a in chunk]
             except Exception as error:  # noqa: BLE001 - re-raised below, in this thread
                 failure.append(error)
 
         n_tasks = -(-total // _PREPARE_CHUNK) if total else None
-        has_text, hashvalues, shingle_counts, term_rows, scripts = [], [], [], [], []
+        has_text, hashvalues, shingle_counts, term_rows = [], [], [], []
         done = 0
         state = {"hasher": hasher}
         for chunk in map_tasks(
@@ -365,11 +361,10 @@ class StoryClusterer:
         if streamed:
             self._report("prepare", done, done)
         if not has_text:
-            return np.zeros(0, dtype=np.intp), None, None, None, fitted  # type: ignore[return-value]
+            return np.zeros(0, dtype=np.intp), None, None, fitted  # type: ignore[return-value]
         kept = np.flatnonzero(np.concatenate(has_text))
         signatures = Signatures(np.concatenate(hashvalues), np.concatenate(shingle_counts))
-        counts = sp.vstack(term_rows, format="csr")
-        return kept, signatures, counts, np.array(scripts, dtype=object)[kept], fitted
+        return kept, signatures, sp.vstack(term_rows, format="csr"), fitted
 
     def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return score_pairs(self.decision_rule, self._matrix, self._signatures, self._days, i, j)

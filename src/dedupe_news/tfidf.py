@@ -60,18 +60,20 @@ def term_counts(term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
     return sp.csr_matrix(_HASHER.transform(term_lists))
 
 
-def tfidf_from_counts(counts: sp.csr_matrix, groups=None) -> sp.csr_matrix:
+def tfidf_from_counts(counts: sp.csr_matrix, stop_word_groups=None) -> sp.csr_matrix:
     """L2-normalised TF-IDF rows, with IDF fitted on these rows.
 
     Term frequency is sublinear (``1 + log tf``) so a long article that repeats a
     name does not outweigh a short one that names it once; IDF is scikit-learn's
-    smoothed ``ln((1 + n) / (1 + df)) + 1``. Terms in a large share of the rows are
-    stop words of the corpus, whatever its language, and are left out first
-    (:func:`dedupe_news.stopwords.without_frequent_terms`; with ``groups``, such as
-    each row's script, shares are taken within each group). Columns no row uses are
-    dropped.
+    smoothed ``ln((1 + n) / (1 + df)) + 1``. Columns no row uses are dropped.
+
+    With ``stop_word_groups`` (a group per row, such as its script), terms in a large
+    share of the rows of their group are stop words of the corpus, whatever its
+    language, and are left out first
+    (:func:`dedupe_news.stopwords.without_frequent_terms`). None leaves every term.
     """
-    counts = without_frequent_terms(counts, groups)
+    if stop_word_groups is not None:
+        counts = without_frequent_terms(counts, stop_word_groups)
     transformer = TfidfTransformer(sublinear_tf=True, norm="l2")
     matrix = sp.csr_matrix(transformer.fit_transform(counts), dtype=np.float32)
     # Keep only the columns in use: products transpose the matrix, and a transpose
