@@ -49,14 +49,24 @@ def test_both_scores_rank_the_same_story_first():
 
 def test_old_tokenizer_reference_matches_tokenize_on_english():
     text = "putin's forces, don't stop: 12-year-old"
-    assert ml.word_tokens_before_scripts(text) == ["putin", "forces", "dont", "stop", "12", "year", "old"]
+    assert ml.word_tokens_before_scripts(text) == [
+        "putin",
+        "forces",
+        "dont",
+        "stop",
+        "12",
+        "year",
+        "old",
+    ]
 
 
 def test_replace_section_swaps_only_its_own_section(tmp_path):
     path = tmp_path / "RESULTS.md"
     path.write_text("# R\n\n## A\na\n\n" + ml.HEADING + "\nold\n\n## B\nb\n", encoding="utf-8")
     ml.replace_section(path, ml.HEADING + "\nnew\n")
-    assert path.read_text(encoding="utf-8") == "# R\n\n## A\na\n\n" + ml.HEADING + "\nnew\n\n## B\nb\n"
+    assert (
+        path.read_text(encoding="utf-8") == "# R\n\n## A\na\n\n" + ml.HEADING + "\nnew\n\n## B\nb\n"
+    )
     path.write_text("# R\n", encoding="utf-8")
     ml.replace_section(path, ml.HEADING + "\nnew\n")
     assert path.read_text(encoding="utf-8") == "# R\n\n" + ml.HEADING + "\nnew\n"
