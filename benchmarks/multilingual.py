@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import statistics
 import sys
@@ -149,6 +150,7 @@ def english_speed(path: Path, passes: int = 9) -> dict:
     texts = [strip_boilerplate(f"{r.get('title') or ''}\n{r.get('text') or ''}") for r in rows]
     if [tokenize(t) for t in texts] != [word_tokens_before_scripts(t) for t in texts]:
         raise SystemExit(f"{path}: tokenize differs from the tokenizer before scripts")
+    load_before = os.getloadavg()[0]
     timings: dict[str, list[float]] = {"before": [], "now": []}
     functions = {"before": word_tokens_before_scripts, "now": tokenize}
     for k in range(passes):
@@ -164,6 +166,7 @@ def english_speed(path: Path, passes: int = 9) -> dict:
         "passes": passes,
         "before_s": before,
         "now_s": now,
+        "load": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
     }
 
 
@@ -228,7 +231,8 @@ def render_section(
             f"English tokens: `tokenize` on {speed['texts']:,} normalised texts of "
             f"`{speed['file']}` gives the same tokens as the tokenizer before script-aware "
             f"tokens; median of {speed['passes']} alternating passes: "
-            f"{speed['now_s']:.3f} s now, {speed['before_s']:.3f} s before ({change:+.1f}%).",
+            f"{speed['now_s']:.3f} s now, {speed['before_s']:.3f} s before ({change:+.1f}%; "
+            f"1-minute load average {speed['load']} at start / end, on 2 cores).",
         ]
     return "\n".join(out) + "\n"
 
