@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
 import pytest
 
 import dedupe_news
 from dedupe_news import (
     Article,
     EmptyCorpusError,
+    InputError,
     NotFittedError,
     ParameterError,
+    Signatures,
     StoryClusterer,
     UnknownArticleError,
     cluster_articles,
@@ -72,8 +75,8 @@ def test_story_clusterer_skips_empty_texts_and_counts_them():
 def test_story_clusterer_errors():
     with pytest.raises(ParameterError, match="single string"):
         StoryClusterer().fit("just one text")
-    with pytest.raises(ParameterError, match="not an Article"):
-        StoryClusterer().fit([{"id": "a", "text": "x"}])
+    with pytest.raises(ParameterError, match="item 1 is a int, not an Article"):
+        StoryClusterer().fit([Article("a", "x"), 5])
     with pytest.raises(ParameterError, match="duplicate article id 'a'"):
         StoryClusterer().fit([Article("a", "x"), Article("a", "y")])
     with pytest.raises(EmptyCorpusError):
@@ -155,7 +158,7 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
 
     import numpy as np
 
-    from dedupe_news import pipeline, tfidf
+    from dedupe_news import neighbors, pipeline, prepare
 
     rng = random.Random(5)
     filler = [f"common{k}" for k in range(40)]  # each in far more than 500 articles
@@ -166,8 +169,8 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
         for copy in range(3):
             text = " ".join(rng.sample(words, 9) + rng.sample(filler, 25))
             docs.append(Article(f"{story}-{copy}", text, date=day))
-    counts = tfidf.term_counts([d.text.split() for d in docs])
-    assert (np.bincount(counts.indices) > tfidf.probe_max_df(len(docs))).sum() >= 30
+    counts = prepare.term_counts([d.text.split() for d in docs])
+    assert (np.bincount(counts.indices) > neighbors.probe_max_df(len(docs))).sum() >= 30
 
     pruned = StoryClusterer().fit(docs)
     monkeypatch.setattr(pipeline, "probe_max_df", lambda n: None)
@@ -207,3 +210,68 @@ def test_story_clusterer_checks_a_stream_as_it_reads_it(seed_articles):
         StoryClusterer().fit(x for x in [seed_articles[0], "text"])
     with pytest.raises(EmptyCorpusError, match="no articles"):
         StoryClusterer().fit(iter([]))
+
+
+def test_story_clusterer_relates_each_member_to_its_source(seed_articles):
+    source_id = StoryClusterer().fit(seed_articles).stories_[0].source_id
+    original = next(a for a in seed_articles if a.id == source_id)
+    copy = Article("copy", original.text, title=original.title)  # undated: not the source
+    lone = Article("lone", "The harbour crane union voted to strike over night shifts in Gdansk.")
+    clusterer = StoryClusterer().fit(seed_articles + [copy, lone])
+    position = {a.id: k for k, a in enumerate(clusterer.articles_)}
+    story = next(s for s in clusterer.stories_ if s.size > 1)
+    assert set(story.article_ids) == {a.id for a in seed_articles} | {"copy"}
+    assert story.source_id == source_id
+    assert clusterer.match_[position[source_id]] == "source"
+    assert clusterer.source_similarity_[position[source_id]] == 1.0
+    assert clusterer.match_[position["lone"]] == "source"
+    assert clusterer.match_[position["copy"]] == "copy"
+    for article_id in story.article_ids:
+        if article_id == source_id:
+            continue
+        k = position[article_id]
+        expected = clusterer.explain(article_id, source_id).story_similarity
+        assert clusterer.source_similarity_[k] == pytest.approx(expected, abs=1e-12)
+        assert clusterer.match_[k] == ("copy" if article_id == "copy" else "rewrite")
+
+
+def test_pair_features_of_rows_against_other_rows_equal_the_same_rows_features(seed_articles):
+    from dedupe_news.pair_features import ArticleRows, pair_features
+
+    clusterer = StoryClusterer().fit(seed_articles)
+    rows = clusterer._rows
+    i, j = np.array([0, 1, 2, 4]), np.array([3, 3, 0, 1])
+    whole = pair_features(rows, i, rows, j)
+    left = ArticleRows(
+        rows.tfidf[i],
+        Signatures(rows.signatures.hashvalues[i], rows.signatures.shingle_counts[i]),
+        rows.days[i],
+    )
+    split = pair_features(left, np.arange(4), rows, j)
+    for name in ("cosine_similarity", "jaccard_similarity", "containment_similarity"):
+        np.testing.assert_array_equal(getattr(split, name), getattr(whole, name))
+
+
+def test_story_clusterer_names_the_earliest_by_time_as_source():
+    import datetime as dt
+
+    text = "Storm Delia hits the Texas coast tonight, forecasters warn of floods in Galveston"
+    late = Article("late", text, date=dt.datetime(2024, 9, 2, 18, 0, tzinfo=dt.timezone.utc))
+    early = Article("early", text, date=dt.datetime(2024, 9, 2, 6, 0, tzinfo=dt.timezone.utc))
+    (story,) = StoryClusterer().fit([late, early]).stories_
+    assert story.source_id == "early"
+
+
+def test_story_clusterer_fits_dicts_and_dataframes_and_names_a_bad_row():
+    pandas = pytest.importorskip("pandas")
+    rows = [
+        {"id": 1, "text": "Storm Delia hits the Texas coast tonight", "date": "2024-09-02"},
+        {"id": 2, "text": "Storm Delia hits the Texas coast tonight", "date": "2024-09-02"},
+        {"id": 3, "text": "The central bank raised rates by half a point", "title": None},
+    ]
+    assert StoryClusterer().fit_predict(rows).tolist() == [0, 0, 1]
+    frame = pandas.DataFrame(rows)
+    assert StoryClusterer().fit_predict(frame).tolist() == [0, 0, 1]
+    frame.loc[1, "date"] = "yesterday"
+    with pytest.raises(InputError, match="row 1"):
+        StoryClusterer().fit(frame)

@@ -30,16 +30,9 @@ from dedupe_news import (
     score_clustering,
 )
 from dedupe_news.cli import main
-from dedupe_news.minhash import lsh_candidate_pairs, lsh_params
-from dedupe_news.normalize import content_terms, strip_boilerplate, tokenize
-from dedupe_news.spark import (
-    band_keys,
-    bucket_pairs,
-    date_blocks,
-    idf_from_frequencies,
-    tfidf_rows,
-)
-from dedupe_news.tfidf import term_counts, tfidf_from_counts
+from dedupe_news.minhash import lsh_band_keys, lsh_candidate_pairs, lsh_params
+from dedupe_news.normalize import strip_boilerplate, tokenize
+from dedupe_news.spark import bucket_pairs, date_blocks
 from tests.conftest import SEEDS, shared_file
 
 
@@ -106,19 +99,6 @@ def token_lists(articles):
     return [tokenize(strip_boilerplate(a.full_text)) for a in articles]
 
 
-def test_idf_and_tfidf_rows_equal_tfidf_from_counts_bit_for_bit(seed_articles, chain_articles):
-    tokens = token_lists(seed_articles + chain_articles)
-    counts = term_counts([content_terms(t) or t for t in tokens])
-    expected = tfidf_from_counts(counts)
-    in_use = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
-    compact = counts[:, in_use].tocsr()
-    frequency = np.bincount(compact.indices, minlength=in_use.size)
-    got = tfidf_rows(compact, idf_from_frequencies(frequency, counts.shape[0]))
-    assert got.dtype == expected.dtype == np.float32
-    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
-    assert got.data.tobytes() == expected.data.tobytes()
-
-
 def test_band_keys_and_bucket_pairs_reproduce_lsh_candidate_pairs(seed_articles, chain_articles):
     # 70 copies of one text make a bucket larger than the 64 neighbours a member is paired with.
     copies = [Article(f"copy{k}", seed_articles[0].text) for k in range(70)]
@@ -126,7 +106,7 @@ def test_band_keys_and_bucket_pairs_reproduce_lsh_candidate_pairs(seed_articles,
     signatures = MinHasher().sign(tokens)
     expected = set(zip(*(x.tolist() for x in lsh_candidate_pairs(signatures, threshold=0.5))))
     bands, rows = lsh_params(0.5, 128)
-    keys = band_keys(signatures.hashvalues, bands, rows)
+    keys = lsh_band_keys(signatures.hashvalues, bands, rows)
     found = set()
     for band in range(bands):
         for key in np.unique(keys[:, band]):

@@ -75,14 +75,16 @@ def test_matches_a_row_by_row_reference(rows, share):
     )
 
 
-def test_tfidf_from_counts_drops_stop_words_only_when_given_groups():
-    from dedupe_news.tfidf import tfidf_from_counts
+def test_weighting_after_dropping_stop_words_no_longer_links_articles_through_them():
+    from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
 
     dense = np.zeros((12, 13), dtype=np.float32)
     dense[:, 0] = 3  # a function word in every article
     dense[np.arange(12), np.arange(12) + 1] = 1  # one story word each
-    counts = sp.csr_matrix(dense)
-    every_term = tfidf_from_counts(counts)
-    without = tfidf_from_counts(counts, stop_word_groups=np.zeros(12))
-    assert every_term.shape[1] == 13 and (every_term @ every_term.T).toarray()[0, 1] > 0.3
-    assert without.shape[1] == 12 and (without @ without.T).toarray()[0, 1] == 0.0
+    for counts in (sp.csr_matrix(dense), without_frequent_terms(sp.csr_matrix(dense))):
+        rows = tfidf_rows(counts, smooth_idf(document_frequencies(counts), 12))
+        cosine = (rows @ rows.T).toarray()[0, 1]
+        if counts.nnz == dense.astype(bool).sum():
+            assert cosine > 0.3  # every term kept: the function word links them
+        else:
+            assert cosine == 0.0

@@ -2,10 +2,12 @@
 
 Copies, abridgements and rewrites are clustered into stories with two signals:
 MinHash LSH over word shingles for copies, TF-IDF cosine within a date window
-for rewrites, and average linkage to stop chaining.
+for rewrites, and weighted linkage to stop chaining.
 """
 
-from .articles import Article, FieldMap, iter_articles, parse_date, read_articles
+from .articles import Article, FieldMap, ReadStats, parse_date
+from .clustering import Story
+from .decision import DecisionRule, PairScores, PairTable
 from .errors import (
     DedupeNewsError,
     EmptyCorpusError,
@@ -27,13 +29,18 @@ from .index import (
 )
 from .minhash import MinHasher, Signatures, shingle_hash
 from .output import Assignment, assignments, write_results
-from .pipeline import Story, StoryClusterer, cluster_articles, compare_articles
-from .scoring import DecisionRule, PairScores, PairTable
+from .pair_features import ArticleRows, PairFeatures, pair_features
+from .pipeline import StoryClusterer, cluster_articles, compare_articles
+from .readers import iter_articles, read_articles
+from .settings import Settings
+from .tables import articles_from_records
+from .timestamps import parse_datetime
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "ArticleRows",
     "Assignment",
     "ClusteringScores",
     "DecisionRule",
@@ -49,9 +56,12 @@ __all__ = [
     "MinHasher",
     "MissingDependencyError",
     "NotFittedError",
+    "PairFeatures",
     "PairScores",
     "PairTable",
     "ParameterError",
+    "ReadStats",
+    "Settings",
     "Signatures",
     "Story",
     "StoryClusterer",
@@ -59,11 +69,14 @@ __all__ = [
     "StoryMatch",
     "UnknownArticleError",
     "__version__",
+    "articles_from_records",
     "assignments",
     "cluster_articles",
     "compare_articles",
     "iter_articles",
+    "pair_features",
     "parse_date",
+    "parse_datetime",
     "read_articles",
     "score_clustering",
     "shingle_hash",

@@ -17,13 +17,15 @@ from pathlib import Path
 
 import click
 
-from .articles import Article, FieldMap, iter_articles, read_articles
+from .articles import Article, FieldMap, ReadStats, iter_articles, read_articles
 from .errors import DedupeNewsError, InputError
 from .evaluation import score_clustering
 from .output import FORMATS, write_results
 from .pipeline import StoryClusterer, compare_articles
+from .settings import Settings
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+SETTINGS = Settings()
 
 
 def field_options(command: Callable) -> Callable:
@@ -31,9 +33,16 @@ def field_options(command: Callable) -> Callable:
     options = [
         click.option(
             "--input-format",
-            type=click.Choice(["jsonl", "csv", "txt"]),
+            type=click.Choice(["jsonl", "csv", "txt", "parquet"]),
             default=None,
             help="Input format; by default guessed from the extension (stdin: jsonl).",
+        ),
+        click.option(
+            "--on-bad-date",
+            type=click.Choice(["error", "skip", "undated"]),
+            default="error",
+            show_default=True,
+            help="A bad date stops the run, skips the article, or leaves it undated.",
         ),
         click.option("--id-field", default="id", show_default=True, help="Field holding the id."),
         click.option(
@@ -46,7 +55,7 @@ def field_options(command: Callable) -> Callable:
             "--date-field",
             default="date",
             show_default=True,
-            help="Field holding the date (YYYY-MM-DD).",
+            help="Field holding the date (YYYY-MM-DD, ISO 8601, RFC 2822 or epoch seconds).",
         ),
         click.option(
             "--source-field", default="source", show_default=True, help="Field holding the outlet."
@@ -70,40 +79,26 @@ def jobs_option(help_text: str) -> Callable:
     )
 
 
+def _setting_option(flag: str, name: str, meta: dict) -> Callable:
+    """A click option for one :class:`~dedupe_news.settings.Settings` field: its type,
+    range, default and help all come from the settings."""
+    default = getattr(SETTINGS, name)
+    if meta["choices"]:
+        kind = click.Choice(list(meta["choices"]))
+    elif isinstance(default, float):
+        kind = click.FloatRange(meta["low"], meta["high"], min_open=meta["low_open"])
+    else:
+        kind = click.IntRange(meta["low"], meta["high"], min_open=meta["low_open"])
+    return click.option(flag, name, type=kind, default=default, show_default=True, help=meta["doc"])
+
+
 def clusterer_options(command: Callable) -> Callable:
-    """Clustering settings shared by every command that clusters."""
-    options = [
-        click.option(
-            "--window-days",
-            type=click.FloatRange(min=0),
-            default=5.0,
-            show_default=True,
-            help="Articles dated further apart are never the same story.",
-        ),
-        click.option(
-            "--threshold",
-            "rewrite_threshold",
-            type=click.FloatRange(0, 1, min_open=True),
-            default=0.15,
-            show_default=True,
-            help="TF-IDF cosine at which two articles are rewrites of one story.",
-        ),
-        click.option(
-            "--copy-threshold",
-            type=click.FloatRange(0, 1, min_open=True),
-            default=0.5,
-            show_default=True,
-            help="Shingle Jaccard at which two articles are copies.",
-        ),
-        jobs_option("Processes to use; -1 uses every core. Results do not depend on it."),
-        click.option(
-            "--linkage",
-            type=click.Choice(["weighted", "average", "single"]),
-            default="weighted",
-            show_default=True,
-            help="How stories are grouped; 'single' chains (plain connected components).",
-        ),
-    ]
+    """Clustering settings shared by every command that clusters, built from
+    :class:`~dedupe_news.settings.Settings`."""
+    options = [_setting_option(flag, name, meta) for flag, name, meta in Settings.cli_options()]
+    options.append(
+        jobs_option("Processes to use; -1 uses every core. Results do not depend on it.")
+    )
     for option in reversed(options):
         command = option(command)
     return command
@@ -120,10 +115,8 @@ def _fields(kwargs: dict) -> FieldMap:
 
 
 def _clusterer_params(kwargs: dict) -> dict:
-    return {
-        name: kwargs.pop(name)
-        for name in ("window_days", "rewrite_threshold", "copy_threshold", "n_jobs", "linkage")
-    }
+    names = [name for _, name, _ in Settings.cli_options()] + ["n_jobs"]
+    return {name: kwargs.pop(name) for name in names}
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -228,7 +221,11 @@ def cluster(
     master_source = click.get_current_context().get_parameter_source("master")
     if engine != "spark" and master_source is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--master applies only with --engine spark")
-    articles = iter_articles(inputs, fields=fields, input_format=input_format)
+    read_stats = ReadStats()
+    articles = iter_articles(
+        inputs, fields=fields, input_format=input_format, on_bad_date=kwargs.pop("on_bad_date"),
+        stats=read_stats,
+    )  # fmt: skip
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     if engine == "spark":
         from .spark import fit_articles
@@ -243,7 +240,7 @@ def cluster(
             f"; skipped {clusterer.n_skipped_empty_} with empty text"
             if clusterer.n_skipped_empty_
             else ""
-        )
+        ) + (f"; {read_stats.bad_dates_note()}" if read_stats.bad_dates else "")
         click.echo(
             f"{len(clusterer.articles_)} articles, {len(clusterer.stories_)} stories "
             f"({multi} with 2+ articles){skipped}",
@@ -272,7 +269,12 @@ def compare(a: str, b: str, corpus: tuple[str, ...], **kwargs) -> None:
     fields = _fields(kwargs)
     input_format = kwargs.pop("input_format")
     params = _clusterer_params(kwargs)
-    background = read_articles(corpus, fields=fields, input_format=input_format) if corpus else []
+    on_bad_date = kwargs.pop("on_bad_date")
+    background = (
+        read_articles(corpus, fields=fields, input_format=input_format, on_bad_date=on_bad_date)
+        if corpus
+        else []
+    )
     by_id = {article.id: article for article in background}
     first, second = (_one_article(x, by_id, fields, input_format) for x in (a, b))
     scores = compare_articles(first, second, background, **params)
@@ -306,7 +308,9 @@ def evaluate(inputs: tuple[str, ...], story_field: str, quiet: bool, **kwargs) -
     fields = FieldMap(**{**fields.__dict__, "story": story_field})
     input_format = kwargs.pop("input_format")
     params = _clusterer_params(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=input_format)
+    articles = read_articles(
+        inputs, fields=fields, input_format=input_format, on_bad_date=kwargs.pop("on_bad_date")
+    )
     labelled = [k for k, article in enumerate(articles) if article.story is not None]
     if not labelled:
         raise InputError(
@@ -415,7 +419,13 @@ def index_add(
     import json
 
     fields = _fields(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=kwargs.pop("input_format"))
+    read_stats = ReadStats()
+    articles = read_articles(
+        inputs, fields=fields, input_format=kwargs.pop("input_format"),
+        on_bad_date=kwargs.pop("on_bad_date"), stats=read_stats,
+    )  # fmt: skip
+    if read_stats.bad_dates:
+        click.echo(read_stats.bad_dates_note(), err=True)
     order = sorted(
         range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
     )
@@ -445,7 +455,10 @@ def index_query(db: str, input_path: str, limit: int, **kwargs) -> None:
     import json
 
     fields = _fields(kwargs)
-    articles = read_articles([input_path], fields=fields, input_format=kwargs.pop("input_format"))
+    articles = read_articles(
+        [input_path], fields=fields, input_format=kwargs.pop("input_format"),
+        on_bad_date=kwargs.pop("on_bad_date"),
+    )  # fmt: skip
     with _open_index(db) as store:
         for article in articles:
             matches = store.query(article, limit=limit)

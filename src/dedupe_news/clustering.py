@@ -23,7 +23,8 @@ comparison.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,10 +33,21 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from .errors import ParameterError
+from .pair_features import ArticleRows
+from .settings import LINKAGES
 
-__all__ = ["LINKAGES", "cluster_pairs", "order_labels"]
-
-LINKAGES = ("weighted", "average", "single")
+__all__ = [
+    "CLEARLY_DIFFERENT",
+    "LINKAGES",
+    "VETO_DISTANCE",
+    "Story",
+    "cluster_pairs",
+    "component_similarity",
+    "copy_matrix",
+    "group_stories",
+    "linkage_score",
+    "order_labels",
+]
 
 CLEARLY_DIFFERENT = 0.05
 """Pairs below this story_similarity are clearly different stories (or out of the
@@ -155,3 +167,93 @@ def order_labels(labels: np.ndarray) -> np.ndarray:
     rank = np.empty(first.size, dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
     return rank[inverse.ravel()]
+
+
+def linkage_score(similarity: np.ndarray) -> float:
+    """Mean similarity of an article to a story's members, clearly different members as
+    a veto: the distance agglomeration uses (``1 - s``, or :data:`VETO_DISTANCE` below
+    :data:`CLEARLY_DIFFERENT`), returned as ``1 - mean distance``. It is the plain mean
+    similarity when no member is clearly different.
+
+    >>> linkage_score(np.array([0.5, 0.3]))
+    0.4
+    """
+    distance = np.where(similarity < CLEARLY_DIFFERENT, VETO_DISTANCE, 1.0 - similarity)
+    return float(1.0 - distance.mean())
+
+
+def copy_matrix(
+    n: int, i: np.ndarray, j: np.ndarray, story_similarity: np.ndarray
+) -> sp.csr_matrix:
+    """Symmetric boolean ``(n, n)`` matrix of the pairs decided as copies
+    (``story_similarity`` 1), for :func:`component_similarity`."""
+    is_copy = story_similarity >= 1.0
+    copies = sp.csr_matrix(
+        (np.ones(int(is_copy.sum()), dtype=bool), (i[is_copy], j[is_copy])), shape=(n, n)
+    )
+    return (copies + copies.T).tocsr()
+
+
+def component_similarity(
+    rows: ArticleRows, window_days: float, members: np.ndarray, copies: sp.csr_matrix
+) -> np.ndarray:
+    """Full ``story_similarity`` matrix of a component's ``members`` (indices of ``rows``).
+
+    TF-IDF cosine within the date window, and 1.0 for the copy pairs the copy search
+    found (``copies``: a boolean matrix over the same rows, see :func:`copy_matrix`).
+    """
+    sub = rows.tfidf[members]
+    cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
+    member_days = rows.days[members]
+    gap = np.abs(member_days[:, None] - member_days[None, :])
+    similarity = np.where(gap > window_days, 0.0, cosine)
+    similarity[copies[members][:, members].toarray()] = 1.0
+    return similarity
+
+
+@dataclass(frozen=True)
+class Story:
+    """One cluster of articles telling the same story.
+
+    Attributes
+    ----------
+    label : int
+        The cluster label, as in ``labels_``.
+    article_ids : tuple of str
+        Members in input order.
+    source_id : str
+        The likely source: the earliest dated member (input order breaks ties;
+        undated members come after dated ones).
+    """
+
+    label: int
+    article_ids: tuple[str, ...]
+    source_id: str
+
+    @property
+    def size(self) -> int:
+        return len(self.article_ids)
+
+
+def group_stories(ids: Sequence[str], time_keys: Sequence, labels: np.ndarray) -> list[Story]:
+    """The stories of labelled items, in label order; labels below 0 are left out.
+
+    ``time_keys`` orders the members for the source choice (the smallest key is the
+    source, input order breaks ties): use
+    :func:`~dedupe_news.timestamps.article_time_key`, which puts undated articles last.
+
+    >>> [s.source_id for s in group_stories(["a", "b"], [(0, 5.0), (0, 3.0)], np.array([0, 0]))]
+    ['b']
+    """
+    members: dict[int, list[int]] = {}
+    for position, label in enumerate(labels.tolist()):
+        if label >= 0:
+            members.setdefault(label, []).append(position)
+    stories = []
+    for label in sorted(members):
+        positions = members[label]
+        source = min(positions, key=lambda p: (time_keys[p], p))
+        stories.append(
+            Story(label=label, article_ids=tuple(ids[p] for p in positions), source_id=ids[source])
+        )
+    return stories

@@ -34,7 +34,10 @@ __all__ = [
     "MINHASH_SCHEME",
     "MinHasher",
     "Signatures",
+    "containment_similarity",
+    "jaccard_similarity",
     "lsh_band_key",
+    "lsh_band_keys",
     "lsh_candidate_pairs",
     "lsh_params",
     "shingle_hash",
@@ -96,37 +99,57 @@ class Signatures:
     shingle_counts: np.ndarray
 
     def jaccard_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Estimated Jaccard similarity of shingle sets for article pairs ``(i, j)``, in [0, 1].
-
-        The fraction of permutations on which the two minima agree.
-        """
-        i = np.asarray(i, dtype=np.intp)
-        j = np.asarray(j, dtype=np.intp)
-        agree = np.zeros(i.size, dtype=np.float64)
-        for start in range(0, i.size, _PAIRS_PER_CHUNK):  # bounds the (pairs, num_perm) scratch
-            a = self.hashvalues[i[start : start + _PAIRS_PER_CHUNK]]
-            b = self.hashvalues[j[start : start + _PAIRS_PER_CHUNK]]
-            agree[start : start + _PAIRS_PER_CHUNK] = (a == b).mean(axis=1)
-        either_empty = (self.shingle_counts[i] == 0) | (self.shingle_counts[j] == 0)
-        return np.where(either_empty, 0.0, agree)
+        """Estimated Jaccard similarity for pairs ``(i, j)`` of these rows: see
+        :func:`jaccard_similarity`."""
+        return jaccard_similarity(self, i, self, j)
 
     def containment_similarity(
         self, i: np.ndarray, j: np.ndarray, jaccard: np.ndarray | None = None
     ) -> np.ndarray:
-        """Estimated share of the smaller article's shingles found in the other, in [0, 1].
+        """Estimated containment for pairs ``(i, j)`` of these rows: see
+        :func:`containment_similarity`."""
+        return containment_similarity(self, i, self, j, jaccard)
 
-        ``|A & B| / min(|A|, |B|)``, with ``|A & B| = J / (1 + J) * (|A| + |B|)``
-        from the estimated Jaccard ``J`` (pass it as ``jaccard`` if already computed).
-        High for an abridged copy inside a longer article, where Jaccard is low.
-        """
-        jac = self.jaccard_similarity(i, j) if jaccard is None else jaccard
-        size_i = self.shingle_counts[np.asarray(i, dtype=np.intp)].astype(np.float64)
-        size_j = self.shingle_counts[np.asarray(j, dtype=np.intp)].astype(np.float64)
-        smaller = np.minimum(size_i, size_j)
-        intersection = jac / (1.0 + jac) * (size_i + size_j)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result = np.where(smaller > 0, intersection / smaller, 0.0)
-        return np.clip(result, 0.0, 1.0)
+
+def jaccard_similarity(
+    left: Signatures, i: np.ndarray, right: Signatures, j: np.ndarray
+) -> np.ndarray:
+    """Estimated Jaccard similarity of shingle sets for pairs (``left[i[k]]``,
+    ``right[j[k]]``), in [0, 1]: the fraction of permutations on which the two minima
+    agree (0 when either article has no shingle).
+    """
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    agree = np.zeros(i.size, dtype=np.float64)
+    for start in range(0, i.size, _PAIRS_PER_CHUNK):  # bounds the (pairs, num_perm) scratch
+        a = left.hashvalues[i[start : start + _PAIRS_PER_CHUNK]]
+        b = right.hashvalues[j[start : start + _PAIRS_PER_CHUNK]]
+        agree[start : start + _PAIRS_PER_CHUNK] = (a == b).mean(axis=1)
+    either_empty = (left.shingle_counts[i] == 0) | (right.shingle_counts[j] == 0)
+    return np.where(either_empty, 0.0, agree)
+
+
+def containment_similarity(
+    left: Signatures,
+    i: np.ndarray,
+    right: Signatures,
+    j: np.ndarray,
+    jaccard: np.ndarray | None = None,
+) -> np.ndarray:
+    """Estimated share of the smaller article's shingles found in the other, in [0, 1].
+
+    ``|A & B| / min(|A|, |B|)``, with ``|A & B| = J / (1 + J) * (|A| + |B|)`` from
+    the estimated Jaccard ``J`` (pass it as ``jaccard`` if already computed). High
+    for an abridged copy inside a longer article, where Jaccard is low.
+    """
+    jac = jaccard_similarity(left, i, right, j) if jaccard is None else jaccard
+    size_i = left.shingle_counts[np.asarray(i, dtype=np.intp)].astype(np.float64)
+    size_j = right.shingle_counts[np.asarray(j, dtype=np.intp)].astype(np.float64)
+    smaller = np.minimum(size_i, size_j)
+    intersection = jac / (1.0 + jac) * (size_i + size_j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(smaller > 0, intersection / smaller, 0.0)
+    return np.clip(result, 0.0, 1.0)
 
 
 class MinHasher:
@@ -305,6 +328,17 @@ def lsh_band_key(hashvalues: np.ndarray, band: int, rows: int) -> np.ndarray:
         for col in range(rows):
             key = (key * np.uint64(0x100000001B3)) ^ block[:, col]
     return key
+
+
+def lsh_band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Every band's LSH key per row, shape ``(n, bands)``, uint64: column ``b`` is
+    :func:`lsh_band_key` of band ``b``. The index stores them (viewed as int64) and
+    Spark groups by them.
+    """
+    keys = np.empty((hashvalues.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = lsh_band_key(hashvalues, band, rows)
+    return keys
 
 
 def lsh_candidate_pairs(

@@ -1,41 +1,41 @@
-"""The StoryClusterer estimator: read, normalise, sign and vectorise, find
-candidates, score pairs, cluster, report.
+"""The StoryClusterer estimator: read, prepare, weigh, find candidates, score pairs,
+cluster, report.
 
-The two signals each do the job they are good at:
+Each step is one function of the shared feature layer, which the persistent
+index and the Spark engine call too:
 
-* MinHash LSH over word shingles finds copies and abridged copies cheaply.
-* TF-IDF nearest neighbours within the date window find rewrites.
-
-Both candidate sets are scored with the same features and one decision
-(:mod:`dedupe_news.scoring`), and grouped by average linkage inside connected
-components (:mod:`dedupe_news.clustering`).
+* :mod:`~dedupe_news.prepare`: texts to tokens, MinHash signatures, term counts;
+* :mod:`~dedupe_news.weighting`: counts to TF-IDF rows (IDF from this corpus);
+* candidates: :mod:`~dedupe_news.minhash` LSH for copies,
+  :mod:`~dedupe_news.neighbors` TF-IDF neighbours in the date window for rewrites;
+* :mod:`~dedupe_news.pair_features` and :mod:`~dedupe_news.decision`: every
+  similarity of a candidate pair, then ``story_similarity`` and the verdict;
+* :mod:`~dedupe_news.clustering`: components, then weighted linkage inside each.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
-from .articles import Article, checked_articles
-from .clustering import LINKAGES, cluster_pairs
-from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
+from .articles import Article, article_list, checked_articles
+from .clustering import Story, cluster_pairs, component_similarity, copy_matrix, group_stories
+from .decision import DecisionRule, PairScores, PairTable
+from .errors import EmptyCorpusError, NotFittedError, UnknownArticleError
 from .minhash import MinHasher, Signatures, lsh_candidate_pairs
-from .normalize import content_terms, strip_boilerplate, tokenize
+from .neighbors import cosine_neighbor_pairs, probe_max_df
+from .pair_features import ArticleRows, pair_features
 from .parallel import effective_jobs, map_tasks
-from .scoring import DecisionRule, PairScores, PairTable
-from .tfidf import (
-    cosine_neighbor_pairs,
-    cosine_similarity_pairs,
-    probe_max_df,
-    term_counts,
-    tfidf_from_counts,
-)
+from .prepare import PreparedTexts, prepare_texts
+from .settings import Settings
+from .tables import articles_from_records
+from .timestamps import article_day, article_time_key
+from .weighting import document_frequencies, drop_unused_columns, smooth_idf, tfidf_rows
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
@@ -45,59 +45,19 @@ STUB_TEXT_CHARS = 200
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while fitting."""
 
-
-@dataclass(frozen=True)
-class Story:
-    """One cluster of articles telling the same story.
-
-    Attributes
-    ----------
-    label : int
-        The cluster label, as in ``labels_``.
-    article_ids : tuple of str
-        Members in input order.
-    source_id : str
-        The likely source: the earliest dated member (input order breaks ties;
-        undated members come after dated ones).
-    """
-
-    label: int
-    article_ids: tuple[str, ...]
-    source_id: str
-
-    @property
-    def size(self) -> int:
-        return len(self.article_ids)
+_DEFAULTS = Settings()
 
 
-class StoryClusterer:
+class StoryClusterer(BaseEstimator):
     """Cluster news articles into stories: copies, abridgements and rewrites.
 
     Parameters
     ----------
-    window_days : float, default 5
-        Articles with known dates further apart than this are never the same story.
-        ``math.inf`` ignores dates.
-    rewrite_threshold : float, default 0.15
-        TF-IDF cosine at or above which two articles in the window are rewrites of
-        one story; also the minimum mean similarity between merged groups.
-    copy_threshold : float, default 0.5
-        Shingle Jaccard at or above which two articles are copies. Also the LSH
-        threshold of the copy search.
-    containment_threshold : float, default 0.8
-        Share of the shorter article's shingles inside the longer one at or above
-        which it is an abridged copy.
-    num_perm : int, default 128
-        MinHash permutations.
-    shingle_size : int, default 5
-        Words per shingle.
-    seed : int, default 1
-        MinHash seed.
-    max_neighbors : int, default 30
-        TF-IDF neighbours kept per article during candidate search.
-    linkage : {"weighted", "average", "single"}, default "weighted"
-        ``"weighted"`` (WPGMA) and ``"average"`` (UPGMA) resist chaining;
-        ``"single"`` is plain connected components.
+    window_days, rewrite_threshold, copy_threshold, containment_threshold,
+    min_containment_shingles, num_perm, shingle_size, seed, max_neighbors, linkage,
+    max_component
+        The settings of :class:`~dedupe_news.settings.Settings`, which documents
+        and validates each one and holds the defaults (``Settings.doc(name)``).
     minhash_backend : {"auto", "numba", "numpy"}, default "auto"
         How signatures are computed (see :class:`~dedupe_news.minhash.MinHasher`):
         the compiled loop when numba is installed, else numpy. Results do not
@@ -121,6 +81,13 @@ class StoryClusterer:
         most :data:`STUB_TEXT_CHARS` characters): see :meth:`fit`.
     pairs_ : PairTable
         Every candidate pair that was scored.
+    source_similarity_ : ndarray of float64, shape (n_articles,)
+        ``story_similarity`` of each article to its story's source: 1.0 for the
+        source itself, NaN for a skipped article.
+    match_ : list of str or None
+        Each article's relation to its story's source: ``"source"``, ``"copy"``
+        (decided a copy of the source), ``"rewrite"`` (any other member), or None
+        for a skipped article.
     n_skipped_empty_ : int
         Articles skipped because their text was empty after cleaning.
 
@@ -139,15 +106,17 @@ class StoryClusterer:
     def __init__(
         self,
         *,
-        window_days: float = 5.0,
-        rewrite_threshold: float = 0.15,
-        copy_threshold: float = 0.5,
-        containment_threshold: float = 0.8,
-        num_perm: int = 128,
-        shingle_size: int = 5,
-        seed: int = 1,
-        max_neighbors: int = 30,
-        linkage: str = "weighted",
+        window_days: float = _DEFAULTS.window_days,
+        rewrite_threshold: float = _DEFAULTS.rewrite_threshold,
+        copy_threshold: float = _DEFAULTS.copy_threshold,
+        containment_threshold: float = _DEFAULTS.containment_threshold,
+        min_containment_shingles: int = _DEFAULTS.min_containment_shingles,
+        num_perm: int = _DEFAULTS.num_perm,
+        shingle_size: int = _DEFAULTS.shingle_size,
+        seed: int = _DEFAULTS.seed,
+        max_neighbors: int = _DEFAULTS.max_neighbors,
+        linkage: str = _DEFAULTS.linkage,
+        max_component: int = _DEFAULTS.max_component,
         minhash_backend: str = "auto",
         n_jobs: int | None = None,
         progress: ProgressCallback | None = None,
@@ -156,11 +125,13 @@ class StoryClusterer:
         self.rewrite_threshold = rewrite_threshold
         self.copy_threshold = copy_threshold
         self.containment_threshold = containment_threshold
+        self.min_containment_shingles = min_containment_shingles
         self.num_perm = num_perm
         self.shingle_size = shingle_size
         self.seed = seed
         self.max_neighbors = max_neighbors
         self.linkage = linkage
+        self.max_component = max_component
         self.minhash_backend = minhash_backend
         self.n_jobs = n_jobs
         self.progress = progress
@@ -168,14 +139,15 @@ class StoryClusterer:
     # -- the estimator -----------------------------------------------------------
 
     @property
+    def settings(self) -> Settings:
+        """The :class:`~dedupe_news.settings.Settings` these parameters define (validated)."""
+        params = self.get_params()
+        return _DEFAULTS.replace(**{k: v for k, v in params.items() if k in Settings.names()})
+
+    @property
     def decision_rule(self) -> DecisionRule:
         """The decision rule these parameters define."""
-        return DecisionRule(
-            window_days=self.window_days,
-            rewrite_threshold=self.rewrite_threshold,
-            copy_threshold=self.copy_threshold,
-            containment_threshold=self.containment_threshold,
-        )
+        return DecisionRule.from_settings(self.settings)
 
     def fit(self, articles: Iterable[Article]) -> StoryClusterer:
         """Cluster ``articles`` into stories. Returns ``self``.
@@ -187,9 +159,12 @@ class StoryClusterer:
         term vectors, not the corpus. ``articles_`` then keeps each article with
         only the first line of its text.
         """
+        settings, hasher = self._check_params()
+        rule = DecisionRule.from_settings(settings)
+        if _is_table(articles):
+            articles = articles_from_records(articles)
         streamed = not isinstance(articles, Sequence)
-        articles = checked_articles(articles) if streamed else _as_article_list(articles)
-        hasher = self._check_params()
+        articles = checked_articles(articles) if streamed else article_list(articles)
         kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
         n_all = len(articles)
         if n_all == 0:
@@ -202,33 +177,18 @@ class StoryClusterer:
         n = kept.size
 
         self._report("tfidf", 0, n)
-        matrix = tfidf_from_counts(counts)
+        idf = smooth_idf(document_frequencies(counts), n)
+        matrix, _ = drop_unused_columns(tfidf_rows(counts, idf))
         del counts
+        days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
+        rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
         self._report("tfidf", n, n)
-        days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
 
         self._report("candidates", 0, n)
-        copy_i, copy_j = lsh_candidate_pairs(signatures, threshold=self.copy_threshold)
-        near_i, near_j, _ = cosine_neighbor_pairs(
-            matrix,
-            days,
-            window_days=self.window_days,
-            min_similarity=self.rewrite_threshold,
-            max_neighbors=self.max_neighbors,
-            probe_max_df=probe_max_df(n),
-            n_jobs=self.n_jobs,
-            progress=lambda done: self._report("candidates", done, n),
-        )
-        codes = np.unique(
-            np.concatenate(
-                [copy_i.astype(np.int64) * n + copy_j, near_i.astype(np.int64) * n + near_j]
-            )
-        )
-        pair_i, pair_j = (codes // n).astype(np.intp), (codes % n).astype(np.intp)
+        pair_i, pair_j = self._candidates(rows, settings)
 
         self._report("scoring", 0, pair_i.size)
-        self._matrix, self._signatures, self._days = matrix, signatures, days
-        table = self._score(pair_i, pair_j)
+        table = PairTable.decide(rule, pair_i, pair_j, pair_features(rows, pair_i, rows, pair_j))
         self._report("scoring", pair_i.size, pair_i.size)
 
         self._report("clustering", 0, n)
@@ -238,23 +198,30 @@ class StoryClusterer:
             table.i,
             table.j,
             table.story_similarity,
-            threshold=self.rewrite_threshold,
-            component_similarity=lambda members: self._similarity_matrix(members, copies),
-            linkage_method=self.linkage,
+            threshold=settings.rewrite_threshold,
+            component_similarity=lambda members: component_similarity(
+                rows, settings.window_days, members, copies
+            ),
+            linkage_method=settings.linkage,
+            max_component=settings.max_component,
         )
         self._report("clustering", n, n)
 
         labels = np.full(n_all, -1, dtype=np.int64)
         labels[kept] = labels_kept
+        self._rows, self._rule = rows, rule
         self.articles_ = articles
         self.labels_ = labels
         self._position = {a.id: k for k, a in enumerate(articles)}
         self._row = {int(k): r for r, k in enumerate(kept)}
         self.pairs_ = dataclasses.replace(table, i=kept[table.i], j=kept[table.j])
-        self.stories_ = _stories(articles, labels)
+        self.stories_ = group_stories(
+            [a.id for a in articles], [article_time_key(a) for a in articles], labels
+        )
+        self._relate_to_sources(kept)
         return self
 
-    def fit_predict(self, articles: Iterable[Article]) -> np.ndarray:
+    def fit_predict(self, articles: Iterable[Article], y=None) -> np.ndarray:
         """Fit and return ``labels_``."""
         return self.fit(articles).labels_
 
@@ -269,58 +236,43 @@ class StoryClusterer:
         apart, or join a pair through the rest of its story.
         """
         self._check_fitted()
-        rows = []
-        for article_id in (id_a, id_b):
-            if article_id not in self._position:
-                raise UnknownArticleError(f"no article with id {article_id!r} in the fitted corpus")
-            position = self._position[article_id]
-            if position not in self._row:
-                raise UnknownArticleError(f"article {article_id!r} was skipped: its text is empty")
-            rows.append(self._row[position])
-        table = self._score(np.array([rows[0]]), np.array([rows[1]]))
+        rows = [self._fitted_row(article_id) for article_id in (id_a, id_b)]
+        features = pair_features(self._rows, np.array([rows[0]]), self._rows, np.array([rows[1]]))
+        scores = PairScores.from_features(id_a, id_b, self._rule, features)
         label_a = self.labels_[self._position[id_a]]
         label_b = self.labels_[self._position[id_b]]
-        smaller = int(self._signatures.shingle_counts[rows].min())
-        scores = PairScores.from_features(
-            id_a,
-            id_b,
-            self.decision_rule,
-            cosine=float(table.cosine_similarity[0]),
-            jaccard=float(table.jaccard_similarity[0]),
-            containment=float(table.containment_similarity[0]),
-            date_distance_days=float(table.date_distance_days[0]),
-            smaller_shingles=smaller,
-        )
         return dataclasses.replace(scores, same_cluster=bool(label_a == label_b))
 
     # -- internals ---------------------------------------------------------------
 
-    def _check_params(self) -> MinHasher:
-        """Validate the settings; returns the hasher they define."""
-        self.decision_rule  # noqa: B018 - building the rule validates the thresholds
-        if self.linkage not in LINKAGES:
-            raise ParameterError(
-                f"linkage must be one of {', '.join(LINKAGES)}, got {self.linkage!r}"
-            )
+    def _check_params(self) -> tuple[Settings, MinHasher]:
+        """Validate the parameters; returns the settings and the hasher they define."""
+        settings = self.settings
         effective_jobs(self.n_jobs)  # validates n_jobs
-        if self.max_neighbors < 1:
-            raise ParameterError(f"max_neighbors must be at least 1, got {self.max_neighbors}")
-        return MinHasher(
-            num_perm=self.num_perm,
-            seed=self.seed,
-            shingle_size=self.shingle_size,
+        hasher = MinHasher(
+            num_perm=settings.num_perm,
+            seed=settings.seed,
+            shingle_size=settings.shingle_size,
             backend=self.minhash_backend,
         )
+        return settings, hasher
+
+    def _fitted_row(self, article_id: str) -> int:
+        if article_id not in self._position:
+            raise UnknownArticleError(f"no article with id {article_id!r} in the fitted corpus")
+        position = self._position[article_id]
+        if position not in self._row:
+            raise UnknownArticleError(f"article {article_id!r} was skipped: its text is empty")
+        return self._row[position]
 
     def _prepare(
         self, articles: Iterable[Article], hasher: MinHasher, streamed: bool
     ) -> tuple[np.ndarray, Signatures, sp.csr_matrix, list[Article]]:
-        """The "prepare" stage: normalise, sign and extract terms, in chunks spread
-        over ``n_jobs`` processes.
+        """The "prepare" stage: :func:`~dedupe_news.prepare.prepare_texts` on chunks
+        spread over ``n_jobs`` processes.
 
         Returns the indices of articles with text, their signatures, their term
-        counts (a text of stop words only counts all its tokens), and the articles
-        (for a stream, with texts cut to their first line).
+        counts, and the articles (for a stream, with texts cut to their first line).
         """
         total = 0 if streamed else len(articles)  # type: ignore[arg-type]
         self._report("prepare", 0, total)
@@ -339,39 +291,83 @@ class StoryClusterer:
                 failure.append(error)
 
         n_tasks = -(-total // _PREPARE_CHUNK) if total else None
-        has_text, hashvalues, shingle_counts, term_rows = [], [], [], []
+        chunks: list[PreparedTexts] = []
         done = 0
-        state = {"hasher": hasher}
         for chunk in map_tasks(
-            _prepare_chunk,
+            _prepare_task,
             tasks(),
-            state=state,
+            state={"hasher": hasher},
             n_jobs=self.n_jobs,
             n_tasks=n_tasks or effective_jobs(self.n_jobs),
         ):
-            mask, chunk_signatures, chunk_counts = chunk
-            has_text.append(mask)
-            hashvalues.append(chunk_signatures.hashvalues[mask])
-            shingle_counts.append(chunk_signatures.shingle_counts[mask])
-            term_rows.append(chunk_counts)
-            done += mask.size
+            chunks.append(chunk)
+            done += chunk.has_text.size
             self._report("prepare", done, total)
         if failure:
             raise failure[0]
         if streamed:
             self._report("prepare", done, done)
-        if not has_text:
+        if not chunks:
             return np.zeros(0, dtype=np.intp), None, None, fitted  # type: ignore[return-value]
-        kept = np.flatnonzero(np.concatenate(has_text))
-        signatures = Signatures(np.concatenate(hashvalues), np.concatenate(shingle_counts))
-        return kept, signatures, sp.vstack(term_rows, format="csr"), fitted
+        kept = np.flatnonzero(np.concatenate([c.has_text for c in chunks]))
+        signatures = Signatures(
+            np.concatenate([c.signatures.hashvalues for c in chunks]),
+            np.concatenate([c.signatures.shingle_counts for c in chunks]),
+        )
+        counts = sp.vstack([c.term_counts for c in chunks], format="csr")
+        return kept, signatures, counts, fitted
 
-    def _score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
-        return score_pairs(self.decision_rule, self._matrix, self._signatures, self._days, i, j)
+    def _candidates(self, rows: ArticleRows, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs ``i < j``: LSH copy candidates and TF-IDF neighbours."""
+        n = len(rows)
+        copy_i, copy_j = lsh_candidate_pairs(rows.signatures, threshold=settings.copy_threshold)
+        near_i, near_j, _ = cosine_neighbor_pairs(
+            rows.tfidf,
+            rows.days,
+            window_days=settings.window_days,
+            min_similarity=settings.rewrite_threshold,
+            max_neighbors=settings.max_neighbors,
+            probe_max_df=probe_max_df(n),
+            n_jobs=self.n_jobs,
+            progress=lambda done: self._report("candidates", done, n),
+        )
+        codes = np.unique(
+            np.concatenate(
+                [copy_i.astype(np.int64) * n + copy_j, near_i.astype(np.int64) * n + near_j]
+            )
+        )
+        return (codes // n).astype(np.intp), (codes % n).astype(np.intp)
 
-    def _similarity_matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
-        """Full ``story_similarity`` matrix of a component's members."""
-        return component_similarity(self._matrix, self._days, self.window_days, members, copies)
+    def _relate_to_sources(self, kept: np.ndarray) -> None:
+        """``source_similarity_`` and ``match_``: each article against its story's source."""
+        n_all = len(self.articles_)
+        self.source_similarity_ = np.full(n_all, np.nan)
+        self.match_: list[str | None] = [None] * n_all
+        members, sources = [], []
+        for story in self.stories_:
+            source = self._position[story.source_id]
+            for article_id in story.article_ids:
+                position = self._position[article_id]
+                if position == source:
+                    self.source_similarity_[position] = 1.0
+                    self.match_[position] = "source"
+                else:
+                    members.append(position)
+                    sources.append(source)
+        if not members:
+            return
+        i = np.array([self._row[p] for p in members])
+        j = np.array([self._row[p] for p in sources])
+        features = pair_features(self._rows, i, self._rows, j)
+        similarity = self._rule.story_similarity(features)
+        is_copy = self._rule.is_copy(
+            features.jaccard_similarity,
+            features.containment_similarity,
+            features.smaller_shingles,
+        ) & self._rule.in_window(features.date_distance_days)
+        for k, position in enumerate(members):
+            self.source_similarity_[position] = float(similarity[k])
+            self.match_[position] = "copy" if is_copy[k] else "rewrite"
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -382,69 +378,9 @@ class StoryClusterer:
             raise NotFittedError("this StoryClusterer is not fitted yet: call fit(articles) first")
 
 
-def _prepare_chunk(state: dict, texts: Sequence[str]):
-    """Worker: signatures and term counts of a chunk of texts."""
-    tokens = [tokenize(strip_boilerplate(text)) for text in texts]
-    mask = np.array([bool(t) for t in tokens], dtype=bool)
-    kept = [t for t in tokens if t]
-    signatures = state["hasher"].sign(tokens)
-    return mask, signatures, term_counts([content_terms(t) or t for t in kept])
-
-
-def copy_matrix(
-    n: int, i: np.ndarray, j: np.ndarray, story_similarity: np.ndarray
-) -> sp.csr_matrix:
-    """Symmetric boolean ``(n, n)`` matrix of the pairs decided as copies
-    (``story_similarity`` 1), for :func:`component_similarity`."""
-    is_copy = story_similarity >= 1.0
-    copies = sp.csr_matrix(
-        (np.ones(int(is_copy.sum()), dtype=bool), (i[is_copy], j[is_copy])), shape=(n, n)
-    )
-    return (copies + copies.T).tocsr()
-
-
-def component_similarity(
-    matrix, days: np.ndarray, window_days: float, members: np.ndarray, copies: sp.csr_matrix
-) -> np.ndarray:
-    """Full ``story_similarity`` matrix of a component's ``members`` (rows of ``matrix``).
-
-    Cosine within the date window, and 1.0 for the copy pairs the LSH search found
-    (``copies``: a boolean matrix over the same rows).
-    """
-    sub = matrix[members]
-    cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
-    member_days = days[members]
-    gap = np.abs(member_days[:, None] - member_days[None, :])
-    similarity = np.where(gap > window_days, 0.0, cosine)
-    similarity[copies[members][:, members].toarray()] = 1.0
-    return similarity
-
-
-def score_pairs(
-    rule: DecisionRule,
-    matrix,
-    signatures: Signatures,
-    days: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-) -> PairTable:
-    """Features and decision for pairs ``(i[k], j[k])`` of one corpus's rows."""
-    cosine = cosine_similarity_pairs(matrix, i, j)
-    jaccard = signatures.jaccard_similarity(i, j)
-    containment = signatures.containment_similarity(i, j, jaccard)
-    smaller = np.minimum(signatures.shingle_counts[i], signatures.shingle_counts[j])
-    distance = np.abs(days[i] - days[j])
-    story = np.asarray(rule.story_similarity(cosine, jaccard, containment, distance, smaller))
-    return PairTable(
-        i=np.asarray(i, dtype=np.intp),
-        j=np.asarray(j, dtype=np.intp),
-        cosine_similarity=cosine,
-        jaccard_similarity=jaccard,
-        containment_similarity=containment,
-        date_distance_days=distance,
-        story_similarity=story,
-        same_story=story >= rule.rewrite_threshold,
-    )
+def _prepare_task(state: dict, texts: Sequence[str]) -> PreparedTexts:
+    """Worker of the prepare stage (runs in a forked process with ``n_jobs`` > 1)."""
+    return prepare_texts(texts, state["hasher"])
 
 
 def cluster_articles(articles: Iterable[Article], **params) -> list[Story]:
@@ -477,46 +413,15 @@ def compare_articles(
     return StoryClusterer(**params).fit(corpus).explain(a.id, b.id)
 
 
+def _is_table(articles: object) -> bool:
+    """A DataFrame, or a list whose first item is a dict: records to check and convert."""
+    if hasattr(articles, "columns") and hasattr(articles, "to_dict"):
+        return True
+    return isinstance(articles, list) and bool(articles) and isinstance(articles[0], Mapping)
+
+
 def _stub(article: Article) -> Article:
     """The article with only the first line of its text, cut to STUB_TEXT_CHARS."""
     lines = article.text.strip().splitlines()
     first = lines[0][:STUB_TEXT_CHARS] if lines else ""
     return dataclasses.replace(article, text=first)
-
-
-def _as_article_list(articles: Iterable[Article]) -> list[Article]:
-    if isinstance(articles, (str, bytes)):
-        raise ParameterError(
-            "expected an iterable of Article objects, got a single string: "
-            "wrap texts as Article(id, text), or use read_articles(path)"
-        )
-    result = list(checked_articles(articles))
-    if not result:
-        raise EmptyCorpusError("no articles given: nothing to cluster")
-    return result
-
-
-def _day_number(date) -> float:
-    return float(date.toordinal()) if date is not None else math.nan
-
-
-def _stories(articles: Sequence[Article], labels: np.ndarray) -> list[Story]:
-    members: dict[int, list[int]] = {}
-    for position, label in enumerate(labels):
-        if label >= 0:
-            members.setdefault(int(label), []).append(position)
-    stories = []
-    for label in sorted(members):
-        positions = members[label]
-        source = min(
-            positions,
-            key=lambda p: (articles[p].date is None, articles[p].date or 0, p),
-        )
-        stories.append(
-            Story(
-                label=label,
-                article_ids=tuple(articles[p].id for p in positions),
-                source_id=articles[source].id,
-            )
-        )
-    return stories

@@ -53,28 +53,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from sklearn.preprocessing import normalize
 
-from .articles import Article, parse_date
-from .clustering import cluster_pairs
+from .articles import Article, article_list, parse_date
+from .clustering import Story, cluster_pairs, component_similarity, copy_matrix, group_stories
+from .decision import PairTable
 from .errors import (
     EmptyCorpusError,
     InputError,
     MissingDependencyError,
     ParameterError,
 )
-from .minhash import MinHasher, Signatures, lsh_band_key, lsh_params
-from .pipeline import (
-    Story,
-    StoryClusterer,
-    _as_article_list,
-    _prepare_chunk,
-    _stories,
-    component_similarity,
-    copy_matrix,
-    score_pairs,
-)
-from .tfidf import _PROBE_FLOOR_FACTOR, _search_block, _window_tasks, probe_max_df
+from .minhash import MinHasher, Signatures, lsh_band_keys, lsh_params
+from .neighbors import PROBE_FLOOR_FACTOR, probe_max_df, search_block, window_blocks
+from .pair_features import ArticleRows, pair_features
+from .pipeline import StoryClusterer
+from .prepare import prepare_texts
+from .timestamps import article_time_key
+from .weighting import smooth_idf, tfidf_rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -196,7 +191,7 @@ def cluster_dataframe(
     from pyspark.sql import functions as F
 
     settings = StoryClusterer(**params)
-    hasher = settings._check_params()
+    _, hasher = settings._check_params()
     rule = settings.decision_rule
     if block_rows < 1:
         raise ParameterError(f"block_rows must be at least 1, got {block_rows}")
@@ -266,7 +261,7 @@ def cluster_dataframe(
         document_frequency = frequencies["count"].to_numpy()[order].astype(np.int64)
         common = document_frequency > probe_max_df(n)
         vocabulary = spark.sparkContext.broadcast(
-            {"terms": terms, "idf": idf_from_frequencies(document_frequency, n), "common": common}
+            {"terms": terms, "idf": smooth_idf(document_frequency, n), "common": common}
         )
         features = keep(
             kept.select(
@@ -307,7 +302,7 @@ def cluster_dataframe(
         search = {
             "rule": rule,
             "n_terms": int(terms.size),
-            "floor": settings.rewrite_threshold * (_PROBE_FLOOR_FACTOR if common.any() else 1.0),
+            "floor": settings.rewrite_threshold * (PROBE_FLOOR_FACTOR if common.any() else 1.0),
             "window_days": settings.window_days,
             "max_neighbors": settings.max_neighbors,
             "num_perm": settings.num_perm,
@@ -429,7 +424,7 @@ def fit_articles(
     on ``master``. ``params`` are ``StoryClusterer``'s settings; ``block_rows`` and
     ``max_driver_edges`` as in :func:`cluster_dataframe`.
     """
-    articles = _as_article_list(articles)
+    articles = article_list(articles)
     StoryClusterer(**params)._check_params()
     if spark is None:
         spark = spark_session(master)
@@ -446,7 +441,9 @@ def fit_articles(
     return SparkClustering(
         articles_=articles,
         labels_=labels,
-        stories_=_stories(articles, labels),
+        stories_=group_stories(
+            [a.id for a in articles], [article_time_key(a) for a in articles], labels
+        ),
         n_skipped_empty_=int((labels < 0).sum()),
     )
 
@@ -470,33 +467,6 @@ def articles_dataframe(spark: SparkSession, articles: list[Article]) -> DataFram
 
 
 # -- pure pieces (testable without Spark) -----------------------------------------------
-
-
-def idf_from_frequencies(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
-    """Smoothed IDF ``ln((1 + n) / (1 + df)) + 1`` in float32, computed step for step as
-    scikit-learn's ``TfidfTransformer.fit`` computes it for float32 counts, so the
-    weights equal :func:`~dedupe_news.tfidf.tfidf_from_counts`'s bit for bit.
-
-    >>> [round(float(x), 4) for x in idf_from_frequencies(np.array([1, 3]), 3)]
-    [1.6931, 1.0]
-    """
-    frequency = np.asarray(document_frequency).astype(np.float32)
-    frequency += 1.0
-    idf = np.full_like(frequency, fill_value=n_documents + 1, dtype=np.float32)
-    idf /= frequency
-    np.log(idf, out=idf)
-    idf += 1.0
-    return idf
-
-
-def tfidf_rows(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """L2-normalised rows of ``(1 + ln tf) * idf`` for float32 counts, as
-    ``TfidfTransformer(sublinear_tf=True).transform`` computes them."""
-    matrix = sp.csr_matrix(counts, dtype=np.float32, copy=True)
-    np.log(matrix.data, matrix.data)
-    matrix.data += 1.0
-    matrix.data *= idf[matrix.indices]
-    return sp.csr_matrix(normalize(matrix, norm="l2", copy=False))
 
 
 def date_blocks(
@@ -526,17 +496,6 @@ def date_blocks(
         held += int(count)
     blocks.append((days[first], days[-1]))
     return np.array(blocks, dtype=np.float64)
-
-
-def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """LSH band keys, shape ``(n, bands)``: the keys ``lsh_candidate_pairs`` sorts by.
-
-    Column ``b`` is :func:`~dedupe_news.minhash.lsh_band_key` of band ``b``.
-    """
-    keys = np.empty((hashvalues.shape[0], bands), dtype=np.uint64)
-    for band in range(bands):
-        keys[:, band] = lsh_band_key(hashvalues, band, rows)
-    return keys
 
 
 def bucket_pairs(
@@ -600,7 +559,6 @@ def _prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
     """Signatures and term counts of each batch, with ``pipeline._prepare_chunk``."""
     import pyarrow as pa
 
-    state = {"hasher": hasher}
     for batch in batches:
         ids = batch.column("id").to_pylist()
         texts = batch.column("text").to_pylist()
@@ -619,11 +577,15 @@ def _prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 continue
             days.append(math.nan if date is None else float(date.toordinal()))
             bad.append(None)
-        mask, signatures, counts = _prepare_chunk(state, full_texts)
+        prepared = prepare_texts(full_texts, hasher)
+        mask, counts = prepared.has_text, prepared.term_counts
+        hashvalues = np.full((len(ids), hasher.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+        hashvalues[mask] = prepared.signatures.hashvalues
         lengths = np.zeros(len(ids), dtype=np.int32)
         lengths[mask] = np.diff(counts.indptr)
         offsets = pa.array(np.r_[0, np.cumsum(lengths)].astype(np.int32))
-        shingles = np.where(mask, signatures.shingle_counts, 0).astype(np.int32)
+        shingles = np.zeros(len(ids), dtype=np.int32)
+        shingles[mask] = prepared.signatures.shingle_counts
         yield pa.RecordBatch.from_arrays(
             [
                 batch.column("mid"),
@@ -632,7 +594,7 @@ def _prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 pa.array(np.array(days, dtype=np.float64)),
                 pa.array(bad, pa.string()),
                 pa.array(shingles),
-                pa.array([row.tobytes() for row in signatures.hashvalues], pa.binary()),
+                pa.array([row.tobytes() for row in hashvalues], pa.binary()),
                 pa.ListArray.from_arrays(offsets, pa.array(counts.indices.astype(np.int32))),
                 pa.ListArray.from_arrays(offsets, pa.array(counts.data.astype(np.float32))),
             ],
@@ -699,7 +661,7 @@ def _band_key_batches(batches, bands: int, rows: int, num_perm: int):
     for batch in batches:
         pos = batch.column("pos").to_numpy()
         has_shingles = batch.column("shingles").to_numpy() > 0
-        keys = band_keys(_hashvalues(batch.column("hashvalues"), num_perm), bands, rows)
+        keys = lsh_band_keys(_hashvalues(batch.column("hashvalues"), num_perm), bands, rows)
         keys, pos = keys[has_shingles], pos[has_shingles]
         yield pa.RecordBatch.from_arrays(
             [
@@ -778,6 +740,10 @@ def _matrix(table, n_terms: int) -> sp.csr_matrix:
     )
 
 
+def _decide(rule, rows: ArticleRows, i: np.ndarray, j: np.ndarray) -> PairTable:
+    return PairTable.decide(rule, i, j, pair_features(rows, i, rows, j))
+
+
 def _pairs_table(pos: np.ndarray, scores):
     import pyarrow as pa
 
@@ -815,10 +781,10 @@ def _search_block_group(table: pa.Table, search: dict, vocabulary) -> pa.Table:
         "max_neighbors": search["max_neighbors"],
     }
     found_i, found_j = [], []
-    for rows, cols in _window_tasks(days, search["window_days"]):
+    for rows, cols in window_blocks(days, search["window_days"]):
         rows = rows[owned[rows]]
         if rows.size:
-            a, b, _ = _search_block(state, (rows, cols))
+            a, b, _ = search_block(state, (rows, cols))
             found_i.append(a)
             found_j.append(b)
     n = pos.size
@@ -831,7 +797,7 @@ def _search_block_group(table: pa.Table, search: dict, vocabulary) -> pa.Table:
         _hashvalues(table.column("hashvalues"), search["num_perm"]),
         table.column("shingles").to_numpy().astype(np.int32),
     )
-    scores = score_pairs(search["rule"], matrix, signatures, days, codes // n, codes % n)
+    scores = _decide(search["rule"], ArticleRows(matrix, signatures, days), codes // n, codes % n)
     return _pairs_table(pos, scores)
 
 
@@ -856,14 +822,8 @@ def _score_pair_batches(batches, search: dict):
         )
         days = np.concatenate([batch.column(f"{s}_day").to_numpy() for s in "ij"])
         pos = np.concatenate([batch.column(f"{s}_pos").to_numpy() for s in "ij"])
-        scores = score_pairs(
-            search["rule"],
-            matrix,
-            Signatures(hashvalues, shingles),
-            days,
-            np.arange(k),
-            np.arange(k, 2 * k),
-        )
+        rows = ArticleRows(matrix, Signatures(hashvalues, shingles), days)
+        scores = _decide(search["rule"], rows, np.arange(k), np.arange(k, 2 * k))
         yield from _pairs_table(pos, scores).to_batches()
 
 
@@ -889,7 +849,7 @@ def _link_component(members: pa.Table, edges: pa.Table, search: dict, threshold,
         story,
         threshold=threshold,
         component_similarity=lambda rows: component_similarity(
-            matrix, days, search["window_days"], rows, copies
+            ArticleRows(matrix, None, days), search["window_days"], rows, copies
         ),
         linkage_method=linkage,
     )

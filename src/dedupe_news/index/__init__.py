@@ -18,7 +18,7 @@ batch clustering (:class:`~dedupe_news.pipeline.StoryClusterer`):
   :meth:`StoryIndex.query` scores only the ``query_candidates`` of them sharing
   the most impact, besides every LSH copy candidate, in a few SQL statements.
 
-Candidates are scored with :class:`~dedupe_news.scoring.DecisionRule`, and the
+Candidates are scored with :class:`~dedupe_news.decision.DecisionRule`, and the
 same-story edges batch clustering would find for the new article are stored in
 an ``edges`` table: its LSH copy candidates with ``story_similarity`` at or above
 ``rewrite_threshold``, and its ``max_neighbors`` nearest TF-IDF neighbours in the

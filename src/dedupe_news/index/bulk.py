@@ -11,13 +11,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..articles import Article
-from ..clustering import cluster_pairs
+from ..clustering import cluster_pairs, component_similarity, copy_matrix
+from ..decision import PairScores, PairTable
 from ..minhash import MinHasher, Signatures, lsh_candidate_pairs
+from ..neighbors import cosine_neighbor_pairs, probe_max_df
 from ..normalize import content_terms, strip_boilerplate, tokenize
+from ..pair_features import ArticleRows, pair_features
 from ..parallel import map_tasks
-from ..pipeline import component_similarity, copy_matrix, score_pairs
-from ..scoring import PairScores, PairTable
-from ..tfidf import cosine_neighbor_pairs, probe_max_df
 from .recluster import _inherit_ids
 from .records import IndexAssignment, _empty_assignment
 from .storage import (
@@ -227,7 +227,10 @@ class _BulkLoading:
             np.concatenate([copy_i.astype(np.int64) * total + copy_j, near_i * total + near_j])
         )
         pair_i, pair_j = (codes // total).astype(np.intp), (codes % total).astype(np.intp)
-        table = score_pairs(self.rule, matrix, signatures, days, pair_i, pair_j)
+        rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
+        table = PairTable.decide(
+            self.rule, pair_i, pair_j, pair_features(rows, pair_i, rows, pair_j)
+        )
         copies = copy_matrix(total, table.i, table.j, table.story_similarity)
         groups = cluster_pairs(
             total,
@@ -236,7 +239,7 @@ class _BulkLoading:
             table.story_similarity,
             threshold=self.rule.rewrite_threshold,
             component_similarity=lambda members: component_similarity(
-                matrix, days, self.rule.window_days, members, copies
+                rows, self.rule.window_days, members, copies
             ),
             max_component=self._settings["max_component"],
         )
@@ -341,16 +344,7 @@ class _BulkLoading:
             if r in best:
                 other, k = best[r]
                 score = float(table.story_similarity[k])
-                scores = PairScores.from_features(
-                    ids[r],
-                    ids[other],
-                    self.rule,
-                    cosine=float(table.cosine_similarity[k]),
-                    jaccard=float(table.jaccard_similarity[k]),
-                    containment=float(table.containment_similarity[k]),
-                    date_distance_days=float(table.date_distance_days[k]),
-                    smaller_shingles=int(min(shingles[r], shingles[other])),
-                )
+                scores = PairScores.from_features(ids[r], ids[other], self.rule, table.features, k)
             results[position] = IndexAssignment(
                 article_id=ids[r],
                 story_id=sid,

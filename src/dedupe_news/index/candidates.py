@@ -10,8 +10,9 @@ import numpy as np
 
 from ..articles import Article
 from ..clustering import CLEARLY_DIFFERENT, VETO_DISTANCE
+from ..decision import PairScores
 from ..normalize import content_terms, strip_boilerplate, tokenize
-from ..scoring import PairScores
+from ..pair_features import PairFeatures
 from .storage import (
     _UNDATED,
     _concat,
@@ -163,14 +164,7 @@ class _CandidateSearch:
         """The PairScores of the article with its most similar member."""
         k = int(np.argmax(sims))
         return PairScores.from_features(
-            p.article.id,
-            ids[k],
-            self.rule,
-            cosine=float(features["cosine"][k]),
-            jaccard=float(features["jaccard"][k]),
-            containment=float(features["containment"][k]),
-            date_distance_days=float(features["distance"][k]),
-            smaller_shingles=int(features["smaller"][k]),
+            p.article.id, ids[k], self.rule, _pair_features(features), k
         )
 
     def _score(
@@ -210,7 +204,13 @@ class _CandidateSearch:
         containment = np.clip(containment, 0.0, 1.0)
         distance = np.abs(rows.day - p.day)
         story = np.asarray(
-            self.rule.story_similarity(cosine, jaccard, containment, distance, smaller),
+            self.rule.story_similarity_of(
+                cosine=cosine,
+                jaccard=jaccard,
+                containment=containment,
+                date_distance_days=distance,
+                smaller_shingles=smaller,
+            ),
             dtype=np.float64,
         ).reshape(n)
         features = {
@@ -285,6 +285,16 @@ class _CandidateSearch:
             best = self._best_pair(p, ids, sims[mine], part_features)
             ranked.append((story, score, mine.size, best))
         return ranked
+
+
+def _pair_features(features: dict) -> PairFeatures:
+    return PairFeatures(
+        cosine_similarity=features["cosine"],
+        jaccard_similarity=features["jaccard"],
+        containment_similarity=features["containment"],
+        date_distance_days=features["distance"],
+        smaller_shingles=np.asarray(features["smaller"]).astype(np.int64),
+    )
 
 
 def _linkage_score(similarity: np.ndarray) -> float:

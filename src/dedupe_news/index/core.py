@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from ..articles import Article, checked_articles
+from ..decision import DecisionRule
 from ..errors import ParameterError, UnknownArticleError
 from ..minhash import MINHASH_SCHEME, MinHasher, lsh_params
 from ..parallel import effective_jobs
-from ..scoring import DecisionRule
 from .bulk import _BulkLoading
 from .candidates import _CandidateSearch, _Prepared
 from .recluster import _Reclustering

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..clustering import cluster_pairs
-from ..scoring import PairScores
+from ..decision import PairScores
 from .candidates import _linkage_score, _Prepared
 from .storage import (
     _REFRESH_GROWTH,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..scoring import PairScores
+from ..decision import PairScores
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from dedupe_news import DecisionRule, PairScores, ParameterError
+from dedupe_news import DecisionRule, PairFeatures, PairScores, ParameterError
 
 
 def decide(**features):
@@ -17,7 +17,14 @@ def decide(**features):
         "smaller_shingles": 100,
     }
     base.update(features)
-    return PairScores.from_features("a", "b", DecisionRule(), **base)
+    one = PairFeatures(
+        cosine_similarity=np.array([base["cosine"]]),
+        jaccard_similarity=np.array([base["jaccard"]]),
+        containment_similarity=np.array([base["containment"]]),
+        date_distance_days=np.array([base["date_distance_days"]], dtype=np.float64),
+        smaller_shingles=np.array([base["smaller_shingles"]]),
+    )
+    return PairScores.from_features("a", "b", DecisionRule(), one)
 
 
 def test_decision_out_of_window_is_never_the_same_story():
@@ -52,11 +59,13 @@ def test_decision_unknown_dates_do_not_block():
 def test_decision_rule_story_similarity_is_vectorised():
     rule = DecisionRule(window_days=2)
     score = rule.story_similarity(
-        np.array([0.3, 0.3, 0.1]),
-        np.array([0.0, 0.0, 0.7]),
-        np.zeros(3),
-        np.array([1.0, 3.0, np.nan]),
-        np.array([50, 50, 50]),
+        PairFeatures(
+            cosine_similarity=np.array([0.3, 0.3, 0.1]),
+            jaccard_similarity=np.array([0.0, 0.0, 0.7]),
+            containment_similarity=np.zeros(3),
+            date_distance_days=np.array([1.0, 3.0, np.nan]),
+            smaller_shingles=np.array([50, 50, 50]),
+        )
     )
     assert score.tolist() == [0.3, 0.0, 1.0]
 

@@ -1,8 +1,8 @@
-"""TF-IDF vectors and sparse nearest-neighbour search within a date window.
+"""Rewrite candidates: sparse nearest-neighbour search over TF-IDF rows within a date window.
 
 Rewrites of one story share few 5-word shingles but many distinctive terms
-(names, places, numbers), which TF-IDF cosine sees. IDF is fitted on the corpus
-being clustered, so "ukraine" weighs little in a week of Ukraine news.
+(names, places, numbers), which TF-IDF cosine sees (rows from
+:mod:`dedupe_news.weighting`).
 
 The neighbour search never builds an N x N matrix: articles are sorted by date
 and compared chunk by chunk with the articles inside the date window only, and
@@ -12,96 +12,26 @@ linear in N; time is linear in N times the number of articles per window.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from .parallel import map_tasks
-from .stopwords import without_frequent_terms
 
 __all__ = [
+    "PROBE_FLOOR_FACTOR",
     "cosine_neighbor_pairs",
-    "cosine_similarity_pairs",
-    "fit_tfidf",
     "probe_max_df",
-    "term_counts",
-    "tfidf_from_counts",
+    "search_block",
+    "window_blocks",
 ]
 
 _CELLS_PER_CHUNK = 10_000_000
 _PROBE_MIN_DF = 500
 _PROBE_DF_SHARE = 0.005
-_PROBE_FLOOR_FACTOR = 0.5
-
-
-N_FEATURES = 2**22
-"""Hashed term space. With ~1M distinct terms, under 12% of terms share a bucket
-with another, mostly rare ones; cosine changes negligibly."""
-
-
-def _identity(terms: Sequence[str]) -> Sequence[str]:
-    return terms
-
-
-_HASHER = HashingVectorizer(
-    analyzer=_identity, n_features=N_FEATURES, alternate_sign=False, norm=None, dtype=np.float32
-)
-
-
-def term_counts(term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """Raw term counts, one row per term list, in a hashed term space.
-
-    Stateless, so chunks can be counted in separate processes and stacked.
-    """
-    if len(term_lists) == 0:
-        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    return sp.csr_matrix(_HASHER.transform(term_lists))
-
-
-def tfidf_from_counts(counts: sp.csr_matrix, stop_word_groups=None) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows, with IDF fitted on these rows.
-
-    Term frequency is sublinear (``1 + log tf``) so a long article that repeats a
-    name does not outweigh a short one that names it once; IDF is scikit-learn's
-    smoothed ``ln((1 + n) / (1 + df)) + 1``. Columns no row uses are dropped.
-
-    With ``stop_word_groups`` (a group per row, such as its script), terms in a large
-    share of the rows of their group are stop words of the corpus, whatever its
-    language, and are left out first
-    (:func:`dedupe_news.stopwords.without_frequent_terms`). None leaves every term.
-    """
-    if stop_word_groups is not None:
-        counts = without_frequent_terms(counts, stop_word_groups)
-    transformer = TfidfTransformer(sublinear_tf=True, norm="l2")
-    matrix = sp.csr_matrix(transformer.fit_transform(counts), dtype=np.float32)
-    # Keep only the columns in use: products transpose the matrix, and a transpose
-    # with 4M mostly empty columns costs 4M per call.
-    in_use = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0
-    new_column = (np.cumsum(in_use) - 1).astype(np.int32)
-    return sp.csr_matrix(
-        (matrix.data, new_column[matrix.indices], matrix.indptr),
-        shape=(matrix.shape[0], int(in_use.sum())),
-    )
-
-
-def fit_tfidf(term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """TF-IDF rows of ``term_lists``: :func:`tfidf_from_counts` of :func:`term_counts`."""
-    return tfidf_from_counts(term_counts(term_lists))
-
-
-def cosine_similarity_pairs(matrix: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Cosine similarity of rows ``i[k]`` and ``j[k]`` of an L2-normalised matrix, in [0, 1]."""
-    i = np.asarray(i, dtype=np.intp)
-    j = np.asarray(j, dtype=np.intp)
-    out = np.zeros(i.size, dtype=np.float64)
-    step = 50_000
-    for start in range(0, i.size, step):
-        a = matrix[i[start : start + step]]
-        b = matrix[j[start : start + step]]
-        out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    return np.clip(out, 0.0, 1.0)
+PROBE_FLOOR_FACTOR = 0.5
+"""The search floor over the probe terms, as a share of ``min_similarity``."""
 
 
 def cosine_neighbor_pairs(
@@ -119,7 +49,7 @@ def cosine_neighbor_pairs(
 
     With every term searched, these are the pairs with cosine at least
     ``min_similarity``; with common terms left out (``probe_max_df``), the floor is
-    applied to the cosine over the remaining terms, at ``_PROBE_FLOOR_FACTOR`` times
+    applied to the cosine over the remaining terms, at ``PROBE_FLOOR_FACTOR`` times
     ``min_similarity``, and exact scores are computed later for the candidates.
 
     Parameters
@@ -150,7 +80,7 @@ def cosine_neighbor_pairs(
         terms (the full cosine when no term was left out).
     """
     n = matrix.shape[0]
-    tasks = _window_tasks(days, window_days)
+    tasks = window_blocks(days, window_days)
     probe, floor = _probe(matrix, min_similarity, probe_max_df)
     state = {
         "probe": probe,
@@ -164,7 +94,7 @@ def cosine_neighbor_pairs(
     found_s: list[np.ndarray] = []
     done = 0
     for (rows, _), (i, j, sims) in zip(
-        tasks, map_tasks(_search_block, tasks, state=state, n_jobs=n_jobs), strict=True
+        tasks, map_tasks(search_block, tasks, state=state, n_jobs=n_jobs), strict=True
     ):
         found_i.append(i)
         found_j.append(j)
@@ -203,7 +133,7 @@ def _probe(matrix: sp.csr_matrix, min_similarity: float, max_df: int | None):
     """The matrix the search multiplies, and the similarity floor to apply to it.
 
     Without common terms the product is a partial cosine, lower than the full one,
-    so the floor is lowered by ``_PROBE_FLOOR_FACTOR``; exact scores come later.
+    so the floor is lowered by ``PROBE_FLOOR_FACTOR``; exact scores come later.
     """
     if max_df is None:
         return matrix, min_similarity
@@ -213,10 +143,10 @@ def _probe(matrix: sp.csr_matrix, min_similarity: float, max_df: int | None):
     probe = matrix.copy()
     probe.data[common[probe.indices]] = 0
     probe.eliminate_zeros()
-    return probe, min_similarity * _PROBE_FLOOR_FACTOR
+    return probe, min_similarity * PROBE_FLOOR_FACTOR
 
 
-def _window_tasks(days: np.ndarray, window_days: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def window_blocks(days: np.ndarray, window_days: float) -> list[tuple[np.ndarray, np.ndarray]]:
     """Blocks of (rows, columns) to compare: each chunk of rows against its date window.
 
     Undated articles may match anything, so they are compared with every article,
@@ -246,7 +176,7 @@ def _window_tasks(days: np.ndarray, window_days: float) -> list[tuple[np.ndarray
     return tasks
 
 
-def _search_block(state: dict, task: tuple[np.ndarray, np.ndarray]):
+def search_block(state: dict, task: tuple[np.ndarray, np.ndarray]):
     """Pairs of ``rows`` x ``cols`` above the floor, in the window, top-k per row."""
     rows, cols = task
     probe, days = state["probe"], state["days"]

@@ -1,0 +1,64 @@
+"""The weighting layer against scikit-learn's TfidfTransformer, the reference it reproduces."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from dedupe_news.normalize import strip_boilerplate, tokenize
+from dedupe_news.prepare import article_terms, term_counts
+from dedupe_news.weighting import (
+    document_frequencies,
+    drop_unused_columns,
+    smooth_idf,
+    tfidf_rows,
+)
+
+
+def reference(counts: sp.csr_matrix) -> sp.csr_matrix:
+    return sp.csr_matrix(TfidfTransformer(sublinear_tf=True).fit_transform(counts))
+
+
+def test_tfidf_rows_equal_tfidf_transformer_bit_for_bit(seed_articles, chain_articles):
+    tokens = [tokenize(strip_boilerplate(a.full_text)) for a in seed_articles + chain_articles]
+    counts = term_counts([article_terms(t) for t in tokens])
+    expected = reference(counts)
+    got = tfidf_rows(counts, smooth_idf(document_frequencies(counts), counts.shape[0]))
+    assert got.dtype == expected.dtype == np.float32
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert got.data.tobytes() == expected.data.tobytes()
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=12),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_tfidf_rows_equal_the_reference_on_any_counts(rows):
+    dense = np.zeros((len(rows), 12), dtype=np.float32)
+    for r, terms in enumerate(rows):
+        for t in terms:
+            dense[r, t] += 1
+    counts = sp.csr_matrix(dense)
+    got = tfidf_rows(counts, smooth_idf(document_frequencies(counts), len(rows)))
+    np.testing.assert_array_equal(got.toarray(), reference(counts).toarray())
+
+
+def test_idf_from_partial_frequencies_equals_one_pass():
+    # Spark sums document frequencies over partitions; the sum gives the same IDF.
+    counts = sp.csr_matrix(np.array([[1, 0, 2], [0, 1, 1], [3, 0, 0], [1, 1, 1]], dtype=np.float32))
+    parts = document_frequencies(counts[:2]) + document_frequencies(counts[2:])
+    assert smooth_idf(parts, 4).tobytes() == smooth_idf(document_frequencies(counts), 4).tobytes()
+
+
+def test_drop_unused_columns_keeps_the_products():
+    counts = sp.csr_matrix(np.array([[0, 2, 0, 1], [0, 1, 0, 0]], dtype=np.float32))
+    small, used = drop_unused_columns(counts)
+    assert used.tolist() == [1, 3]
+    np.testing.assert_array_equal((small @ small.T).toarray(), (counts @ counts.T).toarray())
