@@ -363,10 +363,12 @@ def index() -> None:
     """A persistent story index: add articles as they arrive, query, remove, evict."""
 
 
-def _open_index(db: str):
+def _open_index(db: str, *, readonly: bool = False):
+    """The index at ``db``; read commands open it read-only (it must exist, and they
+    never wait for a writer)."""
     from .index import StoryIndex
 
-    return StoryIndex(db)
+    return StoryIndex(db, readonly=readonly)
 
 
 def _pair_json(best) -> dict | None:
@@ -410,11 +412,14 @@ def index_add(
     n_jobs: int,
     **kwargs,
 ) -> None:
-    """Add articles to the index DB (created when missing); print each assignment as JSONL.
+    """Add articles to the index DB (created when missing); print what changed as JSONL.
 
     Articles are added in date order (undated last), in transactions of --batch-size.
     With --bulk, each transaction is clustered as one batch with the stored
     articles near it in date (give a large --batch-size, say 100000, to build an index).
+    Each article gets an "assigned" line; stored articles that re-clustering moved get
+    a "moved" line (both carry "id" and the current "story"), and stories "merged" and
+    "split" lines. `index assignments --since GENERATION` replays what was missed.
     """
     import json
 
@@ -433,15 +438,47 @@ def index_add(
     with _open_index(db) as store:
         for start in range(0, len(articles), batch_size):
             batch = articles[start : start + batch_size]
-            for a in store.add(batch, skip_existing=skip_existing, bulk=bulk, n_jobs=n_jobs):
-                record = {
-                    "id": a.article_id,
-                    "story": a.story_id,
-                    "new_story": a.is_new_story,
-                    "score": round(a.score, 4),
-                    "best": _pair_json(a.best),
-                }
+            changes = store.add(batch, skip_existing=skip_existing, bulk=bulk, n_jobs=n_jobs)
+            for record in _change_records(changes):
                 click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _change_records(changes) -> list[dict]:
+    """JSONL records of one add: an "assigned" line per article, a "moved" line per
+    stored article re-clustering moved (both carry "id" and its current "story"), then
+    "merged" and "split" lines per story; each with the transaction's "generation"."""
+    g = changes.generation
+    records = [
+        {
+            "event": "assigned",
+            "id": a.article_id,
+            "story": a.story_id,
+            "new_story": a.is_new_story,
+            "score": round(a.score, 4),
+            "best": _pair_json(a.best),
+            "generation": g,
+        }
+        for a in changes.assignments
+    ]
+    records += [
+        {
+            "event": "moved",
+            "id": m.article_id,
+            "story": m.new_story_id,
+            "old_story": m.old_story_id,
+            "generation": g,
+        }
+        for m in changes.moved
+    ]
+    records += [
+        {"event": "merged", "story": m.story_id, "stories": list(m.story_ids), "generation": g}
+        for m in changes.merged
+    ]
+    records += [
+        {"event": "split", "story": m.story_id, "stories": list(m.story_ids), "generation": g}
+        for m in changes.split
+    ]
+    return records
 
 
 @index.command("query", context_settings=CONTEXT)
@@ -459,7 +496,7 @@ def index_query(db: str, input_path: str, limit: int, **kwargs) -> None:
         [input_path], fields=fields, input_format=kwargs.pop("input_format"),
         on_bad_date=kwargs.pop("on_bad_date"),
     )  # fmt: skip
-    with _open_index(db) as store:
+    with _open_index(db, readonly=True) as store:
         for article in articles:
             matches = store.query(article, limit=limit)
             record = {
@@ -520,7 +557,7 @@ def index_stories(db: str, fmt: str) -> None:
     """List the stored stories: id, source (earliest article) and members."""
     import json
 
-    with _open_index(db) as store:
+    with _open_index(db, readonly=True) as store:
         stories = store.stories()
     if fmt == "jsonl":
         for s in stories:
@@ -530,6 +567,8 @@ def index_stories(db: str, fmt: str) -> None:
                         "story": s.story_id,
                         "size": s.size,
                         "source": s.source_id,
+                        "source_title": s.source_title,
+                        "source_outlet": s.source_outlet,
                         "articles": list(s.article_ids),
                     },
                     ensure_ascii=False,
@@ -540,3 +579,42 @@ def index_stories(db: str, fmt: str) -> None:
     for s in stories:
         if s.size > 1:
             click.echo(f"{s.story_id:>8}  {s.size:>5}  {s.source_id}: {', '.join(s.article_ids)}")
+            about = " | ".join(x for x in (s.source_title, s.source_outlet) if x)
+            if about:
+                click.echo(f"{'':>17}{about}")
+
+
+@index.command("stats", context_settings=CONTEXT)
+@click.argument("db")
+@handle_errors
+def index_stats(db: str) -> None:
+    """Print the counts, dates, size and settings of the index DB as one JSON object."""
+    import json
+
+    with _open_index(db, readonly=True) as store:
+        stats = store.stats()
+    click.echo(json.dumps(stats.as_json(), ensure_ascii=False, sort_keys=True))
+
+
+@index.command("assignments", context_settings=CONTEXT)
+@click.argument("db")
+@click.option(
+    "--since",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only what the add calls after this generation assigned or moved.",
+)
+@handle_errors
+def index_assignments(db: str, since: int) -> None:
+    """Print the current story of each article added or moved after --since, as JSONL.
+
+    A consumer of `index add` that stopped (killed, or lost lines) passes the last
+    "generation" it applied to catch up.
+    """
+    import json
+
+    with _open_index(db, readonly=True) as store:
+        for a in store.assignments(since=since):
+            record = {"id": a.article_id, "story": a.story_id, "generation": a.generation}
+            click.echo(json.dumps(record, ensure_ascii=False))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..decision import PairScores
+from .settings import json_safe
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,14 @@ class StoryMatch:
 
 @dataclass(frozen=True)
 class IndexedStory:
-    """A stored story: members in insertion order, and the earliest dated one as source."""
+    """A stored story: members in insertion order, and the earliest dated one as source
+    (with its title and outlet, None when the article had none)."""
 
     story_id: int
     article_ids: tuple[str, ...]
     source_id: str
+    source_title: str | None = None
+    source_outlet: str | None = None
 
     @property
     def size(self) -> int:
@@ -67,9 +72,23 @@ class IndexStats:
     last_date: str | None
     file_bytes: int
     settings: dict
+    generation: int = 0  # committed write transactions (see StoryIndex.assignments)
+
+    def as_json(self) -> dict:
+        """The statistics as JSON-safe values (an infinite window as the string "inf")."""
+        return {**dataclasses.asdict(self), "settings": json_safe(self.settings)}
 
 
-def _empty_assignment(article_id: str) -> IndexAssignment:
+@dataclass(frozen=True)
+class StoredAssignment:
+    """An article's current story, and the write transaction that last set it."""
+
+    article_id: str
+    story_id: int
+    generation: int
+
+
+def empty_assignment(article_id: str) -> IndexAssignment:
     """An article with no text after cleaning: not stored."""
     return IndexAssignment(
         article_id=article_id, story_id=None, is_new_story=False, score=0.0, best=None
