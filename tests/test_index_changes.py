@@ -266,3 +266,25 @@ def test_the_source_is_the_earliest_by_time(tmp_path):
         )
         (story,) = index.stories()
         assert story.source_id == "morning"
+
+
+def test_write_failures_are_one_line_errors_and_roll_back(tmp_path):
+    # A full disk (here: a page limit) and a file SQLite may not write (here: query_only)
+    # are IndexFileErrors naming the path and the cause; nothing of the call is stored.
+    db = tmp_path / "full.db"
+    with StoryIndex(db) as index:
+        index.add([Article("storm", STORM, date=DAY)])
+        conn = index._store.conn  # the connection the index writes with
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+        many = [Article(f"s{k}", f"{STRIKE} {k} " * 30, date=DAY) for k in range(200)]
+        with pytest.raises(IndexFileError, match=r"full\.db: .*disk is full"):
+            index.add(many, bulk=True)
+        assert len(index) == 1
+        conn.execute("PRAGMA max_page_count = 1073741823")
+        conn.execute("PRAGMA query_only = 1")
+        with pytest.raises(IndexFileError, match=r"full\.db: cannot write the story index"):
+            index.add([Article("copy", STORM, date=DAY)])
+        conn.execute("PRAGMA query_only = 0")
+        (copy,) = index.add([Article("copy", STORM, date=DAY)])
+        assert copy.story_id == index.story_of("storm") and len(index) == 2

@@ -144,13 +144,6 @@ def test_store_reloads_the_vocabulary_after_another_writer(tmp_path):
     second.close()
 
 
-def test_vocabulary_idf_is_smooth_idf():
-    vocab = Vocabulary(generation=0, n_articles=9, df=np.array([1, 9]))
-    assert vocab.idf(np.array([0, 1])) == pytest.approx([math.log(10 / 2) + 1, 1.0])
-    # A queried article counts in N and in the df of its terms.
-    assert vocab.idf(np.array([0]), extra=1)[0] == pytest.approx(math.log(11 / 3) + 1)
-
-
 def test_rows_decode_and_concat():
     sig = np.arange(4, dtype="<u4")
     raw = [

@@ -300,8 +300,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     >>> lsh_params(0.5, 128)
     (25, 5)
     """
-    if not 0.0 < threshold < 1.0:
-        raise ParameterError(f"LSH threshold must be between 0 and 1 (exclusive), got {threshold}")
+    if not 0.0 < threshold <= 1.0:
+        raise ParameterError(f"LSH threshold must be between 0 and 1 (0 excluded), got {threshold}")
     best, best_error = (1, num_perm), float("inf")
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):

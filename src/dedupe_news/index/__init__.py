@@ -74,7 +74,7 @@ Modules, one part each, each owning its state:
 * :mod:`.settings`: the settings, their validation and their JSON form;
 * :mod:`.storage`: :class:`~.storage.Store`, the connection, transactions,
   vocabulary and article rows;
-* :mod:`.rows`: stored articles as arrays, and the vocabulary (IDF);
+* :mod:`.rows`: stored articles as arrays, and the vocabulary (document frequencies);
 * :mod:`.candidates`: :class:`~.candidates.CandidateFinder`, the LSH bands and
   postings of each article, and the candidates they find;
 * :mod:`.pairs`: stored rows fed to the feature layer (preparation, weighting,

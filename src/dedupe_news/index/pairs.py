@@ -97,13 +97,16 @@ def _weighted(
     n = lengths.size
     if n == 0:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    columns = np.unique(term_ids)
-    df = vocab.df[columns] + (extra * np.isin(columns, counted) if extra else 0)
+    if n == 1:  # one article: its terms are sorted and distinct
+        columns, positions = term_ids, np.arange(term_ids.size)
+    else:
+        columns, positions = np.unique(term_ids, return_inverse=True)
+    df = vocab.df[columns]
+    if extra and counted.size:  # counted: sorted, distinct
+        found = np.minimum(np.searchsorted(counted, columns), counted.size - 1)
+        df = df + extra * (counted[found] == columns)
     indptr = np.r_[0, np.cumsum(lengths)]
-    compact = sp.csr_matrix(
-        (counts.astype(np.float32), np.searchsorted(columns, term_ids), indptr),
-        shape=(n, columns.size),
-    )
+    compact = sp.csr_matrix((counts.astype(np.float32), positions, indptr), shape=(n, columns.size))
     rows = tfidf_rows(compact, smooth_idf(df, vocab.n_articles + extra))
     if not hashed:
         return rows

@@ -23,8 +23,8 @@ class IndexAssignment:
     ``add(..., bulk=True)``, ``is_new_story`` says that its final story did not
     exist before the call, and ``score`` and ``best`` are those of its closest
     fellow member among the scored pairs (0 and None when it is alone).
-    Re-clustering may also move articles stored earlier: :meth:`StoryIndex.story_of`
-    and :meth:`StoryIndex.stories` give the current stories.
+    Re-clustering may also move articles stored earlier: the call's
+    :class:`~dedupe_news.index.IndexChanges` lists them in ``moved``.
     """
 
     article_id: str

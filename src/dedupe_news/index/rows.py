@@ -1,4 +1,4 @@
-"""Stored articles as arrays, and the vocabulary: term ids, document frequencies, IDF."""
+"""Stored articles as arrays, and the vocabulary: document frequencies and article count."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from ..weighting import smooth_idf
 
 
 @dataclass
@@ -23,14 +21,6 @@ class Vocabulary:
     generation: int
     n_articles: int
     df: np.ndarray  # int64, one per hashed term column
-
-    def idf(self, term_ids: np.ndarray, extra: int = 0) -> np.ndarray:
-        """Smooth IDF (:func:`~dedupe_news.weighting.smooth_idf`) of ``term_ids``.
-
-        ``extra`` articles are counted in N and in the df of every term given (a
-        queried article, as if it were stored).
-        """
-        return smooth_idf(self.df[term_ids] + extra, self.n_articles + extra)
 
 
 @dataclass
