@@ -109,22 +109,28 @@ def _copies_of(base: np.ndarray, copies: np.ndarray) -> np.ndarray:
 )
 def test_collapsing_copies_gives_the_same_stories_as_the_full_matrix(n_base, n_items, seed):
     # Exact copies have equal rows, so WPGMA over representatives is exact: a
-    # component over max_component must cluster as it would with no cap.
+    # component over max_component that only copies hold together must cluster
+    # as it would with no cap. The edges are the copy pairs and a chain of strong
+    # pairs (0.97, kept at every raised threshold) between the originals; linkage
+    # sees the full matrix.
     rng = np.random.default_rng(seed)
     base = rng.uniform(0.0, 0.6, size=(n_base, n_base))
     base = np.triu(base, 1) + np.triu(base, 1).T + np.eye(n_base)
     copies = np.r_[np.arange(n_base), rng.integers(0, n_base, n_items - n_base)]
     rng.shuffle(copies)
     sim = _copies_of(base, copies)
-    i, j = np.triu_indices(n_items, k=1)
-    uncapped = cluster_pairs(
-        n_items, i, j, sim[i, j], threshold=0.15, component_similarity=dense(sim)
-    )
+    ci, cj = np.triu_indices(n_items, k=1)
+    is_copy = copies[ci] == copies[cj]
+    first = np.array([np.flatnonzero(copies == b)[0] for b in range(n_base)])
+    i = np.r_[ci[is_copy], first[:-1]]
+    j = np.r_[cj[is_copy], first[1:]]
+    s = np.r_[np.ones(int(is_copy.sum())), np.full(n_base - 1, 0.97)]
+    uncapped = cluster_pairs(n_items, i, j, s, threshold=0.15, component_similarity=dense(sim))
     capped = cluster_pairs(
         n_items,
         i,
         j,
-        sim[i, j],
+        s,
         threshold=0.15,
         component_similarity=dense(sim),
         max_component=n_base,

@@ -91,12 +91,12 @@ def cluster_pairs(
         the connected components as they are.
     max_component : int
         The largest dense similarity matrix built is ``max_component**2``. A
-        larger component is first collapsed by its copy structure: items joined
-        by pairs at :data:`COPY_SIMILARITY` (copies) become one representative,
-        and linkage runs over the representatives (see :func:`copy_groups`), so
-        a wire story reprinted thousands of times stays one story. Only when the
-        representatives are still too many is the component split by raising
-        the edge threshold in steps of 0.05.
+        larger component is split by raising the edge threshold in steps of
+        0.05, copies (pairs at :data:`COPY_SIMILARITY`) always staying joined.
+        A part that is still too large once only copies are left is collapsed
+        by its copy structure: each group of copies (see :func:`copy_groups`)
+        becomes one representative and linkage runs over the representatives,
+        so a wire story reprinted thousands of times stays one story.
 
     Returns
     -------
@@ -186,11 +186,13 @@ class _Linkage:
         if members.size <= self.max_component:
             similarity = self.component_similarity(members)
             return _agglomerate(similarity, self.threshold, self.method)
+        next_threshold = edge_threshold + _THRESHOLD_STEP
         is_copy = edges.similarity >= COPY_SIMILARITY
-        if is_copy.any():
+        if next_threshold > COPY_SIMILARITY and is_copy.any():
+            # Only copies are left to split: collapse them instead.
             return self._over_representatives(members, edges, is_copy, edge_threshold)
-        # Too many distinct items: split by stronger edges, then cluster each part.
-        stronger = edges.take(edges.similarity >= edge_threshold + _THRESHOLD_STEP)
+        # Split by stronger edges (copies stay joined), then cluster each part.
+        stronger = edges.take(edges.similarity >= next_threshold)
         local_i = np.searchsorted(members, stronger.i)
         local_j = np.searchsorted(members, stronger.j)
         parts = _components(members.size, local_i, local_j)
@@ -200,7 +202,7 @@ class _Linkage:
             sub = self.component(
                 members[part],
                 _Edges(members[inside.i], members[inside.j], inside.similarity),
-                edge_threshold + _THRESHOLD_STEP,
+                next_threshold,
             )
             groups[part] = next_group + sub
             next_group += int(sub.max()) + 1
