@@ -186,16 +186,22 @@ class _Linkage:
         if members.size <= self.max_component:
             similarity = self.component_similarity(members)
             return _agglomerate(similarity, self.threshold, self.method)
-        next_threshold = edge_threshold + _THRESHOLD_STEP
-        is_copy = edges.similarity >= COPY_SIMILARITY
-        if next_threshold > COPY_SIMILARITY and is_copy.any():
-            # Only copies are left to split: collapse them instead.
-            return self._over_representatives(members, edges, is_copy, edge_threshold)
-        # Split by stronger edges (copies stay joined), then cluster each part.
-        stronger = edges.take(edges.similarity >= next_threshold)
-        local_i = np.searchsorted(members, stronger.i)
-        local_j = np.searchsorted(members, stronger.j)
-        parts = _components(members.size, local_i, local_j)
+        while True:
+            next_threshold = edge_threshold + _THRESHOLD_STEP
+            is_copy = edges.similarity >= COPY_SIMILARITY
+            if next_threshold > COPY_SIMILARITY and is_copy.any():
+                # Only copies are left to split: collapse them instead.
+                return self._over_representatives(members, edges, is_copy, edge_threshold)
+            # Split by stronger edges (copies stay joined), then cluster each part.
+            stronger = edges.take(edges.similarity >= next_threshold)
+            local_i = np.searchsorted(members, stronger.i)
+            local_j = np.searchsorted(members, stronger.j)
+            parts = _components(members.size, local_i, local_j)
+            if parts.max() > 0:
+                break
+            # Still one piece: go on raising here, holding one copy of the edges.
+            edges, edge_threshold = stronger, next_threshold
+        del edges, is_copy
         groups = np.arange(members.size, dtype=np.int64)
         next_group = members.size
         for part, inside in _split_components(parts, _Edges(local_i, local_j, stronger.similarity)):
