@@ -128,8 +128,8 @@ def test_iter_articles_streams_a_file_and_names_a_late_bad_line(tmp_path):
 
 def test_read_articles_unreadable_file(tmp_path):
     path = tmp_path / "locked.jsonl"
-    path.mkdir()  # a directory with a .jsonl name and no .txt files inside
-    with pytest.raises(EmptyCorpusError, match="no .txt files"):
+    path.mkdir()  # a directory with a .jsonl name and no files inside
+    with pytest.raises(EmptyCorpusError, match="the directory has no input files"):
         read_articles(path)
     with pytest.raises(InputError, match="no such file"):
         read_articles(tmp_path / "missing.jsonl")

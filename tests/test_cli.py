@@ -89,6 +89,8 @@ def test_cli_cluster_failure_keeps_existing_output(runner, tmp_path):
         (
             '{"id": "a", "text": "x", "date": "yesterday"}\n',
             "bad.jsonl:1: bad date 'yesterday': write dates as YYYY-MM-DD (for example 2022-04-12), "
+            "an ISO 8601 time (2022-04-12T10:00:00+01:00), an RFC 2822 date "
+            "(Tue, 12 Apr 2022 10:00:00 +0000) or epoch seconds (1649754000), "
             "or leave the field empty",
         ),
         (

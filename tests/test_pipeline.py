@@ -9,6 +9,7 @@ import dedupe_news
 from dedupe_news import (
     Article,
     EmptyCorpusError,
+    InputError,
     NotFittedError,
     ParameterError,
     Signatures,
@@ -74,8 +75,8 @@ def test_story_clusterer_skips_empty_texts_and_counts_them():
 def test_story_clusterer_errors():
     with pytest.raises(ParameterError, match="single string"):
         StoryClusterer().fit("just one text")
-    with pytest.raises(ParameterError, match="not an Article"):
-        StoryClusterer().fit([{"id": "a", "text": "x"}])
+    with pytest.raises(ParameterError, match="item 1 is a int, not an Article"):
+        StoryClusterer().fit([Article("a", "x"), 5])
     with pytest.raises(ParameterError, match="duplicate article id 'a'"):
         StoryClusterer().fit([Article("a", "x"), Article("a", "y")])
     with pytest.raises(EmptyCorpusError):
@@ -249,3 +250,28 @@ def test_pair_features_of_rows_against_other_rows_equal_the_same_rows_features(s
     split = pair_features(left, np.arange(4), rows, j)
     for name in ("cosine_similarity", "jaccard_similarity", "containment_similarity"):
         np.testing.assert_array_equal(getattr(split, name), getattr(whole, name))
+
+
+def test_story_clusterer_names_the_earliest_by_time_as_source():
+    import datetime as dt
+
+    text = "Storm Delia hits the Texas coast tonight, forecasters warn of floods in Galveston"
+    late = Article("late", text, date=dt.datetime(2024, 9, 2, 18, 0, tzinfo=dt.timezone.utc))
+    early = Article("early", text, date=dt.datetime(2024, 9, 2, 6, 0, tzinfo=dt.timezone.utc))
+    (story,) = StoryClusterer().fit([late, early]).stories_
+    assert story.source_id == "early"
+
+
+def test_story_clusterer_fits_dicts_and_dataframes_and_names_a_bad_row():
+    pandas = pytest.importorskip("pandas")
+    rows = [
+        {"id": 1, "text": "Storm Delia hits the Texas coast tonight", "date": "2024-09-02"},
+        {"id": 2, "text": "Storm Delia hits the Texas coast tonight", "date": "2024-09-02"},
+        {"id": 3, "text": "The central bank raised rates by half a point", "title": None},
+    ]
+    assert StoryClusterer().fit_predict(rows).tolist() == [0, 0, 1]
+    frame = pandas.DataFrame(rows)
+    assert StoryClusterer().fit_predict(frame).tolist() == [0, 0, 1]
+    frame.loc[1, "date"] = "yesterday"
+    with pytest.raises(InputError, match="row 1"):
+        StoryClusterer().fit(frame)

@@ -5,7 +5,7 @@ MinHash LSH over word shingles for copies, TF-IDF cosine within a date window
 for rewrites, and weighted linkage to stop chaining.
 """
 
-from .articles import Article, FieldMap, iter_articles, parse_date, read_articles
+from .articles import Article, FieldMap, ReadStats, parse_date
 from .clustering import Story
 from .decision import DecisionRule, PairScores, PairTable
 from .errors import (
@@ -31,7 +31,10 @@ from .minhash import MinHasher, Signatures, shingle_hash
 from .output import Assignment, assignments, write_results
 from .pair_features import ArticleRows, PairFeatures, pair_features
 from .pipeline import StoryClusterer, cluster_articles, compare_articles
+from .readers import iter_articles, read_articles
 from .settings import Settings
+from .tables import articles_from_records
+from .timestamps import parse_datetime
 
 __version__ = "0.1.0"
 
@@ -57,6 +60,7 @@ __all__ = [
     "PairScores",
     "PairTable",
     "ParameterError",
+    "ReadStats",
     "Settings",
     "Signatures",
     "Story",
@@ -65,12 +69,14 @@ __all__ = [
     "StoryMatch",
     "UnknownArticleError",
     "__version__",
+    "articles_from_records",
     "assignments",
     "cluster_articles",
     "compare_articles",
     "iter_articles",
     "pair_features",
     "parse_date",
+    "parse_datetime",
     "read_articles",
     "score_clustering",
     "shingle_hash",

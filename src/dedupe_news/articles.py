@@ -1,30 +1,41 @@
-"""The Article record, and readers for JSONL, CSV, text directories and stdin.
+"""The Article record, and the checks that turn input records into Articles.
 
-Every reader error is an :class:`~dedupe_news.errors.InputError` whose message
-names the file, the line and the fix.
+Every value is checked where it enters: :func:`article_from_record` for one JSON object,
+CSV row, Parquet row or dict (:func:`dedupe_news.tables.articles_from_records` for a
+pandas DataFrame or an iterable of dicts). Errors are
+:class:`~dedupe_news.errors.InputError`\\ s naming the file and line (or the row) and the
+fix. The file readers live in :mod:`dedupe_news.readers` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as dt
-import io
-import json
+import logging
+import math
+import numbers
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any, NamedTuple
 
 from .errors import EmptyCorpusError, InputError, ParameterError
+from .timestamps import as_utc, parse_date, parse_datetime
 
-__all__ = ["Article", "FieldMap", "iter_articles", "parse_date", "read_articles"]
+__all__ = [
+    "Article",
+    "FieldMap",
+    "ReadStats",
+    "article_from_record",
+    "article_list",
+    "checked_articles",
+    "parse_date",
+]
 
-_SNIFF_BYTES = 8192  # a NUL byte among the first ones marks a binary file
-_DATE_LINE = re.compile(r"\A\s*date\s+(\S+)\s*")
-_ISO_DATE = re.compile(r"\A(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?\Z")
+logger = logging.getLogger("dedupe_news")
+
+BAD_DATE_POLICIES = ("error", "skip", "undated")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT
 
 
 @dataclass(frozen=True)
@@ -39,16 +50,23 @@ class Article:
         The body text.
     title, source, url : str or None
         Optional metadata. The title is used as part of the text signal.
-    date : datetime.date or None
-        Publication date. Articles whose dates are further apart than the
-        clusterer's ``window_days`` are never the same story.
+    date : datetime.date, datetime.datetime or None
+        Publication day, or time. A datetime is normalised to UTC (a naive one is taken
+        as UTC): ``date`` becomes its UTC calendar day and ``time`` the datetime.
+        Articles whose days are further apart than the clusterer's ``window_days`` are
+        never the same story.
     story : str or None
         Gold story label, if known. Used only by evaluation, never by clustering.
+    time : datetime.datetime or None
+        Publication time, timezone-aware, in UTC; None when only the day is known.
 
     Examples
     --------
     >>> Article("a1", "Putin says talks are at a dead end", date=parse_date("2022-04-12")).date
     datetime.date(2022, 4, 12)
+    >>> a = Article("a2", "...", date=dt.datetime.fromisoformat("2022-04-12T23:30:00-02:00"))
+    >>> a.date, a.time.isoformat()
+    (datetime.date(2022, 4, 13), '2022-04-13T01:30:00+00:00')
     """
 
     id: str
@@ -58,6 +76,44 @@ class Article:
     source: str | None = None
     url: str | None = None
     story: str | None = field(default=None, compare=False)
+    time: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        date, time = self.date, self.time
+        if time is None and (date is None or type(date) is dt.date):
+            return  # the common case: nothing to normalise
+        if isinstance(date, dt.datetime) or type(date).__name__ == "NaTType":
+            if time is not None:
+                raise ParameterError("give a datetime as date or as time, not both")
+            date, time = None, date
+        elif date is not None and not isinstance(date, dt.date):
+            raise ParameterError(
+                f"Article {self.id!r}: date must be a datetime.date or datetime.datetime, "
+                f"got {type(date).__name__}: convert it with parse_date or parse_datetime"
+            )
+        if time is not None:
+            if not isinstance(time, dt.datetime):
+                raise ParameterError(
+                    f"Article {self.id!r}: time must be a datetime.datetime, "
+                    f"got {type(time).__name__}"
+                )
+            if time != time:  # pandas.NaT
+                time = None
+            else:
+                try:
+                    time = as_utc(time)
+                except ValueError as exc:
+                    raise ParameterError(f"Article {self.id!r}: time {exc}") from None
+                if date is not None and date != time.date():
+                    raise ParameterError(
+                        f"Article {self.id!r}: date {date} is not the UTC day of time "
+                        f"{time.isoformat()}: give only the time"
+                    )
+                date = time.date()
+        if time is not None or (date is not None and type(date) is not dt.date):
+            date = dt.date(date.year, date.month, date.day)
+        object.__setattr__(self, "date", date)
+        object.__setattr__(self, "time", time)
 
     @property
     def full_text(self) -> str:
@@ -69,7 +125,11 @@ class Article:
 
 @dataclass(frozen=True)
 class FieldMap:
-    """Names of the input fields (JSONL keys or CSV columns) for each Article attribute."""
+    """Names of the input fields (JSONL keys, CSV or DataFrame columns) for each attribute.
+
+    A dotted name reaches into nested objects: ``FieldMap(text="content.body")`` reads
+    ``{"content": {"body": "..."}}``. A key that itself contains the dot wins.
+    """
 
     id: str = "id"
     text: str = "text"
@@ -80,35 +140,121 @@ class FieldMap:
     story: str = "story"
 
 
-def parse_date(value: Any, *, path: str | None = None, line: int | None = None) -> dt.date | None:
-    """Parse ``YYYY-MM-DD`` (or an ISO timestamp starting with it); empty values give None.
+@dataclass
+class ReadStats:
+    """What a reader saw; pass one as ``stats=`` and read it after the articles.
 
-    >>> parse_date("2022-04-12T08:30:00Z")
-    datetime.date(2022, 4, 12)
-    >>> parse_date("") is None
-    True
+    ``bad_dates`` counts the articles whose date was bad and that ``on_bad_date``
+    skipped (``"skip"``) or kept without a date (``"undated"``).
     """
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    match = _ISO_DATE.match(text)
-    if match:
-        try:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    raise InputError(
-        f"bad date {text!r}: write dates as YYYY-MM-DD (for example 2022-04-12), "
-        "or leave the field empty",
-        path=path,
-        line=line,
+
+    articles: int = 0
+    dated: int = 0
+    bad_dates: int = 0
+    on_bad_date: str = "error"
+
+    def bad_dates_note(self) -> str:
+        """``"skipped 3 articles with bad dates"``, ``"left 3 ... undated"``, or ``""``."""
+        if not self.bad_dates:
+            return ""
+        if self.on_bad_date == "skip":
+            return f"skipped {self.bad_dates} articles with bad dates"
+        return f"left {self.bad_dates} articles with bad dates undated"
+
+
+def field_value(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+    """``(True, value)`` of field ``name`` in ``record`` (dotted names nested), else
+    ``(False, None)``."""
+    if name in record:
+        return True, record[name]
+    if "." not in name:
+        return False, None
+    value: Any = record
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, ``pandas.NA`` or ``pandas.NaT``."""
+    if value is None or type(value).__name__ in _MISSING_TYPES:
+        return True
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, numbers.Integral)
+        and math.isnan(value)
     )
+
+
+class _Where(NamedTuple):
+    path: str | None
+    line: int | None
+    row: str | None
+    api: bool
+
+    def error(self, message: str) -> InputError:
+        return InputError(message, path=self.path, line=self.line, row=self.row)
+
+    def option(self, name: str) -> str:
+        return f"fields=FieldMap({name}=...)" if self.api else f"--{name}-field"
+
+
+def article_from_record(
+    record: Mapping[str, Any],
+    fields: FieldMap | None = None,
+    *,
+    path: str | None = None,
+    line: int | None = None,
+    row: str | None = None,
+    on_bad_date: str = "error",
+    stats: ReadStats | None = None,
+) -> Article | None:
+    """One checked :class:`Article` from one record, or None when ``on_bad_date`` skips it.
+
+    ``path`` and ``line`` (files) or ``row`` (in-memory records) name the record in errors.
+    """
+    fields = fields or FieldMap()
+    where = _Where(path, line, row, api=row is not None)
+    article_id = _id(record, fields, where)
+    found, text = field_value(record, fields.text)
+    if not found or is_missing(text):
+        names = printable(", ".join(map(str, record)))
+        raise where.error(
+            f"missing text field {fields.text!r} (fields here: {names}): add it, or name "
+            f"the text field with {where.option('text')}"
+        )
+    if not isinstance(text, str):
+        raise where.error(f"field {fields.text!r} must be a string, got {type(text).__name__}")
+    _no_surrogates(text, fields.text, where)
+    found, raw_date = field_value(record, fields.date)
+    try:
+        missing_date = not found or (row is not None and is_missing(raw_date))
+        date = None if missing_date else parse_datetime(raw_date, path=path, line=line)
+    except InputError as exc:
+        if on_bad_date == "error":
+            if row is not None:
+                raise InputError(str(exc), row=row) from None
+            raise
+        if stats is not None:
+            stats.bad_dates += 1
+        if on_bad_date == "skip":
+            return None
+        date = None
+    article = Article(
+        id=article_id,
+        text=text,
+        title=_optional(record, fields.title, where),
+        date=date,
+        source=_optional(record, fields.source, where),
+        url=_optional(record, fields.url, where),
+        story=_optional(record, fields.story, where),
+    )
+    if stats is not None:
+        stats.articles += 1
+        stats.dated += article.date is not None
+    return article
 
 
 def checked_articles(articles: Iterable[Article]) -> Iterator[Article]:
@@ -145,288 +291,107 @@ def article_list(articles: Iterable[Article]) -> list[Article]:
     return result
 
 
-def read_articles(
-    paths: str | Path | Iterable[str | Path],
-    *,
-    fields: FieldMap | None = None,
-    input_format: str | None = None,
-) -> list[Article]:
-    """Read articles from files, directories of ``.txt`` files, or ``-`` (stdin).
-
-    Parameters
-    ----------
-    paths : path or iterable of paths
-        ``.jsonl``/``.ndjson`` files (one JSON object per line), ``.csv`` files with a
-        header row, directories of ``.txt`` files (the id is the file name without
-        ``.txt``; an optional first line ``date YYYY-MM-DD``), or ``-`` for stdin.
-    fields : FieldMap, optional
-        Input field names, when they differ from ``id``, ``text``, ``title``, ...
-    input_format : {"jsonl", "csv", "txt"}, optional
-        Force a format instead of guessing from the file name. stdin defaults to jsonl.
-
-    Returns
-    -------
-    list of Article
-        In input order. Articles with empty text are kept; the clusterer skips them.
-
-    Raises
-    ------
-    InputError
-        Malformed input, naming the file, the line and the fix.
-    EmptyCorpusError
-        No article was found at all.
-    """
-    return list(iter_articles(paths, fields=fields, input_format=input_format))
-
-
-def iter_articles(
-    paths: str | Path | Iterable[str | Path],
-    *,
-    fields: FieldMap | None = None,
-    input_format: str | None = None,
-) -> Iterator[Article]:
-    """Like :func:`read_articles`, but one article at a time, as the files are read.
-
-    Feed it to :meth:`StoryClusterer.fit <dedupe_news.StoryClusterer.fit>` to
-    cluster a corpus without holding every text in memory. Errors are raised when
-    the reader reaches them, so a bad line late in a file stops the run there.
-    """
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    fields = fields or FieldMap()
-    first_seen: dict[str, str] = {}
-    for path in paths:
-        for where, article in _read_one(str(path), fields, input_format):
-            if article.id in first_seen:
-                raise InputError(
-                    f"duplicate id {article.id!r} (first seen at {first_seen[article.id]}): "
-                    "ids must be unique across all inputs; rename one, or map another "
-                    "field with --id-field",
-                    path=where[0],
-                    line=where[1],
-                )
-            first_seen[article.id] = f"{where[0]}:{where[1]}" if where[1] else where[0]
-            yield article
-    if not first_seen:
-        names = ", ".join(str(p) for p in paths)
-        raise EmptyCorpusError(
-            f"no articles found in {names}: give JSONL or CSV files with a "
-            f"{fields.text!r} field, or a directory of .txt files"
+def check_bad_date_policy(on_bad_date: str) -> None:
+    if on_bad_date not in BAD_DATE_POLICIES:
+        raise ParameterError(
+            f"on_bad_date must be one of {', '.join(BAD_DATE_POLICIES)}, got {on_bad_date!r}"
         )
 
 
-_Where = tuple[str, "int | None"]
+def warn_if_undated(stats: ReadStats, what: str, option: str) -> None:
+    """Log one warning (logger ``dedupe_news``) when articles were read and none has a date.
+
+    ``what`` names the input, ``option`` how to map the date field.
+    """
+    if stats.articles and not stats.dated:
+        logger.warning(
+            "none of the %d articles in %s has a date: the date window is off, so articles "
+            "any time apart can be one story; map the date field (%s) to use it",
+            stats.articles,
+            what,
+            option,
+        )
 
 
-def _read_one(
-    path: str, fields: FieldMap, input_format: str | None
-) -> Iterator[tuple[_Where, Article]]:
-    if path == "-":
-        yield from _read_stream(sys.stdin, "<stdin>", input_format or "jsonl", fields)
-        return
-    p = Path(path)
-    if p.is_dir():
-        yield from _read_text_dir(p)
-        return
-    if not p.exists():
-        raise InputError("no such file or directory: check the path", path=path)
-    fmt = input_format or _guess_format(p)
-    if fmt == "txt":
-        yield (path, None), _read_text_file(p)
-        return
-    with _open_text(p) as stream:
-        yield from _read_stream(stream, path, fmt, fields)
-
-
-def _guess_format(p: Path) -> str:
-    suffix = p.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix in (".csv", ".tsv"):
-        return "csv"
-    if suffix == ".txt":
-        return "txt"
-    raise InputError(
-        f"cannot tell the format of {p.name!r} from its extension: name it .jsonl, .csv "
-        "or .txt, or pass --input-format jsonl|csv|txt",
-        path=str(p),
-    )
-
-
-@contextlib.contextmanager
-def _open_text(p: Path) -> Iterator[IO[str]]:
-    """The file as a text stream, decoded as it is read (the file is never held whole)."""
-    try:
-        handle = p.open("rb")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)
-        ) from None
-    with handle:
-        if b"\x00" in handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]:
-            raise _binary_file(str(p))
+def _id(record: Mapping[str, Any], fields: FieldMap, where: _Where) -> str:
+    found, value = field_value(record, fields.id)
+    if type(value) is str and value and value.isascii():
+        return value
+    if not found or is_missing(value) or (isinstance(value, str) and not value):
+        raise where.error(
+            f"missing id field {fields.id!r}: add it, or name the id field with "
+            f"{where.option('id')}"
+        )
+    if isinstance(value, str):
+        _no_surrogates(value, fields.id, where)
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         try:
-            yield io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-        except UnicodeDecodeError:
-            # Rare: read the file again, whole, to name the line of the bad bytes.
-            _decode(p.read_bytes(), str(p))
-            raise
-
-
-def _binary_file(path: str) -> InputError:
-    return InputError("this looks like a binary file, not text: give UTF-8 text files", path=path)
-
-
-def _decode(raw: bytes, path: str) -> str:
-    if b"\x00" in raw[:_SNIFF_BYTES]:
-        raise _binary_file(path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            "not valid UTF-8 text: re-encode the file as UTF-8 (for example with iconv)",
-            path=path,
-            line=line,
-        ) from None
-
-
-def _read_stream(
-    stream: IO[str], path: str, fmt: str, fields: FieldMap
-) -> Iterator[tuple[_Where, Article]]:
-    if fmt == "jsonl":
-        yield from _read_jsonl(stream, path, fields)
-    elif fmt == "csv":
-        yield from _read_csv(stream, path, fields)
-    elif fmt == "txt":
-        yield (path, None), _article_from_text(path, stream.read(), path)
-    else:
-        raise InputError(f"unknown input format {fmt!r}: use jsonl, csv or txt", path=path)
-
-
-def _read_jsonl(stream: IO[str], path: str, fields: FieldMap) -> Iterator[tuple[_Where, Article]]:
-    for lineno, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"malformed JSON ({exc.msg} at column {exc.colno}): each line must be one "
-                "complete JSON object",
-                path=path,
-                line=lineno,
+            return str(int(value))
+        except ValueError:  # over sys.get_int_max_str_digits() digits
+            raise where.error(
+                f"id field {fields.id!r} is an integer too long to write out: give ids as strings"
             ) from None
-        if not isinstance(record, dict):
-            raise InputError(
-                f"expected a JSON object, got {type(record).__name__}: each line must be "
-                'one object such as {"id": "a1", "text": "..."}',
-                path=path,
-                line=lineno,
-            )
-        yield (path, lineno), _article_from_record(record, fields, path, lineno)
-
-
-def _read_csv(stream: IO[str], path: str, fields: FieldMap) -> Iterator[tuple[_Where, Article]]:
-    dialect = "excel-tab" if path.lower().endswith(".tsv") else "excel"
-    reader = csv.DictReader(stream, dialect=dialect)
-    try:
-        header = reader.fieldnames
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV header ({exc})", path=path, line=1) from None
-    if not header:
-        return
-    for name, option in ((fields.text, "--text-field"), (fields.id, "--id-field")):
-        if name not in header:
-            raise InputError(
-                f"the CSV header has no {name!r} column (columns: {', '.join(header)}): "
-                f"name the right column with {option}",
-                path=path,
-                line=1,
-            )
-    start = reader.line_num
-    try:
-        for record in reader:
-            if None in record:
-                raise InputError(
-                    "this row has more cells than the header: quote cells that contain commas",
-                    path=path,
-                    line=reader.line_num,
-                )
-            yield (
-                (path, reader.line_num),
-                _article_from_record(record, fields, path, reader.line_num),
-            )
-    except csv.Error as exc:
-        raise InputError(
-            f"malformed CSV ({exc})", path=path, line=reader.line_num or start
-        ) from None
-
-
-def _article_from_record(
-    record: Mapping[str, Any], fields: FieldMap, path: str, line: int
-) -> Article:
-    if fields.id not in record or record[fields.id] in (None, ""):
-        raise InputError(
-            f"missing id field {fields.id!r}: add it, or name the id field with --id-field",
-            path=path,
-            line=line,
-        )
-    if fields.text not in record or record[fields.text] is None:
-        raise InputError(
-            f"missing text field {fields.text!r} (fields here: {', '.join(map(str, record))}): "
-            "add it, or name the text field with --text-field",
-            path=path,
-            line=line,
-        )
-    text = record[fields.text]
-    if not isinstance(text, str):
-        raise InputError(
-            f"field {fields.text!r} must be a string, got {type(text).__name__}",
-            path=path,
-            line=line,
-        )
-
-    def optional(name: str) -> str | None:
-        value = record.get(name)
-        return None if value in (None, "") else str(value)
-
-    return Article(
-        id=str(record[fields.id]),
-        text=text,
-        title=optional(fields.title),
-        date=parse_date(record.get(fields.date), path=path, line=line),
-        source=optional(fields.source),
-        url=optional(fields.url),
-        story=optional(fields.story),
+    hint = ""
+    if isinstance(value, float) and value.is_integer():
+        hint = " (a pandas column of integer ids with missing values turns float)"
+    raise where.error(
+        f"id field {fields.id!r} must be a string or an integer, got "
+        f'{type(value).__name__} {_short(value)}{hint}: write ids as strings such as "a1"'
     )
 
 
-def _read_text_dir(directory: Path) -> Iterator[tuple[_Where, Article]]:
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() == ".txt")
-    if not files:
-        raise EmptyCorpusError(
-            "the directory has no .txt files: put one article per .txt file in it",
-            path=str(directory),
-        )
-    for p in files:
-        yield (str(p), None), _read_text_file(p)
+def _optional(record: Mapping[str, Any], name: str, where: _Where) -> str | None:
+    found, value = field_value(record, name)
+    if isinstance(value, str):
+        if not value:
+            return None
+        _no_surrogates(value, name, where)
+        return value
+    if not found or is_missing(value):
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        try:
+            return str(int(value))
+        except ValueError:
+            pass
+    raise where.error(
+        f"field {name!r} must be a string, got {type(value).__name__} {_short(value)}: "
+        "write it as a string, or leave it empty"
+    )
 
 
-def _read_text_file(p: Path) -> Article:
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file ({exc.strerror}): check its permissions", path=str(p)
-        ) from None
-    return _article_from_text(p.stem, _decode(raw, str(p)), str(p))
-
-
-def _article_from_text(article_id: str, content: str, path: str) -> Article:
-    """Seed format: an optional leading ``date YYYY-MM-DD``, then the text."""
-    date = None
-    match = _DATE_LINE.match(content)
+def _no_surrogates(value: str, name: str, where: _Where) -> None:
+    match = None if value.isascii() else _SURROGATE.search(value)
     if match:
-        date = parse_date(match[1], path=path, line=1)
-        content = content[match.end() :]
-    return Article(id=article_id, text=content.strip(), date=date)
+        raise where.error(
+            f"field {name!r} has a lone surrogate \\u{ord(match[0]):04x} at character "
+            f"{match.start()}: it is not a character; fix the escape (a \\ud8xx-\\udbff "
+            "escape must be followed by a \\udc00-\\udfff one) or remove it"
+        )
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates written as ``\\udxxx`` escapes, safe to print."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _short(value: Any) -> str:
+    try:
+        shown = repr(value)
+    except ValueError:
+        shown = "<too long to show>"
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def __getattr__(name: str) -> Any:
+    """``iter_articles`` and ``read_articles`` live in :mod:`dedupe_news.readers`."""
+    if name in ("iter_articles", "read_articles"):
+        from . import readers
+
+        return getattr(readers, name)
+    if name == "articles_from_records":
+        from . import tables
+
+        return tables.articles_from_records
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from .articles import Article, FieldMap, iter_articles, read_articles
+from .articles import Article, FieldMap, ReadStats, iter_articles, read_articles
 from .errors import DedupeNewsError, InputError
 from .evaluation import score_clustering
 from .output import FORMATS, write_results
@@ -33,9 +33,16 @@ def field_options(command: Callable) -> Callable:
     options = [
         click.option(
             "--input-format",
-            type=click.Choice(["jsonl", "csv", "txt"]),
+            type=click.Choice(["jsonl", "csv", "txt", "parquet"]),
             default=None,
             help="Input format; by default guessed from the extension (stdin: jsonl).",
+        ),
+        click.option(
+            "--on-bad-date",
+            type=click.Choice(["error", "skip", "undated"]),
+            default="error",
+            show_default=True,
+            help="A bad date stops the run, skips the article, or leaves it undated.",
         ),
         click.option("--id-field", default="id", show_default=True, help="Field holding the id."),
         click.option(
@@ -48,7 +55,7 @@ def field_options(command: Callable) -> Callable:
             "--date-field",
             default="date",
             show_default=True,
-            help="Field holding the date (YYYY-MM-DD).",
+            help="Field holding the date (YYYY-MM-DD, ISO 8601, RFC 2822 or epoch seconds).",
         ),
         click.option(
             "--source-field", default="source", show_default=True, help="Field holding the outlet."
@@ -214,7 +221,11 @@ def cluster(
     master_source = click.get_current_context().get_parameter_source("master")
     if engine != "spark" and master_source is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--master applies only with --engine spark")
-    articles = iter_articles(inputs, fields=fields, input_format=input_format)
+    read_stats = ReadStats()
+    articles = iter_articles(
+        inputs, fields=fields, input_format=input_format, on_bad_date=kwargs.pop("on_bad_date"),
+        stats=read_stats,
+    )  # fmt: skip
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     if engine == "spark":
         from .spark import fit_articles
@@ -229,7 +240,7 @@ def cluster(
             f"; skipped {clusterer.n_skipped_empty_} with empty text"
             if clusterer.n_skipped_empty_
             else ""
-        )
+        ) + (f"; {read_stats.bad_dates_note()}" if read_stats.bad_dates else "")
         click.echo(
             f"{len(clusterer.articles_)} articles, {len(clusterer.stories_)} stories "
             f"({multi} with 2+ articles){skipped}",
@@ -258,7 +269,12 @@ def compare(a: str, b: str, corpus: tuple[str, ...], **kwargs) -> None:
     fields = _fields(kwargs)
     input_format = kwargs.pop("input_format")
     params = _clusterer_params(kwargs)
-    background = read_articles(corpus, fields=fields, input_format=input_format) if corpus else []
+    on_bad_date = kwargs.pop("on_bad_date")
+    background = (
+        read_articles(corpus, fields=fields, input_format=input_format, on_bad_date=on_bad_date)
+        if corpus
+        else []
+    )
     by_id = {article.id: article for article in background}
     first, second = (_one_article(x, by_id, fields, input_format) for x in (a, b))
     scores = compare_articles(first, second, background, **params)
@@ -292,7 +308,9 @@ def evaluate(inputs: tuple[str, ...], story_field: str, quiet: bool, **kwargs) -
     fields = FieldMap(**{**fields.__dict__, "story": story_field})
     input_format = kwargs.pop("input_format")
     params = _clusterer_params(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=input_format)
+    articles = read_articles(
+        inputs, fields=fields, input_format=input_format, on_bad_date=kwargs.pop("on_bad_date")
+    )
     labelled = [k for k, article in enumerate(articles) if article.story is not None]
     if not labelled:
         raise InputError(
@@ -401,7 +419,13 @@ def index_add(
     import json
 
     fields = _fields(kwargs)
-    articles = read_articles(inputs, fields=fields, input_format=kwargs.pop("input_format"))
+    read_stats = ReadStats()
+    articles = read_articles(
+        inputs, fields=fields, input_format=kwargs.pop("input_format"),
+        on_bad_date=kwargs.pop("on_bad_date"), stats=read_stats,
+    )  # fmt: skip
+    if read_stats.bad_dates:
+        click.echo(read_stats.bad_dates_note(), err=True)
     order = sorted(
         range(len(articles)), key=lambda k: (articles[k].date is None, articles[k].date or 0, k)
     )
@@ -431,7 +455,10 @@ def index_query(db: str, input_path: str, limit: int, **kwargs) -> None:
     import json
 
     fields = _fields(kwargs)
-    articles = read_articles([input_path], fields=fields, input_format=kwargs.pop("input_format"))
+    articles = read_articles(
+        [input_path], fields=fields, input_format=kwargs.pop("input_format"),
+        on_bad_date=kwargs.pop("on_bad_date"),
+    )  # fmt: skip
     with _open_index(db) as store:
         for article in articles:
             matches = store.query(article, limit=limit)

@@ -334,13 +334,14 @@ class Story:
         return len(self.article_ids)
 
 
-def group_stories(ids: Sequence[str], times: Sequence, labels: np.ndarray) -> list[Story]:
+def group_stories(ids: Sequence[str], time_keys: Sequence, labels: np.ndarray) -> list[Story]:
     """The stories of labelled items, in label order; labels below 0 are left out.
 
-    ``times`` orders the members for the source choice: the earliest non-None time
-    is the source, input order breaks ties, and undated members come last.
+    ``time_keys`` orders the members for the source choice (the smallest key is the
+    source, input order breaks ties): use
+    :func:`~dedupe_news.timestamps.article_time_key`, which puts undated articles last.
 
-    >>> [s.source_id for s in group_stories(["a", "b"], [5, 3], np.array([0, 0]))]
+    >>> [s.source_id for s in group_stories(["a", "b"], [(0, 5.0), (0, 3.0)], np.array([0, 0]))]
     ['b']
     """
     members: dict[int, list[int]] = {}
@@ -350,7 +351,7 @@ def group_stories(ids: Sequence[str], times: Sequence, labels: np.ndarray) -> li
     stories = []
     for label in sorted(members):
         positions = members[label]
-        source = min(positions, key=lambda p: (times[p] is None, times[p] or 0, p))
+        source = min(positions, key=lambda p: (time_keys[p], p))
         stories.append(
             Story(label=label, article_ids=tuple(ids[p] for p in positions), source_id=ids[source])
         )

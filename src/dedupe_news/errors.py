@@ -19,14 +19,28 @@ class DedupeNewsError(Exception):
 
 
 class InputError(DedupeNewsError, ValueError):
-    """Malformed input. The message names the file, the line and the fix."""
+    """Malformed input. The message names the file and the line (or the row) and the fix.
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+    ``path:line: message`` for a line of a text file, ``path: row N: message`` for a row
+    of a Parquet file, ``row N: message`` for a row of in-memory records.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        row: int | str | None = None,
+    ):
         self.path = path
         self.line = line
+        self.row = row
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "
+        if row is not None:
+            where += f"row {row}: "
         super().__init__(where + message)
 
 

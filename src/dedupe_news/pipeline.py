@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +33,8 @@ from .pair_features import ArticleRows, pair_features
 from .parallel import effective_jobs, map_tasks
 from .prepare import PreparedTexts, prepare_texts
 from .settings import Settings
+from .tables import articles_from_records
+from .timestamps import article_day, article_time_key
 from .weighting import document_frequencies, drop_unused_columns, smooth_idf, tfidf_rows
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
@@ -161,6 +162,8 @@ class StoryClusterer(BaseEstimator):
         """
         settings, hasher = self._check_params()
         rule = DecisionRule.from_settings(settings)
+        if _is_table(articles):
+            articles = articles_from_records(articles)
         streamed = not isinstance(articles, Sequence)
         articles = checked_articles(articles) if streamed else article_list(articles)
         kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
@@ -178,7 +181,7 @@ class StoryClusterer(BaseEstimator):
         idf = smooth_idf(document_frequencies(counts), n)
         matrix, _ = drop_unused_columns(tfidf_rows(counts, idf))
         del counts
-        days = np.array([_day_number(articles[k].date) for k in kept], dtype=np.float64)
+        days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
         self._report("tfidf", n, n)
 
@@ -213,7 +216,9 @@ class StoryClusterer(BaseEstimator):
         self._position = {a.id: k for k, a in enumerate(articles)}
         self._row = {int(k): r for r, k in enumerate(kept)}
         self.pairs_ = dataclasses.replace(table, i=kept[table.i], j=kept[table.j])
-        self.stories_ = group_stories([a.id for a in articles], [a.date for a in articles], labels)
+        self.stories_ = group_stories(
+            [a.id for a in articles], [article_time_key(a) for a in articles], labels
+        )
         self._relate_to_sources(kept)
         return self
 
@@ -410,12 +415,15 @@ def compare_articles(
     return StoryClusterer(**params).fit(corpus).explain(a.id, b.id)
 
 
+def _is_table(articles: object) -> bool:
+    """A DataFrame, or a list whose first item is a dict: records to check and convert."""
+    if hasattr(articles, "columns") and hasattr(articles, "to_dict"):
+        return True
+    return isinstance(articles, list) and bool(articles) and isinstance(articles[0], Mapping)
+
+
 def _stub(article: Article) -> Article:
     """The article with only the first line of its text, cut to STUB_TEXT_CHARS."""
     lines = article.text.strip().splitlines()
     first = lines[0][:STUB_TEXT_CHARS] if lines else ""
     return dataclasses.replace(article, text=first)
-
-
-def _day_number(date) -> float:
-    return float(date.toordinal()) if date is not None else math.nan

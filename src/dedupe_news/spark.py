@@ -68,6 +68,7 @@ from .neighbors import PROBE_FLOOR_FACTOR, probe_max_df, search_block, window_bl
 from .pair_features import ArticleRows, pair_features
 from .pipeline import StoryClusterer
 from .prepare import prepare_texts
+from .timestamps import article_time_key
 from .weighting import smooth_idf, tfidf_rows
 
 if TYPE_CHECKING:
@@ -440,7 +441,9 @@ def fit_articles(
     return SparkClustering(
         articles_=articles,
         labels_=labels,
-        stories_=group_stories([a.id for a in articles], [a.date for a in articles], labels),
+        stories_=group_stories(
+            [a.id for a in articles], [article_time_key(a) for a in articles], labels
+        ),
         n_skipped_empty_=int((labels < 0).sum()),
     )
 
