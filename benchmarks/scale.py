@@ -25,7 +25,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from . import corpus, report, speed
+from . import corpus, recipes, report, speed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT.parent / "shared" / "data"
@@ -65,7 +65,8 @@ def run(args: argparse.Namespace, write) -> list[dict]:
             child("reuters", "dedupe_news", reuters, 19043, n_jobs=1)
             child("reuters", "dedupe_news", reuters, 19043, n_jobs=-1)
             child("reuters", "datasketch", reuters, 19043)
-            child("reuters", "rensa", reuters, 19043)
+            if recipes.rensa_available():
+                child("reuters", "rensa", reuters, 19043)
     if "storm" in args.parts:
         child("copy storm", "dedupe_news", storm_file(pool, args.corpus_dir), 2 * STORM_COPIES)
     if "series" in args.parts:

@@ -196,7 +196,8 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
     cpu_seconds = _tree_cpu_seconds() - cpu_before
     size = len(gold)
     labels = predicted_labels(run.labels)
-    scores = score_clustering(gold, labels)
+    scored = all(g is not None for g in gold)  # Reuters has no story labels
+    scores = score_clustering(gold, labels) if scored else None
     return {
         "recipe": recipe,
         "n_jobs": n_jobs if recipe == "dedupe_news" else 1,
@@ -212,9 +213,9 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
         "peak_rss_mib": _peak_rss_mib(),
         "peak_tree_pss_mib": pss.peak,
         "peak_pss_kib_per_article": pss.peak * 1024 / size,
-        "synthetic_ari": scores.adjusted_rand_index,
-        "synthetic_pair_precision": scores.pairwise_precision,
-        "synthetic_pair_recall": scores.pairwise_recall,
+        "synthetic_ari": scores.adjusted_rand_index if scores else None,
+        "synthetic_pair_precision": scores.pairwise_precision if scores else None,
+        "synthetic_pair_recall": scores.pairwise_recall if scores else None,
     }
 
 
