@@ -59,6 +59,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="quality and calibration only (no speed or signing)",
     )
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="overwrite results in --out even when this run lacks corpora they cover",
+    )
     return parser.parse_args(argv)
 
 
@@ -88,6 +93,17 @@ def main(argv=None) -> int:
     load_at_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     corpora = labelled_corpora(args)
+    pool = [args.data_dir / name for name in POOL_FILES if (args.data_dir / name).exists()]
+    lacking = report.missing_coverage(
+        args.out / "results", [c.name for c in corpora], has_speed=bool(pool) or args.skip_speed
+    )
+    if lacking and not args.allow_partial:
+        log(
+            f"refusing to overwrite the results in {args.out}: they cover {', '.join(lacking)}, "
+            f"which this run lacks (no such data in {args.data_dir}). Give --data-dir, write "
+            "elsewhere with --out DIR, or pass --allow-partial to overwrite them anyway."
+        )
+        return 2
     log(f"quality on {len(corpora)} corpora")
     quality_rows = [row for c in corpora for row in quality.evaluate(c, log)]
 
@@ -96,7 +112,6 @@ def main(argv=None) -> int:
     calibration_rows = [row for c in corpora for row in calibration.calibrate(c, thresholds, log)]
 
     speed_rows, exponents, signing_rows = [], {}, []
-    pool = [args.data_dir / name for name in POOL_FILES if (args.data_dir / name).exists()]
     if args.skip_speed:
         notes.append("speed and signing benchmarks skipped (--skip-speed)")
     elif not pool:

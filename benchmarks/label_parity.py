@@ -3,10 +3,11 @@
 ``python -m benchmarks.label_parity --against REF`` checks REF out into a
 temporary git worktree, clusters each corpus with both versions (default
 settings, one process each, batch engine; ``--engine index`` bulk-adds each
-corpus to a new index instead), and prints per corpus whether the labels are
-identical, their ARI, and each version's ARI against the gold labels where the
-corpus has them. A refactoring must print "identical" everywhere; a change of
-the decision must show that no score dropped.
+corpus to a new index instead, ``--engine spark`` runs ``fit_articles`` in
+local[2]), and prints per corpus whether the labels are identical, their ARI,
+and each version's ARI against the gold labels where the corpus has them. A
+refactoring must print "identical" everywhere; a change of the decision must
+show that no score dropped.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ for path in paths:
     articles = read_articles([path])
     if engine == "batch":
         labels = StoryClusterer(n_jobs=1).fit(articles).labels_.tolist()
+    elif engine == "spark":
+        from dedupe_news.spark import fit_articles
+        labels = fit_articles(articles, master="local[2]").labels_.tolist()
     else:
         db = os.path.join(tempfile.mkdtemp(), "parity.db")
         with StoryIndex(db) as index:
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.label_parity")
     parser.add_argument("--against", required=True, help="git commit to compare with")
-    parser.add_argument("--engine", choices=("batch", "index"), default="batch")
+    parser.add_argument("--engine", choices=("batch", "index", "spark"), default="batch")
     parser.add_argument("--corpus", action="append", help="corpus name (default: the dev set)")
     args = parser.parse_args(argv)
     paths = [DATA_DIR / f"{name}.jsonl" for name in (args.corpus or CORPORA)]

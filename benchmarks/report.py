@@ -25,6 +25,26 @@ def write_csv(rows: Sequence[dict], path: Path) -> None:
         writer.writerows(rows)
 
 
+def missing_coverage(results: Path, corpora: Sequence[str], has_speed: bool) -> list[str]:
+    """What the results already in the folder ``results`` cover that a run would not.
+
+    The corpora named in ``quality.csv`` that are not in ``corpora``, and "the speed
+    and signing benchmarks" when ``speed.csv`` has rows but the run has no speed data.
+    Empty when nothing would be lost (or nothing is there yet).
+    """
+    lacking = sorted(set(_column(results / "quality.csv", "corpus")) - set(corpora))
+    if not has_speed and _column(results / "speed.csv", "recipe"):
+        lacking.append("the speed and signing benchmarks")
+    return lacking
+
+
+def _column(path: Path, name: str) -> list[str]:
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [row[name] for row in csv.DictReader(handle) if row.get(name)]
+
+
 def machine_info() -> dict[str, str]:
     """CPU model, core count, memory, Python and OS."""
     cpu = platform.processor() or "unknown"

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dedupe_news.spark import STAGES
+
 from . import corpus, report
 from .recipes import StageTimer
 from .speed import PeakTreePss
@@ -39,7 +41,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 POOL_FILES = ("reuters21578.jsonl", "bbc2225.jsonl")
 CORPUS_SEED = 20240601
-STAGES = ("prepare", "idf", "copies", "rewrites", "scoring", "components", "linkage", "labels")
 
 
 def _rest(ui: str, path: str):

@@ -239,3 +239,40 @@ def test_unreadable_file_is_one_line_with_path_and_cause(runner, tmp_path, monke
     assert result.stderr == (
         f"Error: {path}: cannot read the file (Permission denied): check its permissions\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            '[\n  {"id": "a", "text": "x"}\n]\n',
+            "in.json:1: malformed JSON (Expecting value at column 2): each line must be one "
+            "complete JSON object (for pretty-printed JSON, write one object per line: "
+            "jq -c '.[]')",
+        ),
+        (
+            '{\n  "id": "a",\n  "text": "x"\n}\n',
+            "in.json:1: malformed JSON (Expecting property name enclosed in double quotes at "
+            "column 2): each line must be one complete JSON object (for pretty-printed JSON, "
+            "write one object per line: jq -c .)",
+        ),
+        (
+            '[{"id": "a", "text": "x"}]\n',
+            "in.json:1: expected a JSON object, got list: each line must be one object such as "
+            '{"id": "a1", "text": "..."} (for one JSON array of objects: jq -c \'.[]\')',
+        ),
+    ],
+)
+def test_a_json_document_instead_of_jsonl_gets_the_conversion(tmp_path, content, expected):
+    path = tmp_path / "in.json"
+    path.write_text(content)
+    with pytest.raises(InputError) as info:
+        read_articles(path)
+    assert str(info.value) == f"{tmp_path}/{expected}"
+
+
+def test_directory_symlink_loop_is_read_once(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("text")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    assert [a.id for a in read_articles(tmp_path)] == ["sub/a"]

@@ -123,8 +123,16 @@ def test_parquet_bad_row_is_named(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     path = tmp_path / "in.parquet"
     pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", None]}), path)
-    with pytest.raises(InputError, match=r"in\.parquet: row 1: missing text field 'text'"):
+    with pytest.raises(InputError) as info:
         read_articles(path)
+    assert str(info.value) == (
+        f"{path}: row 1: missing text field 'text' (fields here: id, text): add it, or name "
+        "the text field with --text-field"
+    )
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "y"], "date": ["", "soon"]}), path)
+    with pytest.raises(InputError) as info:
+        read_articles(path)
+    assert str(info.value).startswith(f"{path}: row 1: bad date 'soon': write dates as ")
 
 
 def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
@@ -312,3 +320,15 @@ def test_utf16_file_is_named_as_such(tmp_path):
         f"{path}: this is UTF-16 text: re-encode it as UTF-8 (for example with "
         "iconv -f UTF-16 -t UTF-8)"
     )
+
+
+def test_windows_line_endings(tmp_path):
+    jsonl = tmp_path / "crlf.jsonl"
+    jsonl.write_bytes(LINES.replace("\n", "\r\n").encode())
+    expected_pair(read_articles(jsonl))
+    csv_path = tmp_path / "crlf.csv"
+    csv_path.write_bytes(b'id,text\r\na,"two\r\nlines"\r\nb,x\r\nc,"bad"quote\r\n')
+    with pytest.raises(InputError, match=r"crlf\.csv:5: malformed CSV"):
+        read_articles(csv_path)
+    csv_path.write_bytes(b'id,text\r\na,"two\r\nlines"\r\nb,x\r\n')
+    assert [(a.id, a.text) for a in read_articles(csv_path)] == [("a", "two\r\nlines"), ("b", "x")]

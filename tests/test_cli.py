@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -29,9 +30,15 @@ def test_cli_cluster_seeds_jsonl(runner):
         "cluster_size": 5,
         "is_source": False,
         "source_id": "004_68ed01b62af08bc0",
+        "match": "rewrite",
+        "story_similarity": 0.1523,
         "title": None,
         "date": "2022-04-13",
+        "time": None,
+        "source": None,
+        "url": None,
     }
+    assert [r["match"] for r in rows] == ["rewrite"] * 4 + ["source"]
     assert result.stderr == "5 articles, 1 stories (1 with 2+ articles)\n"
 
 
@@ -40,8 +47,14 @@ def test_cli_cluster_quiet_prints_nothing_on_stderr(runner):
     assert result.exit_code == 0
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0] == "id,cluster,cluster_size,is_source,source_id,title,date"
-    assert lines[1] == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,,2022-04-13"
+    assert lines[0] == (
+        "id,cluster,cluster_size,is_source,source_id,match,story_similarity,title,date,time,"
+        "source,url"
+    )
+    assert (
+        lines[1]
+        == "000_501117e7baee25b0,0,5,False,004_68ed01b62af08bc0,rewrite,0.1523,,2022-04-13,,,"
+    )
 
 
 def test_cli_cluster_table(runner):
@@ -104,7 +117,7 @@ def test_cli_cluster_failure_keeps_existing_output(runner, tmp_path):
             "field, or a directory of .txt files",
         ),
         (
-            '{"id": "a", "text": "  "}\n',
+            '{"id": "a", "text": "  ", "date": "2024-09-02"}\n',
             "all 1 articles have empty text after cleaning: nothing to cluster",
         ),
     ],
@@ -194,7 +207,7 @@ def test_cli_help_lists_every_command(runner):
 
 
 def test_cli_progress_prints_each_finished_stage_once(capsys):
-    from dedupe_news.cli import Progress
+    from dedupe_news.cli_options import Progress
 
     progress = Progress(enabled=True)
     for done in (0, 10, 10):
@@ -212,7 +225,7 @@ def test_cli_progress_prints_each_finished_stage_once(capsys):
 def test_cli_cluster_summary_counts_skipped_empty_texts(runner, tmp_path):
     data = tmp_path / "a.jsonl"
     data.write_text(
-        '{"id": "a", "text": "Storm hits the coast"}\n'
+        '{"id": "a", "text": "Storm hits the coast", "date": "2024-09-02"}\n'
         '{"id": "b", "text": ""}\n'
         '{"id": "c", "text": "Storm hits the coast"}\n'
     )
@@ -250,7 +263,7 @@ def test_cli_cluster_streamed_input_error_late_in_the_file_names_its_line(
 
 
 def test_cli_progress_with_an_unknown_total_shows_a_question_mark(capsys):
-    from dedupe_news.cli import Progress
+    from dedupe_news.cli_options import Progress
 
     progress = Progress(enabled=True)
     progress("prepare", 0, 0)
@@ -264,3 +277,114 @@ def test_cli_cluster_master_without_spark_is_a_usage_error(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--master", "local[2]"])
     assert result.exit_code == 2
     assert "--master applies only with --engine spark" in result.stderr
+
+
+def test_cli_copy_threshold_1_is_accepted_and_means_identical_shingles(runner, tmp_path):
+    # Issue 15, case 8b: 1 is inside the documented (0, 1] but the LSH banding refused it.
+    text = "Storm hits the coast tonight as forecasters warn of floods in the bay"
+    data = tmp_path / "a.jsonl"
+    data.write_text(
+        json.dumps({"id": "a", "text": text})
+        + "\n"
+        + json.dumps({"id": "b", "text": text})
+        + "\n"
+        + json.dumps({"id": "c", "text": text + " and along the river"})
+        + "\n"
+    )
+    args = ["cluster", str(data), "-q", "--copy-threshold", "1", "--threshold", "1"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["cluster"], r["match"]) for r in rows] == [
+        ("a", 0, "source"),
+        ("b", 0, "copy"),
+        ("c", 1, "source"),
+    ]
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_cli_help_of_every_command_shows_an_example_of_that_command(runner):
+    for path, _ in _commands(main):
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, path
+        lines = result.stdout.splitlines()
+        heading = next(
+            k for k, line in enumerate(lines) if line.strip() in ("Example:", "Examples:")
+        )
+        example = lines[heading + 1].strip()
+        assert example.startswith("dedupe-news " + " ".join(path)), (path, example)
+
+
+def test_cli_compare_shows_progress_on_a_terminal_and_a_summary(runner, monkeypatch):
+    from dedupe_news import cli_options
+
+    a, b = (str(SEEDS / f"{SEED_IDS[k]}.txt") for k in (0, 4))
+    quiet = runner.invoke(main, ["compare", a, b, "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    plain = runner.invoke(main, ["compare", a, b, "--corpus", str(SEEDS)])
+    assert plain.stderr == "compared 2 articles; IDF from 5 articles\n"
+    monkeypatch.setattr(cli_options, "stderr_is_terminal", lambda: True)
+    shown = runner.invoke(main, ["compare", a, b, "--corpus", str(SEEDS)])
+    assert shown.stdout == plain.stdout
+    stages = [line.rsplit("\r", 1)[-1].split()[0] for line in shown.stderr.split("\n")[:-2]]
+    assert stages == ["prepare", "tfidf", "candidates", "scoring", "clustering"]
+    assert shown.stderr.endswith("\ncompared 2 articles; IDF from 5 articles\n")
+
+
+def test_cli_library_warnings_show_on_stderr_and_quiet_hides_them(runner, tmp_path):
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas"}\n'
+        '{"id": "b", "text": "Bank raises interest rates"}\n'
+    )
+    result = runner.invoke(main, ["cluster", str(undated), "-o", os.devnull])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"warning: none of the 2 articles in {undated} has a date: the date window is off, "
+        "so articles any time apart can be one story; map the date field (--date-field) to "
+        "use it\n"
+        "2 articles, 2 stories (0 with 2+ articles)\n"
+    )
+    assert runner.invoke(main, ["cluster", str(undated), "-q"]).stderr == ""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s", "date": "2024-09-02"}\n'
+        '{"id": "b", "text": "Storm hits the coast of Texas"}\n'
+        '{"id": "c", "text": "Bank raises interest rates", "story": "t"}\n'
+    )
+    result = runner.invoke(main, ["evaluate", str(gold)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: 1 of 3 articles have no 'story' label: they are clustered but not scored\n"
+    )
+    assert runner.invoke(main, ["evaluate", str(gold), "-q"]).stderr == ""
+
+
+def test_cli_leaves_the_dedupe_news_logger_as_it_found_it(runner):
+    import logging
+
+    logger = logging.getLogger("dedupe_news")
+    before = (logger.level, list(logger.handlers))
+    assert runner.invoke(main, ["cluster", str(SEEDS), "-q"]).exit_code == 0
+    assert (logger.level, list(logger.handlers)) == before
+
+
+def test_cli_evaluate_scores_each_empty_article_as_its_own_story(runner, tmp_path):
+    data = tmp_path / "gold.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "Storm hits the coast of Texas", "story": "s"}\n'
+        '{"id": "b", "text": "", "story": "x"}\n'
+        '{"id": "c", "text": " ", "story": "y"}\n'
+    )
+    result = runner.invoke(main, ["evaluate", str(data), "-q"])
+    assert result.exit_code == 0, result.output
+    scores = dict(line.split() for line in result.stdout.splitlines())
+    assert (scores["pairwise_precision"], scores["n_clusters"]) == ("1.0000", "3")

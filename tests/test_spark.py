@@ -12,7 +12,9 @@ import dataclasses
 import json
 import os
 import shutil
+import stat
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,13 +28,19 @@ from dedupe_news import (
     ParameterError,
     StoryClusterer,
     parse_date,
+    parse_datetime,
     read_articles,
     score_clustering,
 )
 from dedupe_news.cli import main
+from dedupe_news.decision import DecisionRule, PairTable
 from dedupe_news.minhash import lsh_band_keys, lsh_candidate_pairs, lsh_params
 from dedupe_news.normalize import strip_boilerplate, tokenize
+from dedupe_news.pair_features import ArticleRows, pair_features
+from dedupe_news.prepare import prepare_texts
 from dedupe_news.spark import bucket_pairs, date_blocks
+from dedupe_news.timestamps import article_day
+from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
 from tests.conftest import SEEDS, shared_file
 
 
@@ -83,12 +91,21 @@ def assert_same_stories(articles, **params):
     spark_params = {
         k: params.pop(k) for k in ("spark", "block_rows", "max_driver_edges") if k in params
     }
-    local = StoryClusterer(**params).fit_predict(articles)
+    batch = StoryClusterer(**params).fit(articles)
+    local = batch.labels_
     session = spark_params.pop("spark")
-    distributed = spark_labels(session, articles, **params, **spark_params)
+    from dedupe_news.spark import fit_articles
+
+    fitted = fit_articles(articles, spark=session, **params, **spark_params)
+    distributed = fitted.labels_
     ari = score_clustering(local.tolist(), distributed).adjusted_rand_index
     assert ari >= 0.99
     assert distributed.tolist() == local.tolist()
+    assert fitted.stories_ == batch.stories_
+    assert fitted.match_ == batch.match_
+    assert np.allclose(
+        fitted.source_similarity_, batch.source_similarity_, rtol=0, atol=1e-9, equal_nan=True
+    )
     return ari
 
 
@@ -165,6 +182,78 @@ def test_spark_mixed_dated_and_undated_with_dataframe_components(spark):
     assert_same_stories(articles, spark=spark, block_rows=150, max_driver_edges=0, max_neighbors=3)
 
 
+def batch_pair_table(articles, id_a, id_b):
+    """The batch feature layer on the whole corpus: prepare, weight, pair features, decide."""
+    prepared = prepare_texts([a.full_text for a in articles], MinHasher())
+    assert prepared.has_text.all()
+    counts = prepared.term_counts
+    tfidf = tfidf_rows(counts, smooth_idf(document_frequencies(counts), counts.shape[0]))
+    days = np.array([article_day(a) for a in articles])
+    rows = ArticleRows(tfidf, prepared.signatures, days)
+    position = {a.id: k for k, a in enumerate(articles)}
+    i = np.array([position[x] for x in id_a])
+    j = np.array([position[x] for x in id_b])
+    assert (i < j).all()  # id_a comes first in the input order
+    return PairTable.decide(DecisionRule(), i, j, pair_features(rows, i, rows, j))
+
+
+def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
+    # The same rows of a real corpus: dated articles in date blocks of 300 (rows
+    # replicated across blocks), every fifth one undated (the undated block). With
+    # 2,969 articles some terms are common, so the search floor is halved and
+    # pairs on both sides of the decision are scored.
+    from dedupe_news.spark import articles_dataframe, pair_scores_dataframe
+
+    articles = read_articles(shared_file("gva_dev.jsonl"))
+    articles = [
+        dataclasses.replace(a, date=None) if k % 5 == 0 else a for k, a in enumerate(articles)
+    ]
+    pairs = pair_scores_dataframe(articles_dataframe(spark, articles), block_rows=300).toPandas()
+    assert len(pairs) > 300 and 0 < pairs["same_story"].sum() < len(pairs)
+    batch = batch_pair_table(articles, pairs["id_a"], pairs["id_b"])
+    for name in (
+        "cosine_similarity",
+        "jaccard_similarity",
+        "containment_similarity",
+        "date_distance_days",
+        "story_similarity",
+    ):
+        got, want = pairs[name].to_numpy(), getattr(batch, name)
+        assert np.array_equal(np.isnan(got), np.isnan(want)), name
+        assert np.allclose(got, want, rtol=0, atol=1e-9, equal_nan=True), name
+    assert pairs["same_story"].tolist() == batch.same_story.tolist()
+
+
+def test_spark_days_and_sources_follow_publication_times(spark, seed_articles):
+    # The last seed was published first (04:30 UTC), on the UTC day of the others
+    # although its local date is the day before: with window_days=0 a local day
+    # would split it off. Strings and a timestamp column must give the same.
+    from pyspark.sql import functions as F
+
+    from dedupe_news.spark import articles_dataframe, cluster_dataframe
+
+    times = [
+        "2022-04-12T18:00:00+00:00",
+        "2022-04-12T09:30:00+02:00",
+        "2022-04-12T12:00:00Z",
+        "2022-04-12T07:00:00Z",
+        "2022-04-11T23:30:00-05:00",
+    ]
+    articles = [
+        dataclasses.replace(a, date=parse_datetime(t))
+        for a, t in zip(seed_articles, times, strict=True)
+    ]
+    batch = StoryClusterer(window_days=0).fit(articles)
+    assert batch.labels_.tolist() == [0] * 5
+    assert batch.stories_[0].source_id == articles[4].id
+    strings = articles_dataframe(spark, articles)
+    instants = strings.withColumn("date", F.col("date").cast("timestamp"))
+    for df in (strings, instants):
+        result = cluster_dataframe(df, window_days=0).toPandas()
+        assert result["cluster"].tolist() == [0] * 5
+        assert result.loc[result["is_source"], "id"].tolist() == [articles[4].id]
+
+
 def test_spark_undated_article_keeps_its_own_dated_neighbours(spark, seed_articles):
     # With one neighbour each, the dated seeds keep their copies; only the undated
     # seed's own search, over every article, links it to the story.
@@ -184,6 +273,23 @@ def test_spark_single_linkage_and_empty_texts(spark, seed_articles, chain_articl
     assert labels[len(seed_articles)] == -1
 
 
+def test_spark_linkage_honours_max_component(spark, seed_articles):
+    # The five seeds are one story; capped at 3 members, the component is split.
+    assert StoryClusterer(max_component=3).fit_predict(seed_articles).tolist() == [0, 0, 0, 1, 2]
+    assert_same_stories(seed_articles, spark=spark, max_component=3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13: clustering.cluster_pairs splits components over max_component=2000",
+)
+def test_spark_keeps_2001_identical_articles_in_one_story(spark, seed_articles):
+    text = seed_articles[0].text
+    date = parse_date("2022-04-12")
+    articles = [Article(f"wire{k}", text, date=date) for k in range(2001)]
+    assert spark_labels(spark, articles).tolist() == [0] * 2001
+
+
 def test_spark_cluster_dataframe_returns_sources_and_sizes(spark, seed_articles):
     from dedupe_news.spark import articles_dataframe, cluster_dataframe
 
@@ -194,6 +300,19 @@ def test_spark_cluster_dataframe_returns_sources_and_sizes(spark, seed_articles)
     assert set(result["cluster_size"]) == {len(seed_articles)}
     assert result.loc[result["is_source"], "id"].tolist() == [story.source_id]
     assert set(result["source_id"]) == {story.source_id}
+
+
+def test_spark_session_keeps_its_scratch_files_private(spark):
+    # Spark's default scratch space is /tmp, with world-readable shuffle files.
+    from pyspark.sql import functions as F
+
+    local_dir = Path(spark.sparkContext.getConf().get("spark.local.dir"))
+    assert stat.S_IMODE(local_dir.stat().st_mode) == 0o700
+    counts = spark.range(1000).repartition(3).groupBy((F.col("id") % 7).alias("k")).count()
+    assert counts.count() == 7  # a shuffle, written to disk
+    shuffle_files = list(local_dir.glob("blockmgr-*/*/shuffle_*.data"))
+    assert shuffle_files, sorted(str(p) for p in local_dir.rglob("*"))[:20]
+    assert local_dir in Path(spark.sparkContext._temp_dir).parents  # PySpark's own files
 
 
 def test_spark_errors_are_clear(spark):
@@ -224,7 +343,7 @@ def test_cli_engine_spark_writes_what_the_local_engine_writes(spark):
         main, ["cluster", "--engine", "spark", "--master", "local[2]", str(SEEDS), "-q"]
     )
     assert local.exit_code == 0 and distributed.exit_code == 0, distributed.output
-    assert distributed.output == local.output
+    assert distributed.output == local.output  # match and story_similarity included
     assert [json.loads(line)["cluster"] for line in distributed.output.splitlines()] == [0] * 5
 
 

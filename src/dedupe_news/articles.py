@@ -216,7 +216,7 @@ def article_from_record(
     ``path`` and ``line`` (files) or ``row`` (in-memory records) name the record in errors.
     """
     fields = fields or FieldMap()
-    where = _Where(path, line, row, api=row is not None)
+    where = _Where(path, line, row, api=path is None)
     article_id = _id(record, fields, where)
     found, text = field_value(record, fields.text)
     if not found or is_missing(text):
@@ -231,12 +231,10 @@ def article_from_record(
     found, raw_date = field_value(record, fields.date)
     try:
         missing_date = not found or (row is not None and is_missing(raw_date))
-        date = None if missing_date else parse_datetime(raw_date, path=path, line=line)
+        date = None if missing_date else parse_datetime(raw_date)
     except InputError as exc:
         if on_bad_date == "error":
-            if row is not None:
-                raise InputError(str(exc), row=row) from None
-            raise
+            raise where.error(str(exc)) from None
         if stats is not None:
             stats.bad_dates += 1
         if on_bad_date == "skip":
@@ -260,8 +258,15 @@ def article_from_record(
 def checked_articles(articles: Iterable[Article]) -> Iterator[Article]:
     """``articles`` as they come, each checked to be an :class:`Article` with a new id.
 
-    Raises :class:`~dedupe_news.errors.ParameterError` on the first that is not.
+    Raises :class:`~dedupe_news.errors.ParameterError` on the first that is not, or
+    when ``articles`` is not an iterable of them at all.
     """
+    if isinstance(articles, (str, bytes, Mapping)) or not isinstance(articles, Iterable):
+        raise ParameterError(
+            f"expected an iterable of Article objects (or a DataFrame, or a list of dicts), "
+            f"got a single {type(articles).__name__}: wrap texts as Article(id, text), or "
+            "use read_articles(path)"
+        )
     seen: set[str] = set()
     for position, article in enumerate(articles):
         if not isinstance(article, Article):

@@ -300,8 +300,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     >>> lsh_params(0.5, 128)
     (25, 5)
     """
-    if not 0.0 < threshold < 1.0:
-        raise ParameterError(f"LSH threshold must be between 0 and 1 (exclusive), got {threshold}")
+    if not 0.0 < threshold <= 1.0:
+        raise ParameterError(f"LSH threshold must be between 0 and 1 (0 excluded), got {threshold}")
     best, best_error = (1, num_perm), float("inf")
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
@@ -335,9 +335,13 @@ def lsh_band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> np.ndarray:
     :func:`lsh_band_key` of band ``b``. The index stores them (viewed as int64) and
     Spark groups by them.
     """
-    keys = np.empty((hashvalues.shape[0], bands), dtype=np.uint64)
-    for band in range(bands):
-        keys[:, band] = lsh_band_key(hashvalues, band, rows)
+    n = hashvalues.shape[0]
+    # lsh_band_key of every band at once: the bands side by side.
+    block = hashvalues[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    keys = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands))
+    with np.errstate(over="ignore"):
+        for col in range(rows):
+            keys = (keys * np.uint64(0x100000001B3)) ^ block[:, :, col]
     return keys
 
 

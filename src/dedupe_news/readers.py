@@ -7,7 +7,6 @@ the file, the line (or row) and the fix.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import lzma
 import re
@@ -25,7 +24,8 @@ from .articles import (
     printable,
     warn_if_undated,
 )
-from .errors import EmptyCorpusError, InputError, MissingDependencyError
+from .errors import EmptyCorpusError, InputError
+from .parquet import read_parquet
 from .sources import (
     FORMATS,
     PARQUET_MAGIC,
@@ -42,7 +42,6 @@ __all__ = ["iter_articles", "read_articles"]
 CSV_CELL_LIMIT = 1 << 28  # characters in one CSV cell (the csv module's default: 131,072)
 _DATE_LINE = re.compile(r"\A\s*date[ \t]+(\S.*?)[ \t\r]*(?:\n|\Z)")
 _DATE_WORD = re.compile(r"\A\s*date\s+(\S+)\s*")
-_PARQUET_BATCH = 4096
 _Where = tuple[str, "int | None"]
 
 
@@ -166,7 +165,7 @@ def _read_source(
                 )
             fmt = "jsonl"
         if fmt == "parquet":
-            yield from _read_parquet(stream, name, fields, on_bad_date, stats)
+            yield from read_parquet(stream, name, fields, on_bad_date, stats)
             return
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError(
@@ -241,11 +240,15 @@ def _read_jsonl(
 
 def _json_object(line: str, path: str, lineno: int) -> dict:
     try:
-        record = _DECODER.decode(line)
+        record = _DECODER.decode(line.rstrip("\r\n"))  # columns within the line
     except json.JSONDecodeError as exc:
+        pretty = lineno == 1 and line.strip() in ("{", "[")
+        hint = " (for pretty-printed JSON, write one object per line: jq -c" + (
+            " '.[]')" if line.strip() == "[" else " .)"
+        )
         raise InputError(
             f"malformed JSON ({exc.msg} at column {exc.colno}): each line must be one "
-            "complete JSON object",
+            f"complete JSON object{hint if pretty else ''}",
             path=path,
             line=lineno,
         ) from None
@@ -266,7 +269,8 @@ def _json_object(line: str, path: str, lineno: int) -> dict:
     if not isinstance(record, dict):
         raise InputError(
             f"expected a JSON object, got {type(record).__name__}: each line must be "
-            'one object such as {"id": "a1", "text": "..."}',
+            'one object such as {"id": "a1", "text": "..."}'
+            + (" (for one JSON array of objects: jq -c '.[]')" if isinstance(record, list) else ""),
             path=path,
             line=lineno,
         )
@@ -350,44 +354,6 @@ def _next_row(reader: Any, path: str) -> list[str] | None:
         raise InputError(f"malformed CSV ({message})", path=path, line=reader.line_num) from None
     finally:
         csv.field_size_limit(previous)
-
-
-def _read_parquet(
-    stream: IO[Any], path: str, fields: FieldMap, on_bad_date: str, stats: ReadStats
-) -> Iterator[tuple[_Where, Article]]:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise MissingDependencyError(
-            f'{path}: reading Parquet needs pyarrow: pip install "dedupe-news[parquet]"'
-        ) from None
-    if isinstance(stream.read(0), str):
-        raise InputError("a Parquet file must be opened in binary mode ('rb')", path=path)
-    data = stream if _seekable(stream) else io.BytesIO(stream.read())
-    row = 0
-    try:
-        batches = pq.ParquetFile(data).iter_batches(batch_size=_PARQUET_BATCH)
-        for batch in batches:
-            for record in batch.to_pylist():
-                article = article_from_record(
-                    record, fields, path=path, row=row, on_bad_date=on_bad_date, stats=stats
-                )
-                if article is not None:
-                    yield (path, None), article
-                row += 1
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(
-            f"not a readable Parquet file ({exc}): check the file, or give JSONL or CSV",
-            path=path,
-        ) from None
-
-
-def _seekable(stream: IO[Any]) -> bool:
-    try:
-        return bool(stream.seekable())
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 def _article_from_text(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 __all__ = ["document_frequencies", "drop_unused_columns", "smooth_idf", "tfidf_rows"]
 
@@ -61,7 +61,10 @@ def tfidf_rows(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     np.log(matrix.data, matrix.data)
     matrix.data += 1.0
     matrix.data *= np.asarray(idf, dtype=np.float32)[matrix.indices]
-    return sp.csr_matrix(normalize(matrix, norm="l2", copy=False))
+    # What sklearn's normalize(norm="l2") runs on a CSR matrix, without its argument
+    # checks (milliseconds per call: the index weighs a few rows at a time).
+    inplace_csr_row_normalize_l2(matrix)
+    return matrix
 
 
 def drop_unused_columns(matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:

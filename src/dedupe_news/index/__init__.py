@@ -7,18 +7,22 @@ batch clustering (:class:`~dedupe_news.pipeline.StoryClusterer`):
 * Copies: every article's MinHash signature (a BLOB of uint32) and shingle count
   are stored, and its LSH band keys go into an indexed ``bands`` table, so the
   stored articles sharing a band with a new one are found with one lookup.
-* Rewrites: every article's sparse sublinear term frequencies are stored (term
-  ids and weights as two BLOBs), with a ``postings`` table keyed (term, day,
+* Rewrites: every article's sparse term counts are stored (term ids and counts
+  as two BLOBs; terms are the hashed columns of batch clustering,
+  :func:`~dedupe_news.prepare.term_counts`), with a ``postings`` table keyed (term, day,
   article) that also holds each term's normalised TF-IDF weight when the article
   was added (its impact), and global document frequencies in ``terms``. IDF is
-  computed when scoring, from the stored document frequencies and article count
-  (scikit-learn's smooth IDF, as in batch). Candidates are the articles inside
+  computed when scoring, from the stored document frequencies and article count,
+  by :mod:`~dedupe_news.weighting` as in batch. Candidates are the articles inside
   the date window that share one of the new article's ``top_terms`` most
   distinctive terms (the ``per_term_limit`` most recent postings of each);
   :meth:`StoryIndex.query` scores only the ``query_candidates`` of them sharing
   the most impact, besides every LSH copy candidate, in a few SQL statements.
 
-Candidates are scored with :class:`~dedupe_news.decision.DecisionRule`, and the
+Candidates are scored by the feature layer batch clustering uses
+(:func:`~dedupe_news.pair_features.pair_features` on rows read from the file, then
+:class:`~dedupe_news.decision.DecisionRule`: the same numbers as batch for the same
+rows and document frequencies, ``tests/test_index_parity.py``), and the
 same-story edges batch clustering would find for the new article are stored in
 an ``edges`` table: its LSH copy candidates with ``story_similarity`` at or above
 ``rewrite_threshold``, and its ``max_neighbors`` nearest TF-IDF neighbours in the
@@ -43,29 +47,65 @@ the stored articles dated within two windows of it, by the steps of
 the whole index), and writes it with sorted ``executemany`` inserts: the way to
 build an index, or to add a day's news.
 
+What changed: :meth:`StoryIndex.add` returns an :class:`IndexChanges`, a frozen
+record of the call: ``assignments`` (one :class:`IndexAssignment` per article of
+the call, with its final story; the result is also a sequence of them),
+``moved`` (one :class:`MovedArticle` per article stored before the call whose
+story changed: old and new story id), ``merged`` (:class:`MergedStories`: a story
+now holding members of several stories of before) and ``split``
+(:class:`SplitStory`: a story of before whose members are now in several).
+Applying ``assignments`` and ``moved`` (:meth:`IndexChanges.apply`) to a mapping
+of article id to story id keeps it equal to :meth:`StoryIndex.stories`. Every
+write transaction has a number, ``generation``; :meth:`StoryIndex.assignments`
+``(since=g)`` lists the current story of each article added or moved after
+generation ``g``, so a consumer killed mid-stream can catch up.
+
 The file uses write-ahead logging: readers query while one writer adds, and each
 :meth:`StoryIndex.add` call is one transaction, so a crash keeps every batch
-committed before it and nothing of the batch in flight.
+committed before it and nothing of the batch in flight. ``StoryIndex(path,
+readonly=True)`` opens an existing file for reading only: it never waits for a
+writer, and never creates a file. A writer waits ``timeout`` seconds for another
+writer's lock, then raises :class:`IndexBusyError` (an :class:`IndexFileError`,
+never reported as corruption).
 
-Modules: :mod:`.storage` (format, settings, schema, errors, stored rows as
-arrays), :mod:`.records` (what the index returns), :mod:`.candidates` (preparing
-articles, LSH and postings lookups, pair features), :mod:`.recluster`
-(re-clustering touched stories after an add), :mod:`.bulk` (bulk add) and
-:mod:`.core` (:class:`StoryIndex`: opening, public operations, one-by-one adds;
-the other parts are its mixins).
+Modules, one part each, each owning its state:
+
+* :mod:`.files`: the file format, schema, opening (read-only or not), errors;
+* :mod:`.settings`: the settings, their validation and their JSON form;
+* :mod:`.storage`: :class:`~.storage.Store`, the connection, transactions,
+  vocabulary and article rows;
+* :mod:`.rows`: stored articles as arrays, and the vocabulary (document frequencies);
+* :mod:`.candidates`: :class:`~.candidates.CandidateFinder`, the LSH bands and
+  postings of each article, and the candidates they find;
+* :mod:`.pairs`: stored rows fed to the feature layer (preparation, weighting,
+  pair features, the decision);
+* :mod:`.query`: :class:`~.query.StoryRanker`, the stories an article would join;
+* :mod:`.incremental`: :class:`~.incremental.IncrementalAdder`, one-by-one adds;
+* :mod:`.recluster`: :class:`~.recluster.Reclusterer`, re-clustering touched
+  stories, and story ids handed on to new groups;
+* :mod:`.bulk_prepare` and :mod:`.bulk`: :class:`~.bulk.BulkLoader`, bulk adds;
+* :mod:`.records` and :mod:`.changes`: what the index returns;
+* :mod:`.core`: :class:`StoryIndex`, the facade over these parts.
 """
 
+from .changes import IndexChanges, MergedStories, MovedArticle, SplitStory
 from .core import StoryIndex
-from .records import IndexAssignment, IndexedStory, IndexStats, StoryMatch
-from .storage import FORMAT_VERSION, IncompatibleIndexError, IndexFileError
+from .files import FORMAT_VERSION, IncompatibleIndexError, IndexBusyError, IndexFileError
+from .records import IndexAssignment, IndexedStory, IndexStats, StoredAssignment, StoryMatch
 
 __all__ = [
     "FORMAT_VERSION",
     "IncompatibleIndexError",
     "IndexAssignment",
+    "IndexBusyError",
+    "IndexChanges",
     "IndexFileError",
     "IndexStats",
     "IndexedStory",
+    "MergedStories",
+    "MovedArticle",
+    "SplitStory",
+    "StoredAssignment",
     "StoryIndex",
     "StoryMatch",
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..decision import PairScores
+from .settings import json_safe
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,8 @@ class IndexAssignment:
     ``add(..., bulk=True)``, ``is_new_story`` says that its final story did not
     exist before the call, and ``score`` and ``best`` are those of its closest
     fellow member among the scored pairs (0 and None when it is alone).
-    Re-clustering may also move articles stored earlier: :meth:`StoryIndex.story_of`
-    and :meth:`StoryIndex.stories` give the current stories.
+    Re-clustering may also move articles stored earlier: the call's
+    :class:`~dedupe_news.index.IndexChanges` lists them in ``moved``.
     """
 
     article_id: str
@@ -44,11 +46,14 @@ class StoryMatch:
 
 @dataclass(frozen=True)
 class IndexedStory:
-    """A stored story: members in insertion order, and the earliest dated one as source."""
+    """A stored story: members in insertion order, and the earliest dated one as source
+    (with its title and outlet, None when the article had none)."""
 
     story_id: int
     article_ids: tuple[str, ...]
     source_id: str
+    source_title: str | None = None
+    source_outlet: str | None = None
 
     @property
     def size(self) -> int:
@@ -67,9 +72,23 @@ class IndexStats:
     last_date: str | None
     file_bytes: int
     settings: dict
+    generation: int = 0  # committed write transactions (see StoryIndex.assignments)
+
+    def as_json(self) -> dict:
+        """The statistics as JSON-safe values (an infinite window as the string "inf")."""
+        return {**dataclasses.asdict(self), "settings": json_safe(self.settings)}
 
 
-def _empty_assignment(article_id: str) -> IndexAssignment:
+@dataclass(frozen=True)
+class StoredAssignment:
+    """An article's current story, and the write transaction that last set it."""
+
+    article_id: str
+    story_id: int
+    generation: int
+
+
+def empty_assignment(article_id: str) -> IndexAssignment:
     """An article with no text after cleaning: not stored."""
     return IndexAssignment(
         article_id=article_id, story_id=None, is_new_story=False, score=0.0, best=None

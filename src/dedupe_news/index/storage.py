@@ -1,200 +1,384 @@
-"""The index file: format version, settings, schema, errors, and stored rows as arrays."""
+"""The :class:`Store`: the index file's connection, transactions, vocabulary and rows."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import DedupeNewsError
-
-FORMAT_VERSION = 3
-_APPLICATION = "dedupe-news story index"
-
-# Settings that change what is stored or how it is scored: fixed when the file is made.
-_FIXED_DEFAULTS = {
-    "window_days": 5.0,
-    "rewrite_threshold": 0.15,
-    "copy_threshold": 0.5,
-    "containment_threshold": 0.8,
-    "num_perm": 128,
-    "shingle_size": 5,
-    "seed": 1,
-}
-# Candidate search limits: stored as defaults, may be changed when opening.
-_SEARCH_DEFAULTS = {
-    "top_terms": 20,
-    "per_term_limit": 200,
-    "max_story_members": 1000,
-    "max_neighbors": 30,
-    "max_component": 2000,
-    "max_recluster": 300,
-    "query_candidates": 64,
-}
+from ..prepare import N_FEATURES
+from .changes import ChangeLog, MovedArticle
+from .files import IndexFileError, connect, open_or_create, sqlite_error
+from .rows import ROW_COLUMNS, Rows, Vocabulary, concat_rows, decode_rows
 
 # Postings of undated articles: after every date (NOT NULL, as a WITHOUT ROWID key).
-_UNDATED = math.inf
-# A component is clustered again once the article count (and so IDF) has grown this much.
-_REFRESH_GROWTH = 1.5
-# Members re-clustered around a new article: dated at most this many windows away.
-_SPAN_WINDOWS = 2.0
+UNDATED = math.inf
 
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE articles (
-    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    story INTEGER NOT NULL,
-    day REAL,
-    date TEXT,
-    title TEXT,
-    source TEXT,
-    shingles INTEGER NOT NULL,
-    clustered_n INTEGER,
-    signature BLOB NOT NULL,
-    term_ids BLOB NOT NULL,
-    term_weights BLOB NOT NULL
-);
-CREATE INDEX articles_story ON articles (story);
-CREATE INDEX articles_day ON articles (day);
-CREATE INDEX articles_clustered ON articles (clustered_n);
-CREATE TABLE terms (term_id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
-CREATE TABLE postings (
-    term_id INTEGER NOT NULL, day REAL NOT NULL, article INTEGER NOT NULL,
-    impact INTEGER NOT NULL,
-    PRIMARY KEY (term_id, day, article)
-) WITHOUT ROWID;
-CREATE TABLE bands (
-    key INTEGER NOT NULL, band INTEGER NOT NULL, article INTEGER NOT NULL,
-    PRIMARY KEY (key, band, article)
-) WITHOUT ROWID;
-CREATE TABLE edges (
-    a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL,
-    PRIMARY KEY (a, b)
-) WITHOUT ROWID;
-"""
+IN_CHUNK = 500  # values per "IN (?, ...)" list, well under SQLite's variable limit
 
 
-class IndexFileError(DedupeNewsError):
-    """The file is not a usable story index: corrupt, or not made by dedupe-news."""
-
-
-class IncompatibleIndexError(IndexFileError, ValueError):
-    """The index was written with other settings or an other format version."""
-
-
-@dataclass
-class _Vocab:
-    """Term ids and document frequencies, cached between calls while the file is unchanged."""
-
-    generation: int
-    n_articles: int
-    ids: dict[str, int]
-    df: np.ndarray
-
-    def grow(self, size: int) -> None:
-        if size > self.df.size:
-            self.df = np.concatenate(
-                [self.df, np.zeros(max(size, 2 * self.df.size) - self.df.size, dtype=np.int64)]
-            )
-
-    def idf(self, term_ids: np.ndarray, extra: int = 0) -> np.ndarray:
-        """Smooth IDF as scikit-learn's, ``ln((1 + N) / (1 + df)) + 1``."""
-        n = self.n_articles + extra
-        return np.log((1.0 + n) / (1.0 + self.df[term_ids] + extra)) + 1.0
-
-
-@dataclass
-class _Rows:
-    """Stored articles loaded for scoring, as parallel arrays."""
-
-    rowid: np.ndarray
-    ids: list[str]
-    story: np.ndarray
-    day: np.ndarray
-    shingles: np.ndarray
-    signatures: np.ndarray
-    lengths: np.ndarray  # terms per row
-    term_ids: np.ndarray  # every row's term ids, concatenated (CSR indices)
-    weights: np.ndarray  # their sublinear tf, concatenated (CSR data)
-
-    def term_rows(self) -> np.ndarray:
-        """The row of each entry of ``term_ids``."""
-        return np.repeat(np.arange(self.lengths.size), self.lengths)
-
-
-_IN_CHUNK = 500  # values per "IN (?, ...)" list, well under SQLite's variable limit
-
-
-def _in_chunks(values: Iterable) -> Iterator[tuple[list, str]]:
+def in_chunks(values: Iterable) -> Iterator[tuple[list, str]]:
     """``values`` in chunks for ``... IN ({marks})`` queries: ``(chunk, marks)`` pairs.
 
-    >>> [(c, m) for c, m in _in_chunks([1, 2, 3])]
+    >>> [(c, m) for c, m in in_chunks([1, 2, 3])]
     [([1, 2, 3], '?,?,?')]
     """
     values = list(values)
-    for start in range(0, len(values), _IN_CHUNK):
-        chunk = values[start : start + _IN_CHUNK]
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
         yield chunk, ",".join("?" * len(chunk))
 
 
-def _insert_sorted(conn: sqlite3.Connection, sql: str, *columns: np.ndarray) -> None:
-    """``executemany(sql)`` over rows sorted by their columns (appends to the B-trees),
-    a million rows at a time."""
-    order = np.lexsort(columns[::-1])
-    step = 1_000_000
-    for start in range(0, order.size, step):
-        chunk = order[start : start + step]
-        conn.executemany(sql, zip(*(c[chunk].tolist() for c in columns), strict=True))
-
-
-def _impact(normalised: np.ndarray) -> list[int]:
-    """A posting's stored weight: the term's L2-normalised TF-IDF when the article was
-    added, times 1000 and at least 1. It ranks rewrite candidates in :meth:`StoryIndex.query`
-    (IDF drifts after that; exact scores use the current IDF)."""
-    return np.maximum(np.rint(normalised * 1000.0), 1).astype(np.int64).tolist()
-
-
-def _decode(rows: list[tuple], num_perm: int) -> _Rows:
-    """Rows of ``SELECT rowid, id, story, day, shingles, signature, term_ids,
-    term_weights`` as arrays (each BLOB column decoded with one ``frombuffer``)."""
-    n = len(rows)
-    if not n:
-        return _concat([], num_perm)
-    rowid, ids, story, day, shingles, signatures, terms, weights = zip(*rows, strict=True)
-    return _Rows(
-        rowid=np.array(rowid, dtype=np.int64),
-        ids=list(ids),
-        story=np.array(story, dtype=np.int64),
-        day=np.array([math.nan if d is None else d for d in day], dtype=np.float64),
-        shingles=np.array(shingles, dtype=np.int64),
-        signatures=np.frombuffer(b"".join(signatures), dtype="<u4").reshape(n, -1),
-        lengths=np.fromiter(map(len, terms), dtype=np.int64, count=n) // 4,
-        term_ids=np.frombuffer(b"".join(terms), dtype="<i4").astype(np.int64),
-        weights=np.frombuffer(b"".join(weights), dtype="<f4").astype(np.float64),
+def day_filter(day: float, half_width: float, column: str = "day") -> tuple[str, tuple]:
+    """SQL filter (`` AND ...``, parameters) for rows dated within ``half_width`` days of
+    ``day``, or undated; no filter when ``day`` is unknown or the width infinite."""
+    if math.isnan(day) or math.isinf(half_width):
+        return "", ()
+    return (
+        f" AND ({column} IS NULL OR {column} BETWEEN ? AND ?)",
+        (day - half_width, day + half_width),
     )
 
 
-def _concat(parts: list[_Rows], num_perm: int) -> _Rows:
-    parts = [p for p in parts if p.rowid.size]
-    if len(parts) == 1:
-        return parts[0]
-    empty_int, empty_float = np.zeros(0, dtype=np.int64), np.zeros(0)
+class Store:
+    """The index file: connection, settings, transactions, vocabulary, and article rows.
 
-    def join(name: str, empty: np.ndarray) -> np.ndarray:
-        return np.concatenate([getattr(p, name) for p in parts]) if parts else empty
+    Reads happen in snapshots (:meth:`reading`), writes in one transaction per
+    operation (:meth:`writing`), which records in :attr:`changes` the stories of
+    stored articles it moves.
+    """
 
-    return _Rows(
-        rowid=join("rowid", empty_int),
-        ids=[i for p in parts for i in p.ids],
-        story=join("story", empty_int),
-        day=join("day", empty_float),
-        shingles=join("shingles", empty_int),
-        signatures=join("signatures", np.zeros((0, num_perm), dtype=np.uint32)),
-        lengths=join("lengths", empty_int),
-        term_ids=join("term_ids", empty_int),
-        weights=join("weights", empty_float),
-    )
+    def __init__(
+        self, path: str, given: dict, *, readonly: bool, create: bool, timeout: float
+    ) -> None:
+        self.path = path
+        self.readonly = readonly
+        self.conn = connect(path, readonly=readonly, create=create, timeout=timeout)
+        try:
+            self.settings = open_or_create(self.conn, path, given, readonly=readonly)
+        except BaseException:
+            self.conn.close()
+            raise
+        self.num_perm = self.settings["num_perm"]
+        self.changes: ChangeLog | None = None
+        self._vocab: Vocabulary | None = None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read snapshot (WAL: never waits for a writer)."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise sqlite_error(self.path, exc, "read the story index") from None
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Vocabulary]:
+        """One write transaction, yielding the vocabulary to change.
+
+        On success the vocabulary's new generation and article count are stored
+        and the transaction commits; on any error (or interruption) it rolls back
+        and the cached vocabulary is dropped. :attr:`changes` logs the stories
+        moved meanwhile.
+        """
+        if self.readonly:
+            raise IndexFileError(f"{self.path}: the index was opened read-only: cannot write")
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise sqlite_error(self.path, exc, "lock the index for writing") from None
+        try:
+            vocab = self.vocabulary()
+            self.changes = ChangeLog(
+                generation=vocab.generation + 1, first_rowid=self._next_rowid()
+            )
+            yield vocab
+            vocab.generation += 1
+            self.set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            self._vocab = None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise sqlite_error(self.path, exc, "write the story index") from None
+            raise
+
+    # -- meta and vocabulary -------------------------------------------------------
+
+    def meta(self, key: str) -> str:
+        return self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+
+    def set_meta(self, **values) -> None:
+        self.conn.executemany(
+            "UPDATE meta SET value = ? WHERE key = ?", [(str(v), k) for k, v in values.items()]
+        )
+
+    def next_story(self) -> int:
+        return int(self.meta("next_story"))
+
+    def _next_rowid(self) -> int:
+        (last,) = self.conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'articles'"
+        ).fetchone()
+        return int(last) + 1
+
+    def vocabulary(self) -> Vocabulary:
+        """The cached vocabulary, reloaded when another connection changed the file."""
+        meta = dict(
+            self.conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('generation', 'n_articles')"
+            )
+        )
+        generation = int(meta["generation"])
+        if self._vocab is None or self._vocab.generation != generation:
+            rows = np.array(
+                self.conn.execute("SELECT term_id, df FROM terms").fetchall(), dtype=np.int64
+            ).reshape(-1, 2)
+            df = np.zeros(N_FEATURES, dtype=np.int64)
+            df[rows[:, 0]] = rows[:, 1]
+            self._vocab = Vocabulary(generation, int(meta["n_articles"]), df)
+        return self._vocab
+
+    def count_terms(self, term_ids: np.ndarray, step: int) -> None:
+        """Add ``step`` to the stored df of each of ``term_ids`` (distinct)."""
+        self.conn.executemany(
+            "INSERT INTO terms (term_id, df) VALUES (?, ?) "
+            "ON CONFLICT (term_id) DO UPDATE SET df = df + excluded.df",
+            [(int(t), int(step)) for t in term_ids],
+        )
+
+    def set_term_counts(self, term_ids: np.ndarray, df: np.ndarray) -> None:
+        """Store the df of each of ``term_ids``."""
+        self.conn.executemany(
+            "INSERT INTO terms (term_id, df) VALUES (?, ?) "
+            "ON CONFLICT (term_id) DO UPDATE SET df = excluded.df",
+            zip(term_ids.tolist(), df.tolist(), strict=True),
+        )
+
+    # -- reading articles ----------------------------------------------------------
+
+    def load(self, where: str, params: Sequence) -> Rows:
+        """The articles ``WHERE where`` as arrays."""
+        rows = self.conn.execute(
+            f"SELECT {ROW_COLUMNS} FROM articles WHERE {where}", params
+        ).fetchall()
+        return decode_rows(rows, self.num_perm)
+
+    def load_rowids(self, rowids: Sequence[int]) -> Rows:
+        parts = [self.load(f"rowid IN ({marks})", chunk) for chunk, marks in in_chunks(rowids)]
+        return concat_rows(parts, self.num_perm)
+
+    def load_stories(self, stories: list[int], span: tuple[str, tuple] = ("", ())) -> Rows:
+        """The members of ``stories`` (inside ``span``, see :func:`day_filter`), by rowid."""
+        parts = [
+            self.load(f"story IN ({marks}){span[0]} ORDER BY rowid", (*chunk, *span[1]))
+            for chunk, marks in in_chunks(stories)
+        ]
+        return concat_rows(parts, self.num_perm)
+
+    def recent_members(self, story: int, limit: int, *, besides: int = -1) -> Rows:
+        """The ``limit`` most recently stored members of ``story`` (but ``besides``)."""
+        return self.load(
+            "story = ? AND rowid != ? ORDER BY rowid DESC LIMIT ?", (story, besides, limit)
+        )
+
+    def recent_member_rowids(self, stories: list[int], limit: int) -> list[int]:
+        """Rowids of the ``limit`` most recently stored members of each of ``stories``."""
+        rowids = []
+        for chunk, marks in in_chunks(stories):
+            rowids.extend(
+                r
+                for (r,) in self.conn.execute(
+                    "SELECT rowid FROM (SELECT rowid, row_number() OVER "
+                    "(PARTITION BY story ORDER BY rowid DESC) AS k "
+                    f"FROM articles WHERE story IN ({marks})) WHERE k <= ?",
+                    (*chunk, limit),
+                )
+            )
+        return rowids
+
+    def story_sizes(self, stories: list[int], span: tuple[str, tuple] = ("", ())) -> dict[int, int]:
+        """Member counts of stories (inside ``span``)."""
+        sizes: dict[int, int] = {}
+        for chunk, marks in in_chunks(stories):
+            sizes.update(
+                self.conn.execute(
+                    f"SELECT story, count(*) FROM articles WHERE story IN ({marks}){span[0]} "
+                    "GROUP BY story",
+                    (*chunk, *span[1]),
+                )
+            )
+        return sizes
+
+    def stories_of(self, ids: Sequence[str]) -> dict[str, int]:
+        """``{id: story}`` for the stored articles among ``ids``."""
+        return self._column_by_id("story", ids)
+
+    def rowids_of(self, ids: Sequence[str]) -> dict[str, int]:
+        """``{id: rowid}`` for the stored articles among ``ids``."""
+        return self._column_by_id("rowid", ids)
+
+    def _column_by_id(self, column: str, ids: Sequence[str]) -> dict[str, int]:
+        assert column in ("story", "rowid")  # never user input: it is spliced into SQL
+        found: dict[str, int] = {}
+        for chunk, marks in in_chunks(ids):
+            query = f"SELECT id, {column} FROM articles WHERE id IN ({marks})"
+            found.update(self.conn.execute(query, chunk))
+        return found
+
+    # -- edges ----------------------------------------------------------------------
+
+    def add_edges(self, a: np.ndarray, b: np.ndarray, score: np.ndarray) -> None:
+        """Store same-story edges both ways."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO edges (a, b, score) VALUES (?, ?, ?)",
+            [
+                pair
+                for x, y, s in zip(a.tolist(), b.tolist(), score.tolist(), strict=True)
+                for pair in ((x, y, s), (y, x, s))
+            ],
+        )
+
+    def edges_among(self, rowids: np.ndarray, min_score: float = -math.inf) -> tuple:
+        """Stored edges among ``rowids`` scoring at least ``min_score``, as positions
+        into it (each pair once, i < j)."""
+        pairs = []
+        for chunk, marks in in_chunks(rowids.tolist()):
+            pairs.extend(
+                self.conn.execute(
+                    f"SELECT a, b FROM edges WHERE score >= ? AND a IN ({marks})",
+                    (min_score, *chunk),
+                )
+            )
+        if not pairs:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty
+        ab = np.array(pairs, dtype=np.int64)
+        order = np.argsort(rowids)
+        sorted_ids = rowids[order]
+        pos = np.minimum(np.searchsorted(sorted_ids, ab), sorted_ids.size - 1)
+        inside = (sorted_ids[pos] == ab).all(axis=1)
+        i, j = order[pos[inside, 0]], order[pos[inside, 1]]
+        keep = i < j
+        return i[keep].astype(np.intp), j[keep].astype(np.intp)
+
+    def neighbour_stories(self, stories: list[int], span: tuple[str, tuple]) -> set[int]:
+        """Stories sharing a stored edge with a member of ``stories`` (both ends in ``span``)."""
+        clause, bounds = span
+        member_clause = clause.replace("day", "member.day")
+        other_clause = clause.replace("day", "other.day")
+        found: set[int] = set()
+        for chunk, marks in in_chunks(stories):
+            found.update(
+                s
+                for (s,) in self.conn.execute(
+                    "SELECT DISTINCT other.story FROM articles AS member "
+                    "JOIN edges ON edges.a = member.rowid "
+                    "JOIN articles AS other ON other.rowid = edges.b "
+                    f"WHERE member.story IN ({marks}){member_clause}{other_clause}",
+                    (*chunk, *bounds, *bounds),
+                )
+            )
+        return found
+
+    # -- writing articles -------------------------------------------------------------
+
+    def insert_article(self, row: dict) -> int:
+        """Insert one article (``story`` -1 until assigned); returns its rowid."""
+        row = {**row, "story": -1, "changed": self._generation()}
+        names = ", ".join(row)
+        cur = self.conn.execute(
+            f"INSERT INTO articles ({names}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        return int(cur.lastrowid)
+
+    def _generation(self) -> int:
+        return 0 if self.changes is None else self.changes.generation
+
+    def write_stories(
+        self, rowids: np.ndarray, old: np.ndarray, new: np.ndarray, clustered_n: int | None
+    ) -> None:
+        """Set stories (``old`` the current ones), and when the set was last clustered."""
+        moved = old != new
+        if self.changes is not None:
+            self.changes.record(rowids[moved], old[moved])
+        generation = self._generation()
+        self.conn.executemany(
+            "UPDATE articles SET story = ?, clustered_n = ?, "
+            "changed = CASE WHEN story = ? THEN changed ELSE ? END WHERE rowid = ?",
+            [
+                (story, clustered_n, story, generation, r)
+                for story, r in zip(new.tolist(), rowids.tolist(), strict=True)
+            ],
+        )
+
+    def mark_clustered(self, clustered_n: int, where: str, params: Sequence) -> None:
+        self.conn.execute(
+            f"UPDATE articles SET clustered_n = ? WHERE {where}", (clustered_n, *params)
+        )
+
+    def delete_articles(self, rowids: list[int]) -> None:
+        """Delete article rows and their edges (postings, bands and df are the caller's)."""
+        conn = self.conn
+        for chunk, marks in in_chunks(rowids):
+            for rowid in chunk:
+                others = [
+                    (b, rowid) for (b,) in conn.execute("SELECT b FROM edges WHERE a = ?", (rowid,))
+                ]
+                conn.executemany("DELETE FROM edges WHERE a = ? AND b = ?", others)
+                conn.execute("DELETE FROM edges WHERE a = ?", (rowid,))
+            conn.execute(f"DELETE FROM articles WHERE rowid IN ({marks})", chunk)
+
+    # -- what a write moved -----------------------------------------------------------
+
+    def moved_articles(self) -> tuple[list[MovedArticle], dict[int, int]]:
+        """The stored articles the current write moved to another story, and for every
+        story they left or joined, how many of its members stored before stayed in it."""
+        log = self.changes
+        if log is None or not log.old_story:
+            return [], {}
+        moved = []
+        for chunk, marks in in_chunks(sorted(log.old_story)):
+            for rowid, article_id, story in self.conn.execute(
+                f"SELECT rowid, id, story FROM articles WHERE rowid IN ({marks}) ORDER BY rowid",
+                chunk,
+            ):
+                if story != log.old_story[rowid]:
+                    moved.append(MovedArticle(article_id, log.old_story[rowid], story))
+        stories = sorted({s for m in moved for s in (m.old_story_id, m.new_story_id)})
+        before = {}
+        for chunk, marks in in_chunks(stories):
+            before.update(
+                self.conn.execute(
+                    f"SELECT story, count(*) FROM articles WHERE story IN ({marks}) "
+                    "AND rowid < ? GROUP BY story",
+                    (*chunk, log.first_rowid),
+                )
+            )
+        staying = {s: before.get(s, 0) for s in stories}
+        for m in moved:
+            staying[m.new_story_id] -= 1
+        return moved, staying
+
+    def assignments_since(self, generation: int) -> list[tuple[str, int, int]]:
+        """(id, story, generation) of the articles added or moved after ``generation``."""
+        return self.conn.execute(
+            "SELECT id, story, changed FROM articles WHERE changed > ? ORDER BY changed, rowid",
+            (generation,),
+        ).fetchall()
