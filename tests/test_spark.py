@@ -279,10 +279,6 @@ def test_spark_linkage_honours_max_component(spark, seed_articles):
     assert_same_stories(seed_articles, spark=spark, max_component=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: clustering.cluster_pairs splits components over max_component=2000",
-)
 def test_spark_keeps_2001_identical_articles_in_one_story(spark, seed_articles):
     text = seed_articles[0].text
     date = parse_date("2022-04-12")
