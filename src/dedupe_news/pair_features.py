@@ -80,12 +80,65 @@ def cosine_similarity_pairs(
     """Cosine of rows ``left[i[k]]`` and ``right[j[k]]`` of L2-normalised matrices, in [0, 1]."""
     i = np.asarray(i, dtype=np.intp)
     j = np.asarray(j, dtype=np.intp)
+    if 0 < i.size <= _PAIRS_PER_CHUNK and (i == i[0]).all() and _canonical(left, right):
+        return np.clip(_one_row_cosines(left, int(i[0]), right, j), 0.0, 1.0)
     out = np.zeros(i.size, dtype=np.float64)
     for start in range(0, i.size, _PAIRS_PER_CHUNK):
         a = left[i[start : start + _PAIRS_PER_CHUNK]]
         b = right[j[start : start + _PAIRS_PER_CHUNK]]
         out[start : start + _PAIRS_PER_CHUNK] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     return np.clip(out, 0.0, 1.0)
+
+
+def _canonical(left: sp.csr_matrix, right: sp.csr_matrix) -> bool:
+    """Whether both are CSR with sorted, distinct columns in each row (what scipy's
+    elementwise product then walks in column order)."""
+    return (
+        sp.issparse(left)
+        and sp.issparse(right)
+        and left.format == "csr"
+        and right.format == "csr"
+        and left.dtype == right.dtype
+        and left.has_canonical_format
+        and right.has_canonical_format
+    )
+
+
+def _one_row_cosines(
+    left: sp.csr_matrix, row: int, right: sp.csr_matrix, j: np.ndarray
+) -> np.ndarray:
+    """``cosine_similarity_pairs(left, [row] * len(j), right, j)`` without building
+    ``len(j)`` copies of the row: bit for bit the general path's result.
+
+    That path multiplies elementwise (the nonzero products of shared columns, in column
+    order per pair), then sums each pair's products with ``np.add.reduceat`` (scipy's
+    ``sum(axis=1)`` on CSR); here the same products, in the same order, go to the same
+    ``reduceat``.
+    """
+    start, stop = left.indptr[row], left.indptr[row + 1]
+    columns, weights = left.indices[start:stop], left.data[start:stop]
+    out = np.zeros(j.size, dtype=np.float64)
+    if columns.size == 0:
+        return out
+    begin = right.indptr[j].astype(np.intp)
+    lengths = right.indptr[j + 1] - begin
+    total = int(lengths.sum())
+    if total == 0:
+        return out
+    # The entries of rows j, one after the other, and the pair each belongs to.
+    pair = np.repeat(np.arange(j.size), lengths)
+    entry = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + begin[pair]
+    found = np.searchsorted(columns, right.indices[entry])
+    found[found == columns.size] = 0
+    shared = columns[found] == right.indices[entry]
+    products = weights[found[shared]] * right.data[entry[shared]]
+    nonzero = products != 0
+    products, pair = products[nonzero], pair[shared][nonzero]
+    if products.size == 0:
+        return out
+    firsts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    out[pair[firsts]] = np.add.reduceat(products, firsts)
+    return out
 
 
 def pair_features(
