@@ -47,6 +47,26 @@ def test_one_row_against_many_equals_the_general_path_bit_for_bit(left, right, d
     assert got.tobytes() == general_cosines(left, i, right, j).tobytes()
 
 
+def spread(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The same rows in a wide column space where many columns share their low bits."""
+    columns = matrix.indices.astype(np.int64) * 2**16 + matrix.indices % 3
+    return sp.csr_matrix(
+        (matrix.data, columns, matrix.indptr), shape=(matrix.shape[0], N_COLUMNS * 2**16)
+    )
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(matrices, matrices, st.data())
+def test_one_row_path_in_a_wide_column_space_equals_the_general_path(left, right, data):
+    left, right = spread(left), spread(right)
+    row = data.draw(st.integers(0, left.shape[0] - 1))
+    first = data.draw(st.integers(0, right.shape[0] - 1))
+    j = np.arange(first, data.draw(st.integers(first + 1, right.shape[0])), dtype=np.intp)
+    i = np.full(j.size, row, dtype=np.intp)
+    got = cosine_similarity_pairs(left, i, right, j)
+    assert got.tobytes() == general_cosines(left, i, right, j).tobytes()
+
+
 def test_one_row_path_on_real_rows_equals_the_general_path(seed_articles, chain_articles):
     from dedupe_news.normalize import strip_boilerplate, tokenize
     from dedupe_news.prepare import article_terms, term_counts

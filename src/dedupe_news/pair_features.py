@@ -120,25 +120,48 @@ def _one_row_cosines(
     out = np.zeros(j.size, dtype=np.float64)
     if columns.size == 0:
         return out
-    begin = right.indptr[j].astype(np.intp)
-    lengths = right.indptr[j + 1] - begin
-    total = int(lengths.sum())
-    if total == 0:
-        return out
-    # The entries of rows j, one after the other, and the pair each belongs to.
-    pair = np.repeat(np.arange(j.size), lengths)
-    entry = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + begin[pair]
-    found = np.searchsorted(columns, right.indices[entry])
-    found[found == columns.size] = 0
-    shared = columns[found] == right.indices[entry]
-    products = weights[found[shared]] * right.data[entry[shared]]
+    if j[-1] - j[0] == j.size - 1 and (np.diff(j) == 1).all():  # a run of rows: one slice
+        first, last = right.indptr[j[0]], right.indptr[j[-1] + 1]
+        indices, data = right.indices[first:last], right.data[first:last]
+        bounds = right.indptr[j[0] : j[-1] + 2] - first
+    else:
+        begin = right.indptr[j]
+        lengths = right.indptr[j + 1] - begin
+        bounds = np.r_[0, np.cumsum(lengths)]
+        entry = np.arange(bounds[-1]) + np.repeat(begin - bounds[:-1], lengths)
+        indices, data = right.indices[entry], right.data[entry]
+    # Entries in a column of the row, in order: each pair's shared columns, ascending.
+    shared, found = _shared_entries(columns, indices)
+    products = weights[found] * data[shared]
     nonzero = products != 0
-    products, pair = products[nonzero], pair[shared][nonzero]
+    products, shared = products[nonzero], shared[nonzero]
     if products.size == 0:
         return out
+    pair = np.searchsorted(bounds, shared, side="right") - 1
     firsts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     out[pair[firsts]] = np.add.reduceat(products, firsts)
     return out
+
+
+_FILTER_BITS = 16
+
+
+def _shared_entries(columns: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``indices`` of the entries whose column is in ``columns`` (sorted,
+    distinct), ascending, and where each is in ``columns``.
+
+    A table of the columns' low bits rules out most entries first; a binary search
+    confirms the rest.
+    """
+    mask = (1 << _FILTER_BITS) - 1
+    maybe = np.zeros(mask + 1, dtype=bool)
+    maybe[columns & mask] = True
+    candidates = np.flatnonzero(maybe[indices & mask])
+    wanted = indices[candidates]
+    found = np.searchsorted(columns, wanted)
+    found[found == columns.size] = 0
+    hit = columns[found] == wanted
+    return candidates[hit], found[hit]
 
 
 def pair_features(
