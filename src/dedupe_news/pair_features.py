@@ -127,7 +127,7 @@ def _one_row_cosines(
     else:
         begin = right.indptr[j]
         lengths = right.indptr[j + 1] - begin
-        bounds = np.r_[0, np.cumsum(lengths)]
+        bounds = np.concatenate(([0], np.cumsum(lengths)))
         entry = np.arange(bounds[-1]) + np.repeat(begin - bounds[:-1], lengths)
         indices, data = right.indices[entry], right.data[entry]
     # Entries in a column of the row, in order: each pair's shared columns, ascending.
@@ -138,7 +138,7 @@ def _one_row_cosines(
     if products.size == 0:
         return out
     pair = np.searchsorted(bounds, shared, side="right") - 1
-    firsts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    firsts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
     out[pair[firsts]] = np.add.reduceat(products, firsts)
     return out
 

@@ -97,7 +97,7 @@ def _weighted(
     n = lengths.size
     if n == 0:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    indptr = np.r_[0, np.cumsum(lengths)]
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
     if hashed:  # IDF per entry: no sort of the columns in use
         df = vocab.df[term_ids]
         if extra and counted.size:
