@@ -43,6 +43,8 @@ _MONTHS = (
     "Dec",
 )
 EDITS = ("abridge", "substitute", "dateline", "reorder")
+ARTICLES_PER_DAY = 2000
+"""The default density: 2,000 articles a day. Aggregators see 20,000-100,000."""
 
 
 def paragraphs(text: str) -> list[str]:
@@ -139,7 +141,7 @@ def make_corpus(
     n: int,
     seed: int,
     variant_share: float = 0.15,
-    articles_per_day: int = 2000,
+    articles_per_day: int = ARTICLES_PER_DAY,
 ) -> list[Article]:
     """``n`` articles with gold ``story`` labels from ``pool`` of ``(title, text)``.
 
@@ -194,3 +196,26 @@ def load_pool(paths: Sequence) -> list[tuple[str | None, str]]:
     for path in paths:
         pool.extend((a.title, a.text) for a in read_articles(path) if a.text.strip())
     return pool
+
+
+def copy_storm(
+    pool: Sequence[tuple[str | None, str]], copies: int, background: int, seed: int
+) -> list[Article]:
+    """One wire story reprinted ``copies`` times on one day (each reprint with its own
+    dateline, story ``"storm"``) among a ``background`` corpus of the same days."""
+    rng = random.Random(seed)
+    title, text = pool[rng.randrange(len(pool))]
+    articles = make_corpus(pool, background, seed) if background else []
+    for k in range(copies):
+        articles.append(
+            Article(
+                f"storm{k:06d}",
+                dateline(text, rng),
+                title=title,
+                date=START_DATE,
+                source="copy",
+                story="storm",
+            )
+        )
+    rng.shuffle(articles)
+    return articles

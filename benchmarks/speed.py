@@ -126,13 +126,26 @@ class PeakTreePss:
             self._thread.join()
 
 
-def corpus_file(size: int, seed: int, pool_paths: Sequence[Path], directory: Path) -> Path:
+def corpus_file(
+    size: int,
+    seed: int,
+    pool_paths: Sequence[Path],
+    directory: Path,
+    articles_per_day: int = corpus.ARTICLES_PER_DAY,
+) -> Path:
     """The synthetic corpus of ``size`` articles as JSONL in ``directory``, built once."""
-    path = directory / f"synthetic-{size}-{seed}.jsonl"
+    density = "" if articles_per_day == corpus.ARTICLES_PER_DAY else f"-{articles_per_day}perday"
+    path = directory / f"synthetic-{size}-{seed}{density}.jsonl"
     if path.exists():
         return path
     directory.mkdir(parents=True, exist_ok=True)
-    articles = corpus.make_corpus(corpus.load_pool(pool_paths), size, seed)
+    pool = corpus.load_pool(pool_paths)
+    articles = corpus.make_corpus(pool, size, seed, articles_per_day=articles_per_day)
+    return write_jsonl(articles, path)
+
+
+def write_jsonl(articles: Sequence, path: Path) -> Path:
+    """Write ``articles`` (with their ``story``) to ``path`` as JSONL, atomically."""
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as stream:
         for a in articles:
@@ -143,8 +156,24 @@ def corpus_file(size: int, seed: int, pool_paths: Sequence[Path], directory: Pat
     return path
 
 
-def measure(recipe: str, path: Path) -> dict:
-    """Time ``recipe`` on the corpus file ``path``, in this process."""
+def _tree_cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the forked workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _load_average() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
+    """Time ``recipe`` on the corpus file ``path``, in this process.
+
+    ``dedupe_news`` runs with ``n_jobs`` processes. Besides wall time, the CPU
+    time of the process tree and the 1-minute load average before and after are
+    reported: on a shared machine, wall time is CPU time stretched by the load.
+    """
     gold: list = []
 
     def stream():
@@ -153,9 +182,10 @@ def measure(recipe: str, path: Path) -> dict:
             yield article
 
     rss_before = _peak_rss_mib()
+    load_before, cpu_before = _load_average(), _tree_cpu_seconds()
     with PeakTreePss() as pss:
         if recipe == "dedupe_news":
-            run = recipes.dedupe_news(stream(), n_jobs=-1)  # both cores
+            run = recipes.dedupe_news(stream(), n_jobs=n_jobs)
         elif recipe in ("datasketch", "rensa"):
             articles = read_articles(path)
             gold = [a.story for a in articles]
@@ -163,27 +193,37 @@ def measure(recipe: str, path: Path) -> dict:
             run = lsh(articles, 0.5)
         else:
             raise ValueError(f"unknown recipe {recipe!r}")
+    cpu_seconds = _tree_cpu_seconds() - cpu_before
     size = len(gold)
-    scores = score_clustering(gold, predicted_labels(run.labels))
+    labels = predicted_labels(run.labels)
+    scored = all(g is not None for g in gold)  # Reuters has no story labels
+    scores = score_clustering(gold, labels) if scored else None
     return {
         "recipe": recipe,
+        "n_jobs": n_jobs if recipe == "dedupe_news" else 1,
         "n_docs": size,
         "seconds": run.seconds,
+        "cpu_seconds": cpu_seconds,
+        "load_before": load_before,
+        "load_after": _load_average(),
+        "largest_story": int(np.bincount(np.unique(labels, return_inverse=True)[1]).max()),
         "docs_per_second": size / run.seconds,
         "stages": run.stages,
         "rss_before_fit_mib": rss_before,
         "peak_rss_mib": _peak_rss_mib(),
         "peak_tree_pss_mib": pss.peak,
         "peak_pss_kib_per_article": pss.peak * 1024 / size,
-        "synthetic_ari": scores.adjusted_rand_index,
-        "synthetic_pair_precision": scores.pairwise_precision,
-        "synthetic_pair_recall": scores.pairwise_recall,
+        "synthetic_ari": scores.adjusted_rand_index if scores else None,
+        "synthetic_pair_precision": scores.pairwise_precision if scores else None,
+        "synthetic_pair_recall": scores.pairwise_recall if scores else None,
     }
 
 
-def run_child(recipe: str, size: int, seed: int, path: Path, timeout: float) -> dict:
+def run_child(
+    recipe: str, size: int, seed: int, path: Path, timeout: float, n_jobs: int = -1
+) -> dict:
     """:func:`measure` in a fresh subprocess; a failure or timeout is reported in ``note``."""
-    command = [sys.executable, "-m", "benchmarks.speed", recipe, str(path)]
+    command = [sys.executable, "-m", "benchmarks.speed", recipe, str(path), "--n-jobs", str(n_jobs)]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
@@ -264,8 +304,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="time one recipe on one corpus file")
     parser.add_argument("recipe", choices=RECIPES)
     parser.add_argument("path", type=Path)
+    parser.add_argument("--n-jobs", type=int, default=-1, help="dedupe_news processes")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.recipe, args.path)))
+    print(json.dumps(measure(args.recipe, args.path, args.n_jobs)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Unit tests for the benchmark suite's core (benchmarks/): corpus generator,
 power-law fit, baseline recipes and scoring helpers. Tiny inline data only."""
 
+import datetime
 import math
 import random
 from pathlib import Path
@@ -257,3 +258,35 @@ def test_library_state_fingerprints_every_source_file_loaded_or_not():
     assert {"pipeline.py", "minhash_kernel.py", "index/core.py"} <= set(state)
     assert report.library_state() == state  # nothing changed in between
     assert len(state) == len(list(Path(dedupe_news.__file__).parent.rglob("*.py")))
+
+
+def test_copy_storm_reprints_one_story_on_one_day_among_the_background():
+    articles = corpus.copy_storm(POOL, copies=30, background=20, seed=3)
+    storm = [a for a in articles if a.story == "storm"]
+    assert len(articles) == 50 and len(storm) == 30
+    assert {a.date for a in storm} == {corpus.START_DATE}
+    # Each reprint has its own dateline in front of the same text.
+    bodies = {a.text.split(") - ", 1)[1] for a in storm}
+    assert len(bodies) == 1
+    assert len({a.id for a in articles}) == 50
+
+
+def test_scale_table_shows_medians_of_repeated_rows():
+    from benchmarks import scale
+
+    rows = [
+        {
+            "series": "reuters",
+            "recipe": "dedupe_news",
+            "n_jobs": 1,
+            "n_docs": 10,
+            "seconds": s,
+            "cpu_seconds": c,
+        }
+        for s, c in ((3.0, 1.0), (1.0, 5.0), (2.0, 2.0))
+    ]
+    text = scale.render(rows, "cmd", "abc123", datetime.datetime(2026, 1, 1))
+    line = next(line for line in text.splitlines() if line.startswith("| reuters"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[4] == "2.000" and cells[5] == "2.000"  # wall and CPU medians
+    assert "shared" in text and "abc123" in text

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedupe_news import ParameterError, StoryClusterer
+from dedupe_news import Article, ParameterError, StoryClusterer
 from dedupe_news.clustering import cluster_pairs, order_labels
 
 
@@ -88,3 +92,91 @@ def test_cluster_pairs_of_nothing_is_empty():
         0, empty, empty, np.zeros(0), threshold=0.15, component_similarity=dense([])
     )
     assert labels.shape == (0,)
+
+
+def test_cluster_pairs_keeps_an_oversized_component_of_copies_together():
+    # Six copies (similarity 1) in a chain, max_component 3: raising the edge
+    # threshold step by step must stop at 1.0, not drop the copies.
+    i, j = np.arange(5), np.arange(1, 6)
+    labels = cluster_pairs(
+        7,
+        i,
+        j,
+        np.ones(5),
+        threshold=0.5,
+        component_similarity=lambda members: np.ones((members.size, members.size)),
+        max_component=3,
+    )
+    assert labels.tolist() == [0, 0, 0, 0, 0, 0, 1]
+
+
+def _copies_of(base: np.ndarray, copies: np.ndarray) -> np.ndarray:
+    """Similarity matrix where item k is a copy of base item ``copies[k]``."""
+    similarity = base[np.ix_(copies, copies)].copy()
+    similarity[copies[:, None] == copies[None, :]] = 1.0
+    return similarity
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    n_base=st.integers(3, 12),
+    n_items=st.integers(13, 40),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_collapsing_copies_gives_the_same_stories_as_the_full_matrix(n_base, n_items, seed):
+    # Exact copies have equal rows, so WPGMA over representatives is exact: a
+    # component over max_component that only copies hold together must cluster
+    # as it would with no cap. The edges are the copy pairs and a chain of strong
+    # pairs (0.97, kept at every raised threshold) between the originals; linkage
+    # sees the full matrix.
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.0, 0.6, size=(n_base, n_base))
+    base = np.triu(base, 1) + np.triu(base, 1).T + np.eye(n_base)
+    copies = np.r_[np.arange(n_base), rng.integers(0, n_base, n_items - n_base)]
+    rng.shuffle(copies)
+    sim = _copies_of(base, copies)
+    ci, cj = np.triu_indices(n_items, k=1)
+    is_copy = copies[ci] == copies[cj]
+    first = np.array([np.flatnonzero(copies == b)[0] for b in range(n_base)])
+    i = np.r_[ci[is_copy], first[:-1]]
+    j = np.r_[cj[is_copy], first[1:]]
+    s = np.r_[np.ones(int(is_copy.sum())), np.full(n_base - 1, 0.97)]
+    uncapped = cluster_pairs(n_items, i, j, s, threshold=0.15, component_similarity=dense(sim))
+    capped = cluster_pairs(
+        n_items,
+        i,
+        j,
+        s,
+        threshold=0.15,
+        component_similarity=dense(sim),
+        max_component=n_base,
+    )
+    assert capped.tolist() == uncapped.tolist()
+
+
+def test_a_copy_storm_over_max_component_only_builds_small_matrices():
+    n = 50
+    sizes = []
+
+    def similarity(members):
+        sizes.append(members.size)
+        return np.ones((members.size, members.size))
+
+    i, j = np.arange(n - 1), np.arange(1, n)  # a chain of copies
+    labels = cluster_pairs(
+        n, i, j, np.ones(n - 1), threshold=0.15, component_similarity=similarity, max_component=10
+    )
+    assert labels.tolist() == [0] * n
+    assert max(sizes, default=0) <= 10
+
+
+def test_2001_identical_articles_make_one_story():
+    text = (
+        "Storm hits the coast tonight as forecasters warn of flooding in the low-lying "
+        "towns along the river, officials said on Tuesday after an emergency meeting."
+    )
+    articles = [Article(f"a{k}", text, date=datetime.date(2024, 3, 1)) for k in range(2001)]
+    clusterer = StoryClusterer().fit(articles)
+    assert clusterer.max_component == 2000
+    assert len(clusterer.stories_) == 1
+    assert clusterer.stories_[0].size == 2001

@@ -91,12 +91,21 @@ def assert_same_stories(articles, **params):
     spark_params = {
         k: params.pop(k) for k in ("spark", "block_rows", "max_driver_edges") if k in params
     }
-    local = StoryClusterer(**params).fit_predict(articles)
+    batch = StoryClusterer(**params).fit(articles)
+    local = batch.labels_
     session = spark_params.pop("spark")
-    distributed = spark_labels(session, articles, **params, **spark_params)
+    from dedupe_news.spark import fit_articles
+
+    fitted = fit_articles(articles, spark=session, **params, **spark_params)
+    distributed = fitted.labels_
     ari = score_clustering(local.tolist(), distributed).adjusted_rand_index
     assert ari >= 0.99
     assert distributed.tolist() == local.tolist()
+    assert fitted.stories_ == batch.stories_
+    assert fitted.match_ == batch.match_
+    assert np.allclose(
+        fitted.source_similarity_, batch.source_similarity_, rtol=0, atol=1e-9, equal_nan=True
+    )
     return ari
 
 
@@ -270,10 +279,6 @@ def test_spark_linkage_honours_max_component(spark, seed_articles):
     assert_same_stories(seed_articles, spark=spark, max_component=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: clustering.cluster_pairs splits components over max_component=2000",
-)
 def test_spark_keeps_2001_identical_articles_in_one_story(spark, seed_articles):
     text = seed_articles[0].text
     date = parse_date("2022-04-12")
@@ -334,16 +339,7 @@ def test_cli_engine_spark_writes_what_the_local_engine_writes(spark):
         main, ["cluster", "--engine", "spark", "--master", "local[2]", str(SEEDS), "-q"]
     )
     assert local.exit_code == 0 and distributed.exit_code == 0, distributed.output
-    # The Spark result has no match_ yet: match and story_similarity only for sources.
-    unscored = ("match", "story_similarity")
-    rows = [json.loads(line) for line in local.output.splitlines()]
-    spark_rows = [json.loads(line) for line in distributed.output.splitlines()]
-    assert [{k: r[k] for k in r if k not in unscored} for r in spark_rows] == [
-        {k: r[k] for k in r if k not in unscored} for r in rows
-    ]
-    assert [(r["match"], r["story_similarity"]) for r in spark_rows] == [
-        ("source", 1.0) if r["is_source"] else (None, None) for r in rows
-    ]
+    assert distributed.output == local.output  # match and story_similarity included
     assert [json.loads(line)["cluster"] for line in distributed.output.splitlines()] == [0] * 5
 
 

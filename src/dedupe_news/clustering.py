@@ -38,11 +38,13 @@ from .settings import LINKAGES
 
 __all__ = [
     "CLEARLY_DIFFERENT",
+    "COPY_SIMILARITY",
     "LINKAGES",
     "VETO_DISTANCE",
     "Story",
     "cluster_pairs",
     "component_similarity",
+    "copy_groups",
     "copy_matrix",
     "group_stories",
     "linkage_score",
@@ -88,9 +90,13 @@ def cluster_pairs(
         Agglomeration inside components (WPGMA or UPGMA); ``"single"`` returns
         the connected components as they are.
     max_component : int
-        Components larger than this are first split by raising the edge
-        threshold in steps of 0.05, to bound the dense matrix at
-        ``max_component**2`` entries.
+        The largest dense similarity matrix built is ``max_component**2``. A
+        larger component is split by raising the edge threshold in steps of
+        0.05, copies (pairs at :data:`COPY_SIMILARITY`) always staying joined.
+        A part that is still too large once only copies are left is collapsed
+        by its copy structure: each group of copies (see :func:`copy_groups`)
+        becomes one representative and linkage runs over the representatives,
+        so a wire story reprinted thousands of times stays one story.
 
     Returns
     -------
@@ -104,37 +110,130 @@ def cluster_pairs(
     if n == 0:  # scipy's connected_components rejects an empty graph
         return np.zeros(0, dtype=np.int64)
     keep = similarity >= threshold
-    i, j, similarity = i[keep], j[keep], similarity[keep]
-    labels = _components(n, i, j)
+    edges = _Edges(i[keep], j[keep], similarity[keep])
+    labels = _components(n, edges.i, edges.j)
     if linkage_method == "single":
         return order_labels(labels)
+    linkage_of = _Linkage(threshold, component_similarity, linkage_method, max_component)
     final = np.arange(n, dtype=np.int64)
     next_label = n
-    pending = [(np.arange(n), i, j, similarity, threshold)]
-    while pending:
-        members_all, ei, ej, es, edge_threshold = pending.pop()
-        sub_labels = _components(n, ei, ej)[members_all]
-        order = np.argsort(sub_labels, kind="stable")
-        bounds = np.flatnonzero(np.r_[True, np.diff(sub_labels[order]) != 0, True])
-        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-            members = np.sort(members_all[order[start:stop]])
-            if members.size == 1:
-                continue
-            if members.size > max_component:
-                inside = np.isin(ei, members)
-                stronger = inside & (es >= edge_threshold + 0.05)
-                pending.append(
-                    (members, ei[stronger], ej[stronger], es[stronger], edge_threshold + 0.05)
-                )
-                continue
-            if members.size == 2:
-                final[members] = next_label
-                next_label += 1
-                continue
-            groups = _agglomerate(component_similarity(members), threshold, linkage_method)
-            final[members] = next_label + groups
-            next_label += int(groups.max()) + 1
+    for members, inside in _split_components(labels, edges):
+        groups = linkage_of.component(members, inside, threshold)
+        final[members] = next_label + groups
+        next_label += int(groups.max()) + 1
     return order_labels(final)
+
+
+COPY_SIMILARITY = 1.0
+"""Pairs at this similarity (copies: ``story_similarity`` is 1.0 for them) are
+collapsed to one representative inside a component over ``max_component``."""
+
+_THRESHOLD_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class _Edges:
+    i: np.ndarray
+    j: np.ndarray
+    similarity: np.ndarray
+
+    def take(self, keep: np.ndarray) -> _Edges:
+        return _Edges(self.i[keep], self.j[keep], self.similarity[keep])
+
+
+def _split_components(labels: np.ndarray, edges: _Edges):
+    """Yield (sorted members, edges inside) of each component with 2+ members."""
+    node_order = np.argsort(labels, kind="stable")
+    node_bounds = np.flatnonzero(np.r_[True, np.diff(labels[node_order]) != 0, True])
+    edge_labels = labels[edges.i]
+    edge_order = np.argsort(edge_labels, kind="stable")
+    sorted_edges = edges.take(edge_order)
+    edge_labels = edge_labels[edge_order]
+    for start, stop in zip(node_bounds[:-1], node_bounds[1:], strict=True):
+        if stop - start < 2:
+            continue
+        members = np.sort(node_order[start:stop])
+        label = labels[members[0]]
+        lo, hi = np.searchsorted(edge_labels, [label, label + 1])
+        yield members, sorted_edges.take(slice(lo, hi))
+
+
+def copy_groups(members: np.ndarray, edges_i: np.ndarray, edges_j: np.ndarray) -> np.ndarray:
+    """Group of each of ``members`` (sorted indices) under the copy pairs ``edges_i,
+    edges_j`` (indices among ``members``): 0-based, numbered by first member.
+
+    >>> copy_groups(np.array([3, 5, 8]), np.array([3]), np.array([8])).tolist()
+    [0, 1, 0]
+    """
+    local_i = np.searchsorted(members, edges_i)
+    local_j = np.searchsorted(members, edges_j)
+    return order_labels(_components(members.size, local_i, local_j))
+
+
+@dataclass(frozen=True)
+class _Linkage:
+    """Linkage inside one connected component, within the ``max_component`` bound."""
+
+    threshold: float
+    component_similarity: Callable[[np.ndarray], np.ndarray]
+    method: str
+    max_component: int
+
+    def component(self, members: np.ndarray, edges: _Edges, edge_threshold: float) -> np.ndarray:
+        """0-based groups of a connected component's sorted ``members``."""
+        if members.size == 2:
+            return np.zeros(2, dtype=np.int64)
+        if members.size <= self.max_component:
+            similarity = self.component_similarity(members)
+            return _agglomerate(similarity, self.threshold, self.method)
+        while True:
+            next_threshold = edge_threshold + _THRESHOLD_STEP
+            is_copy = edges.similarity >= COPY_SIMILARITY
+            if next_threshold > COPY_SIMILARITY and is_copy.any():
+                # Only copies are left to split: collapse them instead.
+                return self._over_representatives(members, edges, is_copy, edge_threshold)
+            # Split by stronger edges (copies stay joined), then cluster each part.
+            stronger = edges.take(edges.similarity >= next_threshold)
+            local_i = np.searchsorted(members, stronger.i)
+            local_j = np.searchsorted(members, stronger.j)
+            parts = _components(members.size, local_i, local_j)
+            if parts.max() > 0:
+                break
+            # Still one piece: go on raising here, holding one copy of the edges.
+            edges, edge_threshold = stronger, next_threshold
+        del edges, is_copy
+        groups = np.arange(members.size, dtype=np.int64)
+        next_group = members.size
+        for part, inside in _split_components(parts, _Edges(local_i, local_j, stronger.similarity)):
+            sub = self.component(
+                members[part],
+                _Edges(members[inside.i], members[inside.j], inside.similarity),
+                next_threshold,
+            )
+            groups[part] = next_group + sub
+            next_group += int(sub.max()) + 1
+        return order_labels(groups)
+
+    def _over_representatives(
+        self, members: np.ndarray, edges: _Edges, is_copy: np.ndarray, edge_threshold: float
+    ) -> np.ndarray:
+        """Collapse copies to their first member, cluster those, give copies its group.
+
+        Exact copies have equal similarities to every other item, so with weighted
+        linkage (WPGMA) merging them first changes nothing else.
+        """
+        group = copy_groups(members, edges.i[is_copy], edges.j[is_copy])
+        _, first = np.unique(group, return_index=True)
+        representatives = members[first]  # sorted: groups are numbered by first member
+        between = edges.take(~is_copy)
+        rep_i = representatives[group[np.searchsorted(members, between.i)]]
+        rep_j = representatives[group[np.searchsorted(members, between.j)]]
+        apart = rep_i != rep_j
+        rep_edges = _Edges(rep_i[apart], rep_j[apart], between.similarity[apart])
+        if representatives.size == 1:
+            return np.zeros(members.size, dtype=np.int64)
+        rep_groups = self.component(representatives, rep_edges, edge_threshold)
+        return order_labels(rep_groups[group])
 
 
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from .articles import Article, article_list, checked_articles
 from .clustering import Story, cluster_pairs, component_similarity, copy_matrix, group_stories
 from .decision import DecisionRule, PairScores, PairTable
 from .errors import EmptyCorpusError, NotFittedError, UnknownArticleError
-from .minhash import MinHasher, Signatures, lsh_candidate_pairs
+from .minhash import COMPILED_MIN_BATCH, MinHasher, Signatures, lsh_candidate_pairs
 from .neighbors import cosine_neighbor_pairs, probe_max_df
 from .pair_features import ArticleRows, pair_features
 from .parallel import effective_jobs, map_tasks
@@ -40,6 +40,7 @@ from .weighting import document_frequencies, drop_unused_columns, smooth_idf, tf
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
 _PREPARE_CHUNK = 2000
+_WARM_UP_TEXT = "loads the signing kernel once before the workers fork"
 STUB_TEXT_CHARS = 200
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -299,6 +300,7 @@ class StoryClusterer(BaseEstimator):
             state={"hasher": hasher},
             n_jobs=self.n_jobs,
             n_tasks=n_tasks or effective_jobs(self.n_jobs),
+            warm_up=lambda: prepare_texts([_WARM_UP_TEXT] * COMPILED_MIN_BATCH, hasher),
         ):
             chunks.append(chunk)
             done += chunk.has_text.size

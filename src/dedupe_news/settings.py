@@ -132,8 +132,9 @@ class Settings:
     max_component: int = _setting(
         2000,
         "search",
-        "Components larger than this are split by raising the edge threshold before "
-        "linkage, to bound the dense similarity matrix.",
+        "Largest component clustered on a dense similarity matrix; larger ones "
+        "collapse copies to representatives first, then split by raising the edge "
+        "threshold only if still too large.",
         low=2,
     )
     top_terms: int = _setting(

@@ -9,7 +9,9 @@ from ..errors import DedupeNewsError
 from ..minhash import MINHASH_SCHEME
 from .settings import checked_settings, fixed_differences, settings_from_json, settings_to_json
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
+"""4: hashed term counts and publication times; 5: script-aware tokens (CJK bigrams,
+stems outside English), so files written before hold terms new articles no longer make."""
 APPLICATION = "dedupe-news story index"
 
 SCHEMA = """

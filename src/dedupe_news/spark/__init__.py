@@ -35,9 +35,10 @@ job groups carry (``dedupe-news: <stage>``), each in its own module:
    through :func:`~dedupe_news.clustering.cluster_pairs` (weighted linkage with the
    soft veto, over :func:`~dedupe_news.clustering.component_similarity`) on its
    own rows, in a ``cogroup``.
-8. **labels** (:mod:`.labels`): stories are numbered by first appearance in the
-   DataFrame's order, as ``StoryClusterer.labels_`` are in input order, with their
-   sizes and sources.
+8. **labels** (:mod:`.labels`, :mod:`.matches`): stories are numbered by first
+   appearance in the DataFrame's order, as ``StoryClusterer.labels_`` are in input
+   order, with their sizes and sources (the earliest published member), and each
+   member is scored against its source (``match``, ``source_similarity``).
 
 :func:`pair_scores_dataframe` stops after stage 5 and returns every scored pair
 with its features and the decision: what the clustering starts from.

@@ -33,6 +33,8 @@ class SparkClustering:
     labels_: np.ndarray
     stories_: list[Story]
     n_skipped_empty_: int
+    match_: list[str | None]
+    source_similarity_: np.ndarray
 
 
 def fit_articles(
@@ -58,12 +60,13 @@ def fit_articles(
     result = cluster_dataframe(
         df, block_rows=block_rows, max_driver_edges=max_driver_edges, **params
     )
-    result = result.select("id", "cluster").toPandas()
-    cluster_by_id = dict(zip(result["id"], result["cluster"], strict=True))
-    labels = np.array(
-        [-1 if _is_missing(cluster_by_id[a.id]) else int(cluster_by_id[a.id]) for a in articles],
-        dtype=np.int64,
-    )
+    result = result.select("id", "cluster", "match", "source_similarity").toPandas()
+    row_of = {article_id: k for k, article_id in enumerate(result["id"])}
+    rows = [row_of[a.id] for a in articles]
+    clusters = result["cluster"].to_numpy()[rows]
+    labels = np.array([-1 if _is_missing(c) else int(c) for c in clusters], dtype=np.int64)
+    matches = [None if _is_missing(m) else str(m) for m in result["match"].to_numpy()[rows]]
+    similarity = result["source_similarity"].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
     return SparkClustering(
         articles_=articles,
         labels_=labels,
@@ -71,6 +74,8 @@ def fit_articles(
             [a.id for a in articles], [article_time_key(a) for a in articles], labels
         ),
         n_skipped_empty_=int((labels < 0).sum()),
+        match_=matches,
+        source_similarity_=similarity,
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .components import component_sizes
 from .labels import assemble
 from .linkage import linked_groups
+from .matches import source_matches
 from .pairs import checked_settings, scored_pairs
 from .stages import Cache, Stages
 
@@ -53,6 +54,9 @@ def cluster_dataframe(
         ``is_source`` (the story's earliest published article, as
         ``StoryClusterer.stories_`` choose it) and ``source_id``. It is
         computed before it is returned (checkpointed), so using it is cheap.
+        ``match`` and ``source_similarity`` relate each article to its source, as
+        ``StoryClusterer.match_`` and ``source_similarity_`` do (``"source"``,
+        ``"copy"`` or ``"rewrite"``; null and NaN for an empty text).
     """
     from pyspark.sql import functions as F
 
@@ -79,7 +83,21 @@ def cluster_dataframe(
         stages.done("linkage", scored.n_kept)
 
         stages.start("labels")
-        result = assemble(scored.rows, components, groups).localCheckpoint(eager=True)
+        labelled = cache.keep(assemble(scored.rows, components, groups))
+        matches = source_matches(labelled, scored.features, scored.plan)
+        result = (
+            labelled.join(matches, "pos", "left")
+            .select(
+                "id",
+                "cluster",
+                "cluster_size",
+                "is_source",
+                "source_id",
+                "match",
+                "source_similarity",
+            )
+            .localCheckpoint(eager=True)
+        )
         stages.done("labels", scored.n_rows)
         return result
     finally:

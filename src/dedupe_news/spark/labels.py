@@ -11,7 +11,8 @@ __all__ = ["assemble"]
 
 
 def assemble(rows: DataFrame, components: DataFrame, groups: DataFrame) -> DataFrame:
-    """``id, cluster, cluster_size, is_source, source_id`` for every row.
+    """``pos, id, cluster, cluster_size, is_source, source_id, source_pos`` for every
+    row (``source_pos``: the source's position, null for an empty text).
 
     A story is a ``(comp, grp)`` pair (an article on no edge is its own component);
     labels count stories in the order of their first article, as
@@ -53,5 +54,6 @@ def assemble(rows: DataFrame, components: DataFrame, groups: DataFrame) -> DataF
         F.when(F.col("has_text"), F.col("cluster_size")).otherwise(F.lit(0)).alias("cluster_size"),
         (F.col("has_text") & (F.col("pos") == F.col("source_pos"))).alias("is_source"),
         F.when(F.col("has_text"), F.col("source_id")).alias("source_id"),
+        F.when(F.col("has_text"), F.col("source_pos")).alias("source_pos"),
     )
-    return labelled.drop("pos")
+    return labelled

@@ -1,0 +1,419 @@
+"""Train the same-story pair model and score it leave-one-corpus-out.
+
+``python -m benchmarks.train_model [--data ../shared/data] [--out MODEL.json]``
+
+Labelled candidate pairs come from the dev corpora:
+
+* ``ecbplus_dev``, ``gva_dev``, ``uci_headlines_dev``: gold ``story`` labels;
+* ``ruwa_seeds``: ``ruwa_april2022_dev`` with the five seeds (one story). Pairs
+  among seeds and ``related_to_seeds`` rows are positives, seed vs unrelated
+  row negatives, other pairs unlabelled;
+* ``reuters21578``: articles whose titles name different single tickers
+  (``<...>``) are negatives; other pairs unlabelled.
+
+Candidates are what the pipeline scores (LSH copies, TF-IDF neighbours in the
+date window) with a lower floor and more neighbours. Each corpus weighs the same
+in training. Clustering runs :func:`dedupe_news.clustering.cluster_pairs`
+(weighted linkage) on the model's probability at threshold 0.5, with the full
+probability matrix inside components. Feature tables are cached in /tmp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from dedupe_news import Article, read_articles, score_clustering
+from dedupe_news import clustering as clustering_module
+from dedupe_news.clustering import cluster_pairs
+from dedupe_news.pair_model import PairModel, fit
+
+from .pair_data import WINDOW_DAYS, PairContext, component_pairs, gold_pair_share, symmetric
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+CACHE = Path("/tmp/dedupe_news_model_cache")
+TRAIN_CORPORA = ("ecbplus_dev", "gva_dev", "uci_headlines_dev", "ruwa_seeds", "reuters21578")
+SHORT_SUFFIX = "@short"
+SHORT_VIEWS = ("ecbplus_dev@short", "gva_dev@short")
+"""Headline views of long corpora (title, else first line): short-text pairs with
+the same labels, so a model trained without uci_headlines_dev sees short texts.
+Held out together with their source corpus."""
+ARI_CORPORA = ("ecbplus_dev", "gva_dev", "uci_headlines_dev")
+FLOOR, MAX_NEIGHBORS = 0.05, 100
+MAX_PAIRS_PER_CORPUS = 60_000
+THRESHOLD = 0.5
+VETO = 0.1
+CLASS_WEIGHT = 0.5
+
+F = "identity"
+TERMS = (
+    (("body_cosine", "sqrt"),),
+    (("lead_cosine", "sqrt"),),
+    (("entity_cosine", "sqrt"),),
+    (("entity_overlap", F),),
+    (("entity_conflict", F),),
+    (("quote_overlap", F),),
+    (("jaccard", F),),
+    (("containment", F),),
+    (("log_tokens_min", F),),
+    (("log_tokens_max", F),),
+    (("body_cosine", "sqrt"), ("log_tokens_min", F)),
+    (("lead_cosine", "sqrt"), ("log_tokens_min", F)),
+    (("entity_cosine", "sqrt"), ("log_tokens_min", F)),
+    (("body_cosine", "sqrt"), ("entity_cosine", "sqrt")),
+    (("neighbour_cosine", F),),
+    (("neighbour_cosine", F), ("log_tokens_min", F)),
+    (("neighbour_cosine", F), ("entity_conflict", F)),
+    (("body_cosine", "sqrt"), ("entity_conflict", F)),
+    (("ticker_conflict", F),),
+)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- corpora and pair labels -------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Corpus:
+    name: str
+    articles: list[Article]
+    group: np.ndarray  # per article: gold story, seeds group or ticker (object)
+    kind: str  # "gold", "seeds" or "tickers"
+
+    def pair_labels(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """1 same story, 0 different, -1 unlabelled."""
+        gi, gj = self.group[i], self.group[j]
+        if self.kind == "gold":
+            return (gi == gj).astype(np.int64)
+        if self.kind == "seeds":  # groups: "seed", "related", None
+            inside_i, inside_j = gi != None, gj != None  # noqa: E711 - elementwise
+            seed_i, seed_j = gi == "seed", gj == "seed"
+            labels = np.full(i.size, -1, dtype=np.int64)
+            labels[inside_i & inside_j] = 1
+            labels[(seed_i & ~inside_j) | (seed_j & ~inside_i)] = 0
+            return labels
+        known = (gi != None) & (gj != None)  # noqa: E711
+        labels = np.full(i.size, -1, dtype=np.int64)
+        labels[known & (gi != gj)] = 0
+        return labels
+
+
+def single_ticker(title: str | None) -> str | None:
+    tickers = set(re.findall(r"<([^>]+)>", title or ""))
+    return tickers.pop() if len(tickers) == 1 else None
+
+
+def short_view(article: Article) -> Article:
+    """The article as a headline: its title, else its first line (for ``*@short``)."""
+    text = article.title or article.text.strip().splitlines()[0]
+    return dataclasses.replace(article, title=None, text=text)
+
+
+def load_corpus(name: str, data: Path) -> Corpus:
+    if name.endswith(SHORT_SUFFIX):
+        corpus = load_corpus(name.removesuffix(SHORT_SUFFIX), data)
+        articles = [short_view(a) for a in corpus.articles]
+        return Corpus(name, articles, corpus.group, corpus.kind)
+    if name == "ruwa_seeds":
+        seeds = read_articles(REPO / "seeds")
+        rows = [json.loads(line) for line in open(data / "ruwa_april2022_dev.jsonl")]
+        ruwa = read_articles(data / "ruwa_april2022_dev.jsonl")
+        related = {r["id"] for r in rows if r.get("related_to_seeds")}
+        group = ["seed"] * len(seeds) + ["related" if a.id in related else None for a in ruwa]
+        return Corpus(name, seeds + ruwa, np.array(group, dtype=object), "seeds")
+    articles = read_articles(data / f"{name}.jsonl")
+    if name == "reuters21578":
+        group = np.array([single_ticker(a.title) for a in articles], dtype=object)
+        return Corpus(name, articles, group, "tickers")
+    gold = [a.story if a.story is not None else f"\0{a.id}" for a in articles]
+    return Corpus(name, articles, np.array(gold, dtype=object), "gold")
+
+
+def seeds_mix(data: Path) -> Corpus:
+    """Seeds + ruwa + ecbplus_dev + gva_dev + bbc2225 (the reference haystack)."""
+    base = load_corpus("ruwa_seeds", data)
+    others = read_articles([data / f for f in ("ecbplus_dev.jsonl", "gva_dev.jsonl")])
+    others += read_articles(data / "bbc2225.jsonl")
+    others = [dataclasses.replace(a, story=None) for a in others]
+    group = np.concatenate([base.group, np.full(len(others), None, dtype=object)])
+    return Corpus("seeds_mix", base.articles + others, group, "seeds")
+
+
+# -- features, cached --------------------------------------------------------------------
+
+
+def files_hash(data: Path) -> str:
+    digest = hashlib.sha256()
+    names = [f"{n}.jsonl" for n in TRAIN_CORPORA if n != "ruwa_seeds"]
+    for path in [data / n for n in names + ["ruwa_april2022_dev.jsonl"]] + sorted(
+        (REPO / "seeds").iterdir()
+    ):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def code_hash() -> str:
+    digest = hashlib.sha256()
+    for path in ("src/dedupe_news/evidence.py", "benchmarks/pair_data.py"):
+        digest.update((REPO / path).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def candidate_table(corpus: Corpus, context: PairContext) -> dict[str, np.ndarray]:
+    path = CACHE / f"{corpus.name}_{code_hash()}_{FLOOR}_{MAX_NEIGHBORS}.npz"
+    if path.exists():
+        table = dict(np.load(path))
+        ok = table["in_window"]
+        context.set_neighbours(table["i"][ok], table["j"][ok], table["body_cosine"][ok])
+        return table
+    i, j = context.candidates(FLOOR, MAX_NEIGHBORS)
+    first = context.features(i, j)
+    ok = first["in_window"]
+    context.set_neighbours(i[ok], j[ok], first["body_cosine"][ok])
+    table = {"i": i, "j": j, "label": corpus.pair_labels(i, j), **context.features(i, j)}
+    CACHE.mkdir(exist_ok=True)
+    np.savez(path, **table)
+    return table
+
+
+def training_rows(table: dict, rng: np.random.Generator) -> np.ndarray:
+    rows = np.flatnonzero((table["label"] >= 0) & table["in_window"])
+    if rows.size > MAX_PAIRS_PER_CORPUS:
+        rows = np.sort(rng.choice(rows, MAX_PAIRS_PER_CORPUS, replace=False))
+    return rows
+
+
+def balanced_weights(labels: np.ndarray) -> np.ndarray:
+    """Pair weights of one corpus: the corpus weighs 1, half on each class
+    (a corpus with one class only puts its half on it)."""
+    weights = np.zeros(labels.size)
+    if CLASS_WEIGHT is None:
+        return np.full(labels.size, 1.0 / max(labels.size, 1))
+    for value in (0, 1):
+        mask = labels == value
+        if mask.any():
+            weights[mask] = CLASS_WEIGHT / mask.sum()
+    return weights
+
+
+def train(tables: dict[str, dict], names, metadata=None) -> PairModel:
+    rng = np.random.default_rng(0)
+    parts, labels, weights = [], [], []
+    for name in names:
+        rows = training_rows(tables[name], rng)
+        parts.append({k: v[rows] for k, v in tables[name].items()})
+        y = tables[name]["label"][rows]
+        labels.append(y)
+        weights.append(balanced_weights(y))
+    features = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    weight = np.concatenate(weights)
+    return fit(
+        features,
+        np.concatenate(labels),
+        TERMS,
+        weights=weight * weight.size / weight.sum(),
+        c=1.0,
+        metadata=metadata,
+    )
+
+
+# -- clustering with the model ----------------------------------------------------------
+
+
+def probabilities(model: PairModel, features: dict) -> np.ndarray:
+    p = model.predict_similarity(features)
+    p = np.where(features["is_copy"], 1.0, p)
+    return np.where(features["in_window"], p, 0.0)
+
+
+def cluster(model, context: PairContext, table: dict, threshold=THRESHOLD) -> np.ndarray:
+    similarity = probabilities(model, table)
+
+    def component_similarity(members: np.ndarray) -> np.ndarray:
+        a, b, ri, rj = component_pairs(members)
+        return symmetric(members.size, a, b, probabilities(model, context.features(ri, rj)))
+
+    clustering_module.CLEARLY_DIFFERENT = VETO
+    return cluster_pairs(
+        context.n,
+        table["i"],
+        table["j"],
+        similarity,
+        threshold=threshold,
+        component_similarity=component_similarity,
+        linkage_method="weighted",
+    )
+
+
+def evaluate(corpus: Corpus, context, table, model) -> dict:
+    """The corpus's acceptance measures under ``model``."""
+    result = {}
+    labelled = (table["label"] >= 0) & table["in_window"]
+    if len(set(table["label"][labelled].tolist())) == 2:
+        result["pair_auc"] = roc_auc_score(
+            table["label"][labelled], probabilities(model, table)[labelled]
+        )
+    if corpus.kind == "gold":
+        labels = cluster(model, context, table)
+        scores = score_clustering(corpus.group, labels)
+        result.update(ari=scores.adjusted_rand_index, f1=scores.pairwise_f1)
+    elif corpus.kind == "tickers":
+        result.update(reuters_measures(corpus, cluster(model, context, table)))
+    else:
+        for t in (THRESHOLD * 0.8, THRESHOLD, THRESHOLD * 1.2):
+            result[f"seeds@{t:.2f}"] = seeds_verdict(corpus, cluster(model, context, table, t))
+    return result
+
+
+def reuters_measures(corpus: Corpus, labels: np.ndarray) -> dict:
+    tickers = [set(re.findall(r"<([^>]+)>", a.title or "")) for a in corpus.articles]
+    by_label: dict[int, set] = {}
+    for label, names in zip(labels.tolist(), tickers, strict=True):
+        by_label.setdefault(label, set()).update(names)
+    single = [k for k, t in enumerate(tickers) if len(t) == 1]
+    mixed = sum(1 for k in single if by_label[labels[k]] - tickers[k])
+    texts: dict[tuple, list[int]] = {}
+    for k, a in enumerate(corpus.articles):
+        texts.setdefault((a.full_text.strip(), a.date), []).append(k)
+    groups = [g for g in texts.values() if len(g) > 1]
+    together = sum(1 for g in groups if len(set(labels[g].tolist())) == 1)
+    return {
+        "cross_ticker_share": mixed / len(single),
+        "duplicate_groups_together": f"{together}/{len(groups)}",
+    }
+
+
+def seeds_verdict(corpus: Corpus, labels: np.ndarray) -> str:
+    seed_rows = np.flatnonzero(corpus.group == "seed")
+    seed_labels = set(labels[seed_rows].tolist())
+    if len(seed_labels) > 1:
+        return f"split into {len(seed_labels)}"
+    members = np.flatnonzero(labels == labels[seed_rows[0]])
+    intruders = [k for k in members if corpus.group[k] is None]
+    related = sum(1 for k in members if corpus.group[k] == "related")
+    if intruders:
+        return f"{len(intruders)} intruders"
+    return f"pass (+{related} related)"
+
+
+def markdown(results: dict, metadata: dict, reach: dict, seconds: float) -> str:
+    """The RESULTS.md section of a run."""
+    lines = [
+        "## Pair model: leave-one-corpus-out",
+        "",
+        f"- command: `{metadata['trained_by']}` ({seconds / 60:.1f} min)",
+        f"- commit: {metadata['commit'][:7]} (+ the working tree of that run)",
+        f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+        f"(shared with other sessions); Python {platform.python_version()}",
+        f"- training files sha256: `{metadata['training_files_sha256'][:16]}...`",
+        f"- clustering: weighted linkage, threshold {THRESHOLD}, CLEARLY_DIFFERENT "
+        f"{VETO}; copies (Jaccard >= 0.5 or containment >= 0.8) score 1, pairs "
+        f"more than {WINDOW_DAYS:g} days apart 0",
+        f"- candidates: LSH copies + body and lead TF-IDF neighbours, floor {FLOOR}, "
+        f"{MAX_NEIGHBORS} neighbours, {WINDOW_DAYS:g}-day window",
+        "",
+        "`in-sample`: the shipped model, trained on every corpus. `LOCO`: trained without",
+        "that corpus (and without its headline view), scored on it.",
+        "",
+        "| corpus | measure | in-sample | LOCO | today (rule, cosine 0.15) |",
+        "|---|---|---|---|---|",
+    ]
+    today = {"ecbplus_dev": "0.905", "gva_dev": "0.677", "uci_headlines_dev": "0.333"}
+    for name in results["in_sample"]:
+        inside, loco = results["in_sample"][name], results["loco"].get(name, {})
+        for key in inside:
+            a, b = inside[key], loco.get(key, "")
+            a = f"{a:.3f}" if isinstance(a, float) else a
+            b = f"{b:.3f}" if isinstance(b, float) else b
+            base = today.get(name, "") if key == "ari" else ""
+            lines.append(f"| {name} | {key} | {a} | {b} | {base} |")
+    lines += [
+        "",
+        "Gold same-story pairs that reach scoring as candidates (the rest can still",
+        "join through the full probability matrix of their component):",
+        "",
+        "| corpus | reached / gold pairs | share |",
+        "|---|---|---|",
+    ]
+    for name, (got, total) in reach.items():
+        lines.append(f"| {name} | {got} / {total} | {got / total:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    global VETO
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.train_model")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=None, help="write the model JSON here")
+    parser.add_argument("--results", type=Path, default=None, help="write the results JSON here")
+    parser.add_argument("--markdown", type=Path, default=None, help="write the RESULTS section")
+    parser.add_argument("--veto", type=float, default=VETO, help="CLEARLY_DIFFERENT to use")
+    parser.add_argument("--only", nargs="*", default=None, help="evaluate only these corpora")
+    args = parser.parse_args(argv)
+    VETO = args.veto
+    corpora = {name: load_corpus(name, args.data) for name in (*TRAIN_CORPORA, *SHORT_VIEWS)}
+    corpora["seeds_mix"] = seeds_mix(args.data)
+    started = time.time()
+    contexts, tables, reach = {}, {}, {}
+    for name, corpus in corpora.items():
+        log(f"{name}: {len(corpus.articles)} articles: features")
+        contexts[name] = PairContext(corpus.articles)
+        tables[name] = candidate_table(corpus, contexts[name])
+        t = tables[name]
+        line = f"{name}: {t['i'].size} candidate pairs, labelled {(t['label'] >= 0).sum()}"
+        if corpus.kind == "gold":
+            reached, total = gold_pair_share(corpus.group, t["i"], t["j"])
+            reach[name] = (reached, total)
+            line += f", gold pairs reaching scoring {reached}/{total} = {reached / total:.3f}"
+        log(line)
+    command = "python -m benchmarks.train_model " + shlex.join(argv or sys.argv[1:])
+    training = (*TRAIN_CORPORA, *SHORT_VIEWS)
+    full = train(tables, training)
+    results = {"in_sample": {}, "loco": {}}
+    for name in args.only or (*ARI_CORPORA, "reuters21578", "seeds_mix"):
+        held_out = "ruwa_seeds" if name == "seeds_mix" else name
+        loco = train(tables, [c for c in training if c.removesuffix(SHORT_SUFFIX) != held_out])
+        for key, model in (("in_sample", full), ("loco", loco)):
+            results[key][name] = evaluate(corpora[name], contexts[name], tables[name], model)
+            log(f"{key} {name}: {results[key][name]}")
+    metadata = {
+        "trained_by": command,
+        "training_files_sha256": files_hash(args.data),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
+        "threshold": THRESHOLD,
+        "clearly_different": VETO,
+        "candidates": {"floor": FLOOR, "max_neighbors": MAX_NEIGHBORS},
+        "scores": results,
+    }
+    full = dataclasses.replace(full, metadata=metadata)
+    if args.out:
+        full.save(args.out)
+    if args.markdown:
+        args.markdown.write_text(markdown(results, metadata, reach, time.time() - started))
+    if args.results:
+        args.results.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

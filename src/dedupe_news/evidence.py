@@ -1,0 +1,461 @@
+"""Per-article evidence beyond the bag of words: entities, quotes and the lead.
+
+Read from the *original-case* text (``Article.title`` / ``Article.text``), once per
+article, and stored as sorted arrays of 64-bit integer keys, so an index can keep
+them per article and two articles compare them as sets.
+
+``entity_keys(text)``
+    Capitalised names (each capitalised word, and each multi-word run such as
+    "Vladimir Putin"), tickers and bracketed company names (``<NLC>``,
+    ``<Dome Petroleum Ltd>``, ``(NYSE: X)``, ``NASDAQ:X``; see :func:`ticker_keys`) and
+    numbers (with a unit class: ``76%`` and ``76 percent`` are one key, ``$1.1bn``
+    and ``1.1 billion`` another). Scripts without case (Han, Kana, Hangul,
+    Arabic, Hebrew, Thai) yield their numbers and any names written in a cased
+    script inside them. Lines that are mostly upper case (wire titles) or Title
+    Case give tickers and numbers only: every word is capitalised there.
+``quote_keys(text)``
+    Quoted spans ("...", curly quotes, ``« »``, ``„ “``, ``「」``, ``『』`` and
+    single quotes used as quotes), case-folded: word 3-grams of spans of three
+    or more words, the whole span otherwise.
+``lead_text(title, text)``
+    The title, or the first :data:`LEAD_WORDS` words of the text when there is
+    no title: news puts the story first.
+
+Pair functions over a corpus of articles (:class:`EvidenceTable`, vectorised
+over pairs ``(i[k], j[k])``):
+
+``entity_cosine`` in [0, 1]
+    Cosine of the binary entity vectors weighted by entity IDF
+    ``ln((1 + n) / (1 + df))`` (n articles, df articles naming the entity), so a
+    shared rare entity counts for much and an entity every article names for
+    nothing. 0 when either side has no entity.
+``entity_overlap`` in [0, 1]
+    Weighted containment: the IDF weight of the shared entities over the smaller
+    of the two sides' total weights. 0 when either side has none.
+``entity_conflict`` in {0, 1}
+    1 when both sides name rare entities (in at most :data:`RARE_ENTITY_SHARE`
+    of the articles, and at least 2) and share none of them: evidence against.
+``ticker_conflict`` in {0, 1}
+    1 when both sides name tickers and share none: two companies' briefs.
+``quote_overlap`` in [0, 1]
+    Shared quote keys over the smaller side's number of quote keys; 0 when
+    either side quotes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "LEAD_WORDS",
+    "RARE_ENTITY_SHARE",
+    "SHORT_TEXT_WORDS",
+    "ArticleEvidence",
+    "EvidenceTable",
+    "article_evidence",
+    "entity_keys",
+    "key_hash",
+    "lead_text",
+    "log_length",
+    "quote_keys",
+    "ticker_keys",
+]
+
+LEAD_WORDS = 50
+"""Words of the text that stand in for a missing title."""
+
+SHORT_TEXT_WORDS = 40
+"""A text of at most this many words is a headline: a capitalised word opening
+one of its sentences counts as a name. In longer texts such a word counts only
+when the text also capitalises it mid-sentence ("Shr", "Net" and "Showers" open
+lines of wire briefs and name nothing)."""
+
+RARE_ENTITY_SHARE = 0.02
+"""An entity is rare when at most this share of the articles (and at least 2)
+name it; ``entity_conflict`` looks at rare entities only."""
+
+_NAME_STOP = frozenset(
+    """a about after again against all also an and another any are as at be because
+    been before being between both but by can could did do does during each even every
+    few for from further had has have having he her here hers him his how however i if
+    in into is it its just last later like many may me meanwhile more most much must my
+    new next no nor not now of off on once one only or other our out over per since so
+    some still such than that the their them then there these they this those though
+    through thus to today too under until up upon very was we were what when where
+    whether which while who whom whose why will with within without would yet you your
+    monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr""".split()
+)
+"""Capitalised words that start sentences rather than name anything."""
+
+_CONNECTORS = frozenset({"of", "de", "del", "la", "van", "von", "der", "da", "al", "bin"})
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
+_TICKER_EXCHANGE = re.compile(
+    r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_UNIT = re.compile(
+    r"\s*(%|percent\b|per cent\b|pct\b|prozent\b|por ciento\b|pour cent\b|per cento\b|"
+    r"procent\b|bn\b|billion\b|b\b|mrd\b|milliarden\b|mln\b|million\b|millionen\b|"
+    r"mio\b|m\b|k\b|thousand\b|trillion\b|tn\b|trln\b)",
+    re.IGNORECASE,
+)
+_UNIT_CLASS = {
+    "%": "%", "percent": "%", "per cent": "%", "pct": "%", "prozent": "%",
+    "por ciento": "%", "pour cent": "%", "per cento": "%", "procent": "%",
+    "bn": "e9", "billion": "e9", "b": "e9", "mrd": "e9", "milliarden": "e9",
+    "mln": "e6", "million": "e6", "m": "e6", "millionen": "e6", "mio": "e6",
+    "k": "e3", "thousand": "e3",
+    "trillion": "e12", "tn": "e12", "trln": "e12",
+}  # fmt: skip
+_OPENING_GAP = re.compile(r"[.!?:;\"\u201c\u201d\u00ab\u00bb()\[\]|\u2014]")
+_QUOTE_SPANS = (
+    re.compile(r'"([^"\n]{2,600})"'),
+    re.compile(r"\u201c([^\u201c\u201d\n]{2,600})[\u201d\u201c]"),
+    re.compile(r"\u00ab([^\u00ab\u00bb\n]{2,600})\u00bb"),
+    re.compile(r"\u201e([^\u201e\u201c\u201d\n]{2,600})[\u201c\u201d]"),
+    re.compile(r"\u300c([^\u300c\u300d\n]{1,600})\u300d"),
+    re.compile(r"\u300e([^\u300e\u300f\n]{1,600})\u300f"),
+    re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
+    re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
+)
+_QUOTE_TOKEN = re.compile(r"[^\W_]+")
+_POSSESSIVE_END = re.compile(r"['\u2019]s$")
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def key_hash(key: str) -> int:
+    """A stable signed 64-bit hash of a key (blake2b), the same in every process.
+
+    >>> key_hash("E:putin") == key_hash("E:putin")
+    True
+    """
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def _keys_array(keys) -> np.ndarray:
+    if not keys:
+        return _EMPTY
+    return np.unique(np.fromiter((key_hash(k) for k in keys), dtype=np.int64, count=len(keys)))
+
+
+def _number_key(raw: str, unit: str | None) -> str | None:
+    """``N:<value><unit class>`` for a number worth comparing, else None.
+
+    Thousands separators are dropped (``1,200`` is ``1200``); a decimal comma
+    (``1,5``) becomes a point. One-digit integers without a unit say too little.
+    """
+    value = raw
+    if "," in value:
+        head, *rest = value.split(",")
+        if all(len(part) == 3 and part.isdigit() for part in rest):
+            value = head + "".join(rest)
+        elif len(rest) == 1 and "." not in value:
+            value = f"{head}.{rest[0]}"
+    value = value.rstrip(".")
+    unit_class = _UNIT_CLASS.get(unit.lower().strip(), "") if unit else ""
+    if len(value) < 2 and not unit_class:
+        return None
+    return f"N:{value}{unit_class}"
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[0].isupper() and not word.isupper() or (word.isupper() and 2 <= len(word) <= 5)
+
+
+def _cased_letters(line: str) -> tuple[int, int]:
+    upper = sum(map(str.isupper, line))
+    lower = sum(map(str.islower, line))
+    return upper, lower
+
+
+def _names_usable(line: str, words: Sequence[str]) -> bool:
+    """False for lines in capitals or Title Case, where capitals mark nothing."""
+    upper, lower = _cased_letters(line)
+    if upper > lower:
+        return False
+    long_words = [w for w in words if len(w) > 3]
+    if len(long_words) >= 4:
+        capitalised = sum(w[0].isupper() for w in long_words)
+        if capitalised >= 0.75 * len(long_words):
+            return False
+    return True
+
+
+def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
+    """Add the ``E:`` keys of one line's capitalised words and multi-word runs
+    to ``keys``; a lone capitalised word that opens a sentence goes to
+    ``openers`` instead (a name only if the text also uses it mid-sentence)."""
+    matches = list(_WORD.finditer(line))
+    if not matches or not _names_usable(line, [m.group() for m in matches]):
+        return
+    run: list[str] = []
+    previous_end = 0
+    run_is_initial = False
+
+    def close() -> None:
+        while run and run[-1].lower() in _CONNECTORS:
+            run.pop()
+        nonlocal run_is_initial
+        if run_is_initial and len(run) > 2 and run[1] in _CONNECTORS:
+            # "Shares of Northern Trust": the opener is not part of the name.
+            if run[0].lower() not in _NAME_STOP:
+                openers.append("E:" + run[0].lower())
+            del run[:2]
+            run_is_initial = False
+        while run and (run[0].lower() in _NAME_STOP or run[0] in _CONNECTORS) and len(run) > 1:
+            run.pop(0)
+            run_is_initial = False
+        if not run:
+            return
+        lowered = [w.lower() for w in run]
+        if len(run) == 1:
+            if lowered[0] not in _NAME_STOP:
+                (openers if run_is_initial else keys).append("E:" + lowered[0])
+        else:
+            keys.extend(f"E:{w}" for w in lowered if w not in _NAME_STOP and w not in _CONNECTORS)
+            keys.append("E:" + " ".join(lowered))
+        run.clear()
+
+    for match in matches:
+        word = _POSSESSIVE_END.sub("", match.group())
+        gap = line[previous_end : match.start()]
+        initial = previous_end == 0 or bool(_OPENING_GAP.search(gap))
+        if run and (gap.strip() not in ("", "-") or "\n" in gap):
+            close()
+        if _is_capitalised(word):
+            if not run:
+                run_is_initial = initial
+            run.append(word)
+        elif run and word in _CONNECTORS:
+            run.append(word)
+        else:
+            close()
+        previous_end = match.end()
+    close()
+
+
+def entity_keys(text: str) -> np.ndarray:
+    """Sorted unique int64 keys of the names, tickers and numbers in ``text``.
+
+    >>> keys = entity_keys("Vladimir Putin met Erdogan in Istanbul; shares of <NLC> rose 5%.")
+    >>> bool(np.isin(key_hash("E:vladimir putin"), keys)), bool(np.isin(key_hash("T:NLC"), keys))
+    (True, True)
+    >>> entity_keys("") .size
+    0
+    """
+    if not text:
+        return _EMPTY
+    text = unicodedata.normalize("NFKC", text)
+    keys: list[str] = []
+    for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE):
+        keys.extend(f"T:{m.group(1).upper()}" for m in pattern.finditer(text))
+    for m in _NUMBER.finditer(text):
+        unit = _UNIT.match(text, m.end())
+        key = _number_key(m.group(), unit.group(1) if unit else None)
+        if key is not None:
+            keys.append(key)
+    names: list[str] = []
+    openers: list[str] = []
+    for line in text.splitlines():
+        _name_keys(_TICKER_ANGLE.sub(" ", line), names, openers)
+    if len(text.split()) <= SHORT_TEXT_WORDS:
+        names.extend(openers)  # a headline: its first word is often the name
+    else:
+        seen = set(names)
+        names.extend(key for key in openers if key in seen)
+    return _keys_array(keys + names)
+
+
+def ticker_keys(text: str) -> np.ndarray:
+    """Sorted unique int64 keys of the tickers in ``text`` (a subset of its entity keys).
+
+    >>> bool(np.array_equal(ticker_keys("NORTHERN TRUST <NTRS> NET"), [key_hash("T:NTRS")]))
+    True
+    """
+    if not text:
+        return _EMPTY
+    text = unicodedata.normalize("NFKC", text)
+    return _keys_array(
+        [
+            f"T:{m.group(1).upper()}"
+            for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE)
+            for m in pattern.finditer(text)
+        ]
+    )
+
+
+def quote_keys(text: str) -> np.ndarray:
+    """Sorted unique int64 keys of the quoted spans in ``text``.
+
+    Word 3-grams of each case-folded span of three or more words; a shorter span
+    (a scare-quoted word, a CJK phrase) is one key.
+
+    >>> a = quote_keys('He said: "peace talks are at a dead end" on Tuesday.')
+    >>> b = quote_keys("Putin said \\u201cPeace talks are at a dead end\\u201d.")
+    >>> bool(np.array_equal(a, b)), a.size
+    (True, 5)
+    """
+    if not text:
+        return _EMPTY
+    text = unicodedata.normalize("NFKC", text)
+    keys: list[str] = []
+    for pattern in _QUOTE_SPANS:
+        for m in pattern.finditer(text):
+            words = _QUOTE_TOKEN.findall(m.group(1).casefold())
+            if len(words) >= 3:
+                keys.extend("Q:" + " ".join(words[k : k + 3]) for k in range(len(words) - 2))
+            elif words and len("".join(words)) >= 3:
+                keys.append("Q:" + " ".join(words))
+    return _keys_array(keys)
+
+
+def lead_text(title: str | None, text: str, words: int = LEAD_WORDS) -> str:
+    """The title when there is one, else the first ``words`` words of ``text``.
+
+    >>> lead_text(None, "one two three four", words=2)
+    'one two'
+    >>> lead_text("Storm hits coast", "Body text")
+    'Storm hits coast'
+    """
+    if title and title.strip():
+        return title.strip()
+    return " ".join(text.split()[:words])
+
+
+@dataclass(frozen=True)
+class ArticleEvidence:
+    """The evidence of one article (see the module docstring)."""
+
+    entities: np.ndarray
+    quotes: np.ndarray
+    lead: str
+    tickers: np.ndarray
+
+
+def article_evidence(title: str | None, text: str) -> ArticleEvidence:
+    """Entities and quotes of title and text, and the lead, of one article."""
+    full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
+    return ArticleEvidence(
+        entity_keys(full), quote_keys(full), lead_text(title, text), ticker_keys(full)
+    )
+
+
+def _key_matrix(key_arrays: Sequence[np.ndarray]) -> sp.csr_matrix:
+    """Binary (n, n_keys) matrix, columns numbered by the sorted distinct keys."""
+    lengths = np.fromiter((a.size for a in key_arrays), dtype=np.int64, count=len(key_arrays))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    flat = np.concatenate(key_arrays) if lengths.sum() else _EMPTY
+    _, columns = np.unique(flat, return_inverse=True)
+    n_cols = int(columns.max()) + 1 if columns.size else 0
+    data = np.ones(flat.size, dtype=np.float64)
+    return sp.csr_matrix((data, columns.ravel(), indptr), shape=(len(key_arrays), n_cols))
+
+
+def _pair_products(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndarray):
+    """Row-wise dot products ``a[i[k]] . b[j[k]]``, in chunks."""
+    out = np.zeros(i.size, dtype=np.float64)
+    step = 50_000
+    for start in range(0, i.size, step):
+        rows_a = a[i[start : start + step]]
+        rows_b = b[j[start : start + step]]
+        out[start : start + step] = np.asarray(rows_a.multiply(rows_b).sum(axis=1)).ravel()
+    return out
+
+
+class EvidenceTable:
+    """Entity and quote evidence of a corpus, for vectorised pair features.
+
+    Entity IDF is fitted on these articles: ``ln((1 + n) / (1 + df))``.
+    """
+
+    def __init__(
+        self,
+        entities: Sequence[np.ndarray],
+        quotes: Sequence[np.ndarray],
+        tickers: Sequence[np.ndarray] | None = None,
+    ):
+        if len(entities) != len(quotes):
+            raise ValueError("entities and quotes must have one array per article")
+        self.n_articles = len(entities)
+        binary = _key_matrix(entities)
+        df = np.bincount(binary.indices, minlength=binary.shape[1])
+        self.entity_idf = np.log((1.0 + self.n_articles) / (1.0 + df))
+        self._weighted = sp.csr_matrix(binary @ sp.diags(self.entity_idf))
+        self._weight_sums = np.asarray(self._weighted.sum(axis=1)).ravel()
+        self._norms = np.sqrt(np.asarray(self._weighted.multiply(self._weighted).sum(axis=1)))
+        self._norms = self._norms.ravel()
+        self._squared = sp.csr_matrix(binary @ sp.diags(self.entity_idf**2))
+        self._binary = binary
+        rare = df <= max(2.0, RARE_ENTITY_SHARE * self.n_articles)
+        self._rare = sp.csr_matrix(binary @ sp.diags(rare.astype(np.float64)))
+        self._rare.eliminate_zeros()
+        self._rare_counts = np.diff(self._rare.indptr)
+        self._quotes = _key_matrix(quotes)
+        self._quote_counts = np.diff(self._quotes.indptr)
+        self._tickers = _key_matrix(tickers if tickers is not None else [_EMPTY] * len(quotes))
+        self._ticker_counts = np.diff(self._tickers.indptr)
+
+    @classmethod
+    def from_evidence(cls, evidence: Sequence[ArticleEvidence]) -> EvidenceTable:
+        return cls(
+            [e.entities for e in evidence],
+            [e.quotes for e in evidence],
+            [e.tickers for e in evidence],
+        )
+
+    def entity_features(self, i, j) -> dict[str, np.ndarray]:
+        """``entity_cosine``, ``entity_overlap`` and ``entity_conflict`` of pairs."""
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        shared_weight = _pair_products(self._binary, self._weighted, i, j)
+        shared_squared = _pair_products(self._binary, self._squared, i, j)
+        norm = self._norms[i] * self._norms[j]
+        smaller = np.minimum(self._weight_sums[i], self._weight_sums[j])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosine = np.where(norm > 0, shared_squared / norm, 0.0)
+            overlap = np.where(smaller > 0, shared_weight / smaller, 0.0)
+        both = (self._rare_counts[i] > 0) & (self._rare_counts[j] > 0)
+        shared_rare = _pair_products(self._rare, self._rare, i, j)
+        conflict = (both & (shared_rare <= 0)).astype(np.float64)
+        return {
+            "entity_cosine": np.clip(cosine, 0.0, 1.0),
+            "entity_overlap": np.clip(overlap, 0.0, 1.0),
+            "entity_conflict": conflict,
+        }
+
+    def ticker_conflict(self, i, j) -> np.ndarray:
+        """1.0 where both articles name tickers and share none, else 0.0."""
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        shared = _pair_products(self._tickers, self._tickers, i, j)
+        both = (self._ticker_counts[i] > 0) & (self._ticker_counts[j] > 0)
+        return (both & (shared <= 0)).astype(np.float64)
+
+    def quote_overlap(self, i, j) -> np.ndarray:
+        """Shared quote keys over the smaller side's count; 0 without quotes."""
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        shared = _pair_products(self._quotes, self._quotes, i, j)
+        smaller = np.minimum(self._quote_counts[i], self._quote_counts[j])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.0)
+
+    def shared_entities(self, i: int, j: int) -> np.ndarray:
+        """Column numbers of the entities rows ``i`` and ``j`` share (for explain)."""
+        row_i = set(self._binary[i].indices.tolist())
+        return np.array(sorted(row_i.intersection(self._binary[j].indices.tolist())))
+
+
+def log_length(n_tokens) -> np.ndarray:
+    """``ln(1 + n_tokens)``, the length transform the model uses."""
+    return np.log1p(np.asarray(n_tokens, dtype=np.float64))

@@ -1,0 +1,276 @@
+"""A learned same-story model, stored as plain JSON numbers (never a pickle).
+
+The model is a logistic regression over *terms*. Each term is the product of one
+or more pair features, each passed through a named transform first, so the file
+can say "body cosine times log length" without code::
+
+    probability = 1 / (1 + exp(-(intercept + sum_k coefficient_k * term_k)))
+    term_k      = prod over (feature, transform) in term k of transform(feature)
+
+The JSON file holds ``format`` (:data:`MODEL_FORMAT`), the ``features`` it reads
+(each must be one of :data:`PAIR_FEATURES`), the ``terms``, ``coefficients`` and
+``intercept`` on the raw (unstandardised) terms, and ``metadata``: the training
+data's hash, the command that trained it and the scores it reached.
+
+:func:`fit` trains one with scikit-learn (a standardising pipeline; the
+coefficients are folded back onto the raw terms), so a user's labelled pairs can
+give their own model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "MODEL_FORMAT",
+    "PAIR_FEATURES",
+    "TRANSFORMS",
+    "ModelFileError",
+    "PairModel",
+    "default_model",
+    "fit",
+]
+
+MODEL_FORMAT = "dedupe-news-pair-model/1"
+
+PAIR_FEATURES: dict[str, str] = {
+    "body_cosine": "TF-IDF cosine of the content terms of title and text, in [0, 1]",
+    "lead_cosine": "TF-IDF cosine of the leads (title, else first 50 words), in [0, 1]",
+    "entity_cosine": "IDF-weighted cosine of the entity sets, in [0, 1]",
+    "entity_overlap": "IDF weight of shared entities over the smaller side's, in [0, 1]",
+    "entity_conflict": "1 when both name entities and share none, else 0",
+    "ticker_conflict": "1 when both name tickers and share none, else 0",
+    "quote_overlap": "shared quote keys over the smaller side's count, in [0, 1]",
+    "jaccard": "MinHash estimate of the word-shingle Jaccard, in [0, 1]",
+    "containment": "estimated share of the shorter text's shingles in the longer, in [0, 1]",
+    "log_tokens_min": "ln(1 + tokens) of the shorter text, >= 0",
+    "log_tokens_max": "ln(1 + tokens) of the longer text, >= 0",
+    "date_distance_days": "absolute date difference in days, 0 when unknown, >= 0",
+    "neighbour_cosine": "cosine of the two rows of the candidate graph, in [0, 1]",
+}
+"""Every pair feature a model may read, with its meaning and range."""
+
+TRANSFORMS = {
+    "identity": lambda x: x,
+    "sqrt": lambda x: np.sqrt(np.maximum(x, 0.0)),
+    "log1p": lambda x: np.log1p(np.maximum(x, 0.0)),
+}
+"""Transforms a term may apply to a feature before multiplying."""
+
+Term = tuple[tuple[str, str], ...]
+
+
+class ModelFileError(InputError):
+    """A model file that cannot be used: the message says what is wrong and the fix."""
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """Logistic regression over products of transformed pair features.
+
+    Build one with :func:`fit`, :meth:`load` or :func:`default_model`.
+    """
+
+    terms: tuple[Term, ...]
+    coefficients: np.ndarray
+    intercept: float
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coefficients", np.asarray(self.coefficients, dtype=np.float64))
+        _check_terms(self.terms, None)
+        if self.coefficients.shape != (len(self.terms),):
+            raise ModelFileError(
+                f"the model has {len(self.terms)} terms but {self.coefficients.size} "
+                "coefficients: give one coefficient per term"
+            )
+        if not all(map(math.isfinite, [self.intercept, *self.coefficients.tolist()])):
+            raise ModelFileError("the model has a coefficient that is not a finite number")
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The pair features this model reads, sorted."""
+        return tuple(sorted({name for term in self.terms for name, _ in term}))
+
+    def design_matrix(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The ``(n_pairs, n_terms)`` term matrix of the given features."""
+        missing = [name for name in self.features if name not in features]
+        if missing:
+            raise KeyError(
+                f"pair features missing for the model: {', '.join(missing)} "
+                f"(it reads {', '.join(self.features)})"
+            )
+        columns = {
+            name: np.asarray(features[name], dtype=np.float64).ravel() for name in self.features
+        }
+        sizes = {column.size for column in columns.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"pair feature arrays differ in length: {sorted(sizes)}")
+        n = sizes.pop() if sizes else 0
+        matrix = np.ones((n, len(self.terms)), dtype=np.float64)
+        for k, term in enumerate(self.terms):
+            for name, transform in term:
+                matrix[:, k] *= TRANSFORMS[transform](columns[name])
+        return matrix
+
+    def decision_function(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The log-odds of same story, one per pair."""
+        return self.design_matrix(features) @ self.coefficients + self.intercept
+
+    def predict_similarity(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Calibrated same-story probability in [0, 1], one per pair."""
+        z = self.decision_function(features)
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, overflow-free
+
+    # -- JSON ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "format": MODEL_FORMAT,
+            "kind": "logistic_regression",
+            "features": list(self.features),
+            "terms": [[[name, transform] for name, transform in term] for term in self.terms],
+            "coefficients": [float(c) for c in self.coefficients],
+            "intercept": float(self.intercept),
+            "metadata": self.metadata,
+        }
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "model") -> PairModel:
+        if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise ModelFileError(
+                f"not a dedupe-news pair model (format {found!r}, expected {MODEL_FORMAT!r}): "
+                "train one with benchmarks/train_model.py or dedupe-news calibrate",
+                path=source,
+            )
+        for key in ("features", "terms", "coefficients", "intercept"):
+            if key not in data:
+                raise ModelFileError(f"the model has no {key!r} entry", path=source)
+        try:
+            terms = tuple(tuple((str(n), str(t)) for n, t in term) for term in data["terms"])
+        except (TypeError, ValueError):
+            raise ModelFileError(
+                "each term must be a list of [feature, transform] pairs", path=source
+            ) from None
+        _check_terms(terms, source)
+        declared = sorted(data["features"])
+        used = sorted({name for term in terms for name, _ in term})
+        if declared != used:
+            raise ModelFileError(
+                f"the model declares features {declared} but its terms use {used}: "
+                "list exactly the features the terms read",
+                path=source,
+            )
+        try:
+            return cls(
+                terms=terms,
+                coefficients=np.asarray(data["coefficients"], dtype=np.float64),
+                intercept=float(data["intercept"]),
+                metadata=dict(data.get("metadata") or {}),
+            )
+        except ModelFileError as error:
+            raise ModelFileError(str(error), path=source) from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> PairModel:
+        """Read a model file; a malformed or unknown one is a :class:`ModelFileError`."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ModelFileError(
+                f"cannot read the model: {error.strerror}", path=str(path)
+            ) from None
+        except json.JSONDecodeError as error:
+            raise ModelFileError(
+                f"not valid JSON ({error.msg}): give a model written by dedupe-news",
+                path=str(path),
+                line=error.lineno,
+            ) from None
+        return cls.from_dict(data, source=str(path))
+
+
+def _check_terms(terms: Sequence[Term], source: str | None) -> None:
+    if not terms:
+        raise ModelFileError("the model has no terms", path=source)
+    for term in terms:
+        if not term:
+            raise ModelFileError("the model has an empty term", path=source)
+        for name, transform in term:
+            if name not in PAIR_FEATURES:
+                raise ModelFileError(
+                    f"unknown pair feature {name!r}: use one of {', '.join(PAIR_FEATURES)}",
+                    path=source,
+                )
+            if transform not in TRANSFORMS:
+                raise ModelFileError(
+                    f"unknown transform {transform!r} of {name!r}: "
+                    f"use one of {', '.join(TRANSFORMS)}",
+                    path=source,
+                )
+
+
+def default_model() -> PairModel:
+    """The model shipped with the package (``models/default_model.json``)."""
+    source = resources.files("dedupe_news").joinpath("models/default_model.json")
+    return PairModel.from_dict(json.loads(source.read_text(encoding="utf-8")), str(source))
+
+
+def fit_estimator(
+    design: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, c: float = 1.0
+):
+    """A scikit-learn pipeline (standardise, logistic regression) fitted on a term matrix."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    estimator = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000))
+    estimator.fit(design, labels, logisticregression__sample_weight=weights)
+    return estimator
+
+
+def from_estimator(estimator, terms: Sequence[Term], metadata: dict | None = None) -> PairModel:
+    """The :class:`PairModel` of a fitted :func:`fit_estimator` pipeline.
+
+    The scaler is folded into the coefficients: ``c_k / s_k`` per term, and
+    ``b - sum_k c_k m_k / s_k`` for the intercept.
+    """
+    scaler, regression = estimator[0], estimator[-1]
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    coefficients = regression.coef_.ravel() / scale
+    intercept = float(regression.intercept_[0] - np.sum(coefficients * scaler.mean_))
+    return PairModel(tuple(terms), coefficients, intercept, dict(metadata or {}))
+
+
+def fit(
+    features: Mapping[str, np.ndarray],
+    labels,
+    terms: Sequence[Term],
+    *,
+    weights=None,
+    c: float = 1.0,
+    metadata: dict | None = None,
+) -> PairModel:
+    """Fit a model on labelled pairs: ``labels`` 1 same story, 0 different.
+
+    ``features`` maps each feature the terms read to one value per pair.
+    """
+    blank = PairModel(tuple(terms), np.zeros(len(terms)), 0.0)
+    labels = np.asarray(labels, dtype=np.int64)
+    if set(np.unique(labels).tolist()) != {0, 1}:
+        raise ValueError("labels must hold both 0 (different story) and 1 (same story)")
+    estimator = fit_estimator(blank.design_matrix(features), labels, weights, c)
+    return from_estimator(estimator, terms, metadata)

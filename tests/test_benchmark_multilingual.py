@@ -1,0 +1,72 @@
+"""The multilingual benchmark's helpers (benchmarks/multilingual.py), on tiny inline pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks import multilingual as ml
+
+
+def pair(pair_id, text_1, text_2, overall, lang="de"):
+    return {
+        "pair_id": pair_id,
+        "lang_1": lang,
+        "lang_2": lang,
+        "text_1": text_1,
+        "text_2": text_2,
+        "overall": overall,
+    }
+
+
+PAIRS = [
+    pair("1_2", "Hafen Hamburg Brand Feuerwehr", "Brand im Hamburger Hafen, Feuerwehr", 1.0),
+    pair("1_3", "Hafen Hamburg Brand Feuerwehr", "Rentenreform im Bundestag", 4.0),
+    pair("2_3", "Brand im Hamburger Hafen, Feuerwehr", "Rentenreform im Bundestag", 2.0),
+]
+
+
+def test_labelled_keeps_clear_pairs_only():
+    kept, y = ml.labelled(PAIRS)
+    assert [p["pair_id"] for p in kept] == ["1_2", "1_3"]
+    assert y.tolist() == [1, 0]
+
+
+def test_corpus_texts_has_each_article_once():
+    assert ml.corpus_texts(PAIRS) == {
+        "1": "Hafen Hamburg Brand Feuerwehr",
+        "2": "Brand im Hamburger Hafen, Feuerwehr",
+        "3": "Rentenreform im Bundestag",
+    }
+
+
+def test_both_scores_rank_the_same_story_first():
+    kept, _ = ml.labelled(PAIRS)
+    texts = ml.corpus_texts(PAIRS)
+    for scores in (ml.dedupe_news_scores(kept, texts), ml.char_ngram_scores(kept, texts)):
+        assert scores[0] > scores[1]
+        assert np.all((scores >= 0) & (scores <= 1.0 + 1e-9))
+
+
+def test_old_tokenizer_reference_matches_tokenize_on_english():
+    text = "putin's forces, don't stop: 12-year-old"
+    assert ml.word_tokens_before_scripts(text) == [
+        "putin",
+        "forces",
+        "dont",
+        "stop",
+        "12",
+        "year",
+        "old",
+    ]
+
+
+def test_replace_section_swaps_only_its_own_section(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# R\n\n## A\na\n\n" + ml.HEADING + "\nold\n\n## B\nb\n", encoding="utf-8")
+    ml.replace_section(path, ml.HEADING + "\nnew\n")
+    assert (
+        path.read_text(encoding="utf-8") == "# R\n\n## A\na\n\n" + ml.HEADING + "\nnew\n\n## B\nb\n"
+    )
+    path.write_text("# R\n", encoding="utf-8")
+    ml.replace_section(path, ml.HEADING + "\nnew\n")
+    assert path.read_text(encoding="utf-8") == "# R\n\n" + ml.HEADING + "\nnew\n"

@@ -1,0 +1,173 @@
+"""Entities, quotes and leads from original-case text, and their pair features."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe_news.evidence import (
+    EvidenceTable,
+    article_evidence,
+    entity_keys,
+    key_hash,
+    lead_text,
+    quote_keys,
+    ticker_keys,
+)
+
+
+def has(keys: np.ndarray, *names: str) -> bool:
+    return all(key_hash(name) in set(keys.tolist()) for name in names)
+
+
+def test_entities_names_runs_tickers_and_numbers():
+    keys = entity_keys(
+        "Talks stalled, Vladimir Putin told Alexander Lukashenko in Moscow. "
+        "Shares of Northern Trust Corp <NTRS> rose 5% after (NYSE: BAC) fell. "
+        + "and the market closed higher on the day after a long week "
+        * 3
+    )  # over SHORT_TEXT_WORDS words: sentence openers must be used mid-sentence
+    assert has(keys, "E:vladimir putin", "E:putin", "E:alexander lukashenko", "E:moscow")
+    assert has(keys, "E:northern trust corp", "T:NTRS", "T:BAC", "N:5%")
+    assert not has(keys, "E:talks", "E:shares")  # lone words opening a sentence
+
+
+def test_numbers_with_units_agree_across_spellings():
+    assert np.array_equal(entity_keys("profit rose 76%"), entity_keys("profit rose 76 percent"))
+    assert np.array_equal(entity_keys("$1.13bn deal"), entity_keys("1.13 billion deal"))
+    assert has(entity_keys("1,200,000 barrels"), "N:1200000")
+    assert has(entity_keys("1,5 Prozent mehr"), "N:1.5%")
+    assert not has(entity_keys("in 3 cities"), "N:3")  # one digit, no unit: too common
+
+
+def test_capitals_lines_give_tickers_not_names():
+    keys = entity_keys("STANDARD OIL <SRD> TO FORM FINANCIAL UNIT")
+    assert has(keys, "T:SRD")
+    assert not has(keys, "E:standard", "E:standard oil")
+
+
+def test_sentence_opener_counts_when_used_mid_sentence_or_in_a_headline():
+    body = "Shr 87 cts vs 73 cts. " * 10 + "Profit was up. Northern said it grew. "
+    long_text = body + "Analysts at the bank praised Northern for it."
+    assert not has(entity_keys(body * 2), "E:shr", "E:northern")
+    assert has(entity_keys(long_text), "E:northern")
+    assert has(entity_keys("Putin says talks with Kyiv are at a dead end"), "E:putin", "E:kyiv")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("普京 Putin 说，和谈在伊斯坦布尔陷入僵局，3月29日，2022年", ["E:putin", "N:29", "N:2022"]),
+        ("قال بوتين إن المحادثات وصلت إلى طريق مسدود في 2022", ["N:2022"]),
+        ("Путин заявил, что переговоры в Стамбуле зашли в тупик", ["E:путин", "E:стамбуле"]),
+        ("プーチン大統領は１２日、停戦交渉が行き詰まったと述べた", ["N:12"]),
+    ],
+)
+def test_entities_in_other_scripts(text, expected):
+    keys = entity_keys(text)
+    assert has(keys, *expected)
+    assert keys.dtype == np.int64 and np.all(np.diff(keys) > 0)
+
+
+def test_quotes_match_across_quote_styles():
+    straight = quote_keys('He said "peace talks are at a dead end" on Tuesday.')
+    curly = quote_keys("Putin said \u201cPeace talks are at a dead end\u201d.")
+    guillemets = quote_keys("\u00ab Peace talks are at a dead end \u00bb, dit Poutine")
+    low_high = quote_keys("\u201ePeace talks are at a dead end\u201c, sagte er")
+    assert straight.size == 5  # word 3-grams of a 7-word span
+    assert np.array_equal(straight, curly)
+    assert np.array_equal(straight, guillemets)
+    assert np.array_equal(straight, low_high)
+
+
+def test_short_quotes_and_apostrophes():
+    keys = quote_keys("Russian tycoon lambasts country's 'massacre'")
+    assert np.array_equal(keys, quote_keys("a 'Massacre' it was"))
+    assert quote_keys("Russia's army and Kyiv's mayor").size == 0
+    assert quote_keys("他说「和谈陷入僵局」").size == 1
+    assert quote_keys("").size == 0 and entity_keys("").size == 0
+
+
+def test_lead_is_title_or_first_words():
+    assert lead_text("Storm hits coast", "Body") == "Storm hits coast"
+    assert lead_text(None, " ".join(map(str, range(80)))).split() == list(map(str, range(50)))
+    assert lead_text("  ", "a b c", words=2) == "a b"
+
+
+def test_article_evidence_reads_title_and_text():
+    evidence = article_evidence("Putin meets Erdogan", "The leaders met in Ankara.")
+    assert has(evidence.entities, "E:putin", "E:erdogan", "E:ankara")
+    assert evidence.lead == "Putin meets Erdogan"
+
+
+def _reference(sets_a, sets_b, n, idf):
+    """Exact per-pair entity features from Python sets."""
+    shared = sets_a & sets_b
+    wa = sum(idf[e] for e in sets_a)
+    wb = sum(idf[e] for e in sets_b)
+    na = math.sqrt(sum(idf[e] ** 2 for e in sets_a))
+    nb = math.sqrt(sum(idf[e] ** 2 for e in sets_b))
+    cosine = sum(idf[e] ** 2 for e in shared) / (na * nb) if na * nb > 0 else 0.0
+    overlap = sum(idf[e] for e in shared) / min(wa, wb) if min(wa, wb) > 0 else 0.0
+    return cosine, overlap
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    st.lists(st.sets(st.integers(0, 12), max_size=6), min_size=2, max_size=12),
+    st.data(),
+)
+def test_entity_features_match_a_set_reference(sets, data):
+    arrays = [np.array(sorted(s), dtype=np.int64) for s in sets]
+    table = EvidenceTable(arrays, arrays)
+    n = len(sets)
+    df = {e: sum(e in s for s in sets) for e in range(13)}
+    idf = {e: math.log((1 + n) / (1 + df[e])) for e in range(13)}
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1))
+    i = np.array([p[0] for p in pairs])
+    j = np.array([p[1] for p in pairs])
+    got = table.entity_features(i, j)
+    quotes = table.quote_overlap(i, j)
+    for k, (a, b) in enumerate(pairs):
+        cosine, overlap = _reference(sets[a], sets[b], n, idf)
+        assert got["entity_cosine"][k] == pytest.approx(min(cosine, 1.0), abs=1e-9)
+        assert got["entity_overlap"][k] == pytest.approx(min(overlap, 1.0), abs=1e-9)
+        smaller = min(len(sets[a]), len(sets[b]))
+        expected = len(sets[a] & sets[b]) / smaller if smaller else 0.0
+        assert quotes[k] == pytest.approx(expected, abs=1e-12)
+
+
+def test_entity_conflict_needs_rare_entities_on_both_sides():
+    common = 99
+    sets = [[common, 1], [common, 2], [common, 1, 3], [common]] + [[common]] * 200
+    table = EvidenceTable(
+        [np.array(s, dtype=np.int64) for s in sets], [np.zeros(0, np.int64)] * len(sets)
+    )
+    got = table.entity_features(np.array([0, 0, 0]), np.array([1, 2, 3]))
+    # 0-1: rare entities on both sides, none shared; 0-2 share entity 1; 3 names only a common one.
+    assert got["entity_conflict"].tolist() == [1.0, 0.0, 0.0]
+    assert got["entity_cosine"][1] > 0.5 and got["entity_cosine"][0] == 0.0
+    assert table.entity_idf.min() == pytest.approx(math.log(205 / 205))
+
+
+def test_ticker_keys_read_tickers_and_bracketed_company_names():
+    keys = ticker_keys("DOME <Dome Petroleum Ltd> TO SELL UNIT TO <NTRS>; (NASDAQ: ABCD) <p>")
+    assert has(keys, "T:DOME PETROLEUM LTD", "T:NTRS", "T:ABCD")
+    assert keys.size == 3  # the lower-case HTML tag is no ticker
+
+
+def test_ticker_conflict_between_two_companies_briefs():
+    texts = [
+        "ALPHA CORP <ALP> 1ST QTR NET",
+        "BETA INC <BET> 1ST QTR NET",
+        "ALPHA <ALP> buys BETA <BET>",
+        "no ticker",
+    ]
+    evidence = [article_evidence(None, t) for t in texts]
+    table = EvidenceTable.from_evidence(evidence)
+    got = table.ticker_conflict(np.array([0, 0, 1, 0]), np.array([1, 2, 2, 3]))
+    assert got.tolist() == [1.0, 0.0, 0.0, 0.0]
