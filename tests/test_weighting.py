@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from dedupe_news.weighting import (
     document_frequencies,
     drop_unused_columns,
     smooth_idf,
+    tfidf_entries,
     tfidf_rows,
 )
 
@@ -48,6 +50,33 @@ def test_tfidf_rows_equal_the_reference_on_any_counts(rows):
     counts = sp.csr_matrix(dense)
     got = tfidf_rows(counts, smooth_idf(document_frequencies(counts), len(rows)))
     np.testing.assert_array_equal(got.toarray(), reference(counts).toarray())
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=30),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(min_value=1, max_value=50),
+)
+def test_idf_per_entry_weighs_bit_for_bit_as_idf_per_column(rows, extra_documents):
+    dense = np.zeros((len(rows), 12), dtype=np.float32)
+    for r, terms in enumerate(rows):
+        for t in terms:
+            dense[r, t] += 1
+    counts = sp.csr_matrix(dense)
+    idf = smooth_idf(document_frequencies(counts), len(rows) + extra_documents)
+    expected = tfidf_rows(counts, idf)
+    got = tfidf_entries(counts.copy(), idf[counts.indices])
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert got.data.tobytes() == expected.data.tobytes()
+
+
+def test_tfidf_entries_refuses_counts_it_cannot_weigh_in_place():
+    with pytest.raises(TypeError, match="float32 CSR"):
+        tfidf_entries(sp.csr_matrix(np.ones((1, 2))), np.ones(2))
 
 
 def test_idf_from_partial_frequencies_equals_one_pass():

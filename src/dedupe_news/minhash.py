@@ -235,14 +235,16 @@ class MinHasher:
             with np.errstate(over="ignore"):
                 permuted = self._a[:, None] * _fmix32(h)[None, :]
                 permuted += self._b[:, None]
-            bounds = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+            bounds = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
             minima = np.minimum.reduceat(permuted, bounds, axis=1).T
             rows = doc[bounds]
             hashvalues[rows] = np.minimum(hashvalues[rows], minima)
         if hashes.size:
             order = np.lexsort((hashes, owners))
             h_sorted, d_sorted = hashes[order], owners[order]
-            new = np.r_[True, (h_sorted[1:] != h_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])]
+            new = np.concatenate(
+                ([True], (h_sorted[1:] != h_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1]))
+            )
             counts = np.bincount(d_sorted[new], minlength=n).astype(np.int32)
         return Signatures(hashvalues=hashvalues, shingle_counts=counts)
 
@@ -265,10 +267,10 @@ class MinHasher:
         if lengths.sum() == 0:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp)
         flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
-        offsets = np.r_[0, np.cumsum(lengths)[:-1]]
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         per_doc = np.where(lengths >= k, lengths - k + 1, 0)
         owners = np.repeat(np.arange(len(parts), dtype=np.intp), per_doc)
-        first = np.r_[0, np.cumsum(per_doc)[:-1]]
+        first = np.concatenate(([0], np.cumsum(per_doc)[:-1]))
         starts = np.arange(owners.size) - np.repeat(first, per_doc) + np.repeat(offsets, per_doc)
         h = np.full(owners.size, _FOLD_SEED, dtype=np.uint32)
         with np.errstate(over="ignore"):

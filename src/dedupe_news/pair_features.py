@@ -80,12 +80,88 @@ def cosine_similarity_pairs(
     """Cosine of rows ``left[i[k]]`` and ``right[j[k]]`` of L2-normalised matrices, in [0, 1]."""
     i = np.asarray(i, dtype=np.intp)
     j = np.asarray(j, dtype=np.intp)
+    if 0 < i.size <= _PAIRS_PER_CHUNK and (i == i[0]).all() and _canonical(left, right):
+        return np.clip(_one_row_cosines(left, int(i[0]), right, j), 0.0, 1.0)
     out = np.zeros(i.size, dtype=np.float64)
     for start in range(0, i.size, _PAIRS_PER_CHUNK):
         a = left[i[start : start + _PAIRS_PER_CHUNK]]
         b = right[j[start : start + _PAIRS_PER_CHUNK]]
         out[start : start + _PAIRS_PER_CHUNK] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     return np.clip(out, 0.0, 1.0)
+
+
+def _canonical(left: sp.csr_matrix, right: sp.csr_matrix) -> bool:
+    """Whether both are CSR with sorted, distinct columns in each row (what scipy's
+    elementwise product then walks in column order)."""
+    return (
+        sp.issparse(left)
+        and sp.issparse(right)
+        and left.format == "csr"
+        and right.format == "csr"
+        and left.dtype == right.dtype
+        and left.has_canonical_format
+        and right.has_canonical_format
+    )
+
+
+def _one_row_cosines(
+    left: sp.csr_matrix, row: int, right: sp.csr_matrix, j: np.ndarray
+) -> np.ndarray:
+    """``cosine_similarity_pairs(left, [row] * len(j), right, j)`` without building
+    ``len(j)`` copies of the row: bit for bit the general path's result.
+
+    That path multiplies elementwise (the nonzero products of shared columns, in column
+    order per pair), then sums each pair's products with ``np.add.reduceat`` (scipy's
+    ``sum(axis=1)`` on CSR); here the same products, in the same order, go to the same
+    ``reduceat``.
+    """
+    start, stop = left.indptr[row], left.indptr[row + 1]
+    columns, weights = left.indices[start:stop], left.data[start:stop]
+    out = np.zeros(j.size, dtype=np.float64)
+    if columns.size == 0:
+        return out
+    if j[-1] - j[0] == j.size - 1 and (np.diff(j) == 1).all():  # a run of rows: one slice
+        first, last = right.indptr[j[0]], right.indptr[j[-1] + 1]
+        indices, data = right.indices[first:last], right.data[first:last]
+        bounds = right.indptr[j[0] : j[-1] + 2] - first
+    else:
+        begin = right.indptr[j]
+        lengths = right.indptr[j + 1] - begin
+        bounds = np.concatenate(([0], np.cumsum(lengths)))
+        entry = np.arange(bounds[-1]) + np.repeat(begin - bounds[:-1], lengths)
+        indices, data = right.indices[entry], right.data[entry]
+    # Entries in a column of the row, in order: each pair's shared columns, ascending.
+    shared, found = _shared_entries(columns, indices)
+    products = weights[found] * data[shared]
+    nonzero = products != 0
+    products, shared = products[nonzero], shared[nonzero]
+    if products.size == 0:
+        return out
+    pair = np.searchsorted(bounds, shared, side="right") - 1
+    firsts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+    out[pair[firsts]] = np.add.reduceat(products, firsts)
+    return out
+
+
+_FILTER_BITS = 16
+
+
+def _shared_entries(columns: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``indices`` of the entries whose column is in ``columns`` (sorted,
+    distinct), ascending, and where each is in ``columns``.
+
+    A table of the columns' low bits rules out most entries first; a binary search
+    confirms the rest.
+    """
+    mask = (1 << _FILTER_BITS) - 1
+    maybe = np.zeros(mask + 1, dtype=bool)
+    maybe[columns & mask] = True
+    candidates = np.flatnonzero(maybe[indices & mask])
+    wanted = indices[candidates]
+    found = np.searchsorted(columns, wanted)
+    found[found == columns.size] = 0
+    hit = columns[found] == wanted
+    return candidates[hit], found[hit]
 
 
 def pair_features(

@@ -21,7 +21,7 @@ from ..minhash import MinHasher, Signatures
 from ..pair_features import ArticleRows, PairFeatures, pair_features
 from ..prepare import N_FEATURES, prepare_texts
 from ..timestamps import article_day
-from ..weighting import smooth_idf, tfidf_rows
+from ..weighting import smooth_idf, tfidf_entries, tfidf_rows
 from .rows import Rows, Vocabulary
 
 
@@ -90,27 +90,34 @@ def _weighted(
     """L2-normalised TF-IDF rows (:func:`~dedupe_news.weighting.tfidf_rows`) in the hashed
     term space; ``extra`` articles count in N and in the df of the ``counted`` terms.
 
-    Weighed over the columns in use (in hashed order, so each row adds up in the order
-    batch adds it), then put back in the hashed space unless not ``hashed`` (a product
-    of the rows with their transpose wants few columns).
+    Each row's entries stay in hashed column order, so it adds up in the order batch
+    adds it. In the hashed term space, or over the columns in use only when not
+    ``hashed`` (a product of the rows with their transpose wants few columns).
     """
     n = lengths.size
     if n == 0:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    if n == 1:  # one article: its terms are sorted and distinct
-        columns, positions = term_ids, np.arange(term_ids.size)
-    else:
-        columns, positions = np.unique(term_ids, return_inverse=True)
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    if hashed:  # IDF per entry: no sort of the columns in use
+        df = vocab.df[term_ids]
+        if extra and counted.size:
+            df = df + extra * _isin_sorted(term_ids, counted)
+        counts_hashed = sp.csr_matrix(
+            (counts.astype(np.float32), term_ids, indptr), shape=(n, N_FEATURES)
+        )
+        return tfidf_entries(counts_hashed, smooth_idf(df, vocab.n_articles + extra))
+    columns, positions = np.unique(term_ids, return_inverse=True)
     df = vocab.df[columns]
-    if extra and counted.size:  # counted: sorted, distinct
-        found = np.minimum(np.searchsorted(counted, columns), counted.size - 1)
-        df = df + extra * (counted[found] == columns)
-    indptr = np.r_[0, np.cumsum(lengths)]
+    if extra and counted.size:
+        df = df + extra * _isin_sorted(columns, counted)
     compact = sp.csr_matrix((counts.astype(np.float32), positions, indptr), shape=(n, columns.size))
-    rows = tfidf_rows(compact, smooth_idf(df, vocab.n_articles + extra))
-    if not hashed:
-        return rows
-    return sp.csr_matrix((rows.data, columns[rows.indices], rows.indptr), shape=(n, N_FEATURES))
+    return tfidf_rows(compact, smooth_idf(df, vocab.n_articles + extra))
+
+
+def _isin_sorted(values: np.ndarray, sorted_distinct: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``sorted_distinct`` (not empty), as bools."""
+    found = np.minimum(np.searchsorted(sorted_distinct, values), sorted_distinct.size - 1)
+    return sorted_distinct[found] == values
 
 
 @dataclass
