@@ -21,6 +21,8 @@ from .evaluation import ClusteringScores, score_clustering
 from .index import (
     IncompatibleIndexError,
     IndexAssignment,
+    IndexBusyError,
+    IndexChanges,
     IndexedStory,
     IndexFileError,
     IndexStats,
@@ -29,6 +31,7 @@ from .index import (
 )
 from .minhash import MinHasher, Signatures, shingle_hash
 from .output import Assignment, assignments, write_results
+from .output_file import OutputFileError
 from .pair_features import ArticleRows, PairFeatures, pair_features
 from .pipeline import StoryClusterer, cluster_articles, compare_articles
 from .readers import iter_articles, read_articles
@@ -49,6 +52,8 @@ __all__ = [
     "FieldMap",
     "IncompatibleIndexError",
     "IndexAssignment",
+    "IndexBusyError",
+    "IndexChanges",
     "IndexFileError",
     "IndexStats",
     "IndexedStory",
@@ -56,6 +61,7 @@ __all__ = [
     "MinHasher",
     "MissingDependencyError",
     "NotFittedError",
+    "OutputFileError",
     "PairFeatures",
     "PairScores",
     "PairTable",
