@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -388,3 +389,37 @@ def test_cli_evaluate_scores_each_empty_article_as_its_own_story(runner, tmp_pat
     assert result.exit_code == 0, result.output
     scores = dict(line.split() for line in result.stdout.splitlines())
     assert (scores["pairwise_precision"], scores["n_clusters"]) == ("1.0000", "3")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "A", "B", "-q"],
+        ["evaluate", "LABELLED", "-q"],
+        ["index", "stories", "DB"],
+    ],
+)
+def test_cli_full_disk_on_stdout_is_one_line_for_every_command(tmp_path, args):
+    import subprocess
+    import sys
+
+    from dedupe_news import Article, StoryIndex
+
+    seeds = sorted(SEEDS.iterdir())
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(
+        '{"id": "a", "text": "Storm hits the coast tonight", "story": "s"}\n'
+        '{"id": "b", "text": "Storm hits the coast tonight", "story": "s"}\n'
+    )
+    db = tmp_path / "stories.db"
+    with StoryIndex(db) as index:
+        index.add([Article(str(k), "Storm hits the coast tonight " * 3) for k in range(3)])
+    paths = {"A": str(seeds[0]), "B": str(seeds[1]), "LABELLED": str(labelled), "DB": str(db)}
+    command = [sys.executable, "-m", "dedupe_news", *[paths.get(a, a) for a in args]]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: stdout: cannot write: no space left on device"
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -130,16 +131,39 @@ def clusterer_params(kwargs: dict) -> dict:
 
 
 def handle_errors(command: Callable) -> Callable:
-    """Turn library errors into one-line messages and exit code 1."""
+    """Turn library errors into one-line messages and exit code 1.
+
+    What a command printed is flushed here, so that a full disk or a closed pipe on
+    stdout is reported as one line too (``stdout: cannot write: ...``) instead of a
+    traceback at exit. Any other filesystem error left unconverted by the library
+    becomes one line with its path and cause.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()
+            return result
         except DedupeNewsError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            cause = exc.strerror or str(exc) or type(exc).__name__
+            cause = cause[:1].lower() + cause[1:]
+            if exc.filename is not None:
+                raise click.ClickException(f"{exc.filename}: {cause}") from None
+            _drop_stdout()
+            raise click.ClickException(f"stdout: cannot write: {cause}") from None
 
     return wrapper
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit does not fail again."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+    except OSError:
+        pass
 
 
 class _EchoHandler(logging.Handler):
