@@ -138,6 +138,16 @@ _CAPTION_CREDIT = re.compile(
     r"(\((ap|afp|reuters|getty)[^)]*\)|\b(photo|image|picture|credit|photograph)s?\s*(by)?\s*:\s*[^.]{1,60}\.?)\s*$"
 )
 _MAX_BOILERPLATE_WORDS = 30
+# A literal that every alternative of _BOILERPLATE_PHRASE contains: a text with none of
+# them has no phrase line, so its lines skip that regex (keep the two in step).
+_PHRASE_LITERALS = (
+    "reserved", "copyright", "\u00a9", "(c) ", "not be published", "comment", "categori",
+    "click ", "javascript", "sign ", "log in", "account", "subscri", "newsletter", "follow ",
+    "twitter", "facebook", "instagram", "share ", "characters", "a friend", "verification",
+    "notification", "terms of", "privacy", "registering", "report an error", "a tip",
+    "conversation", "read more", "for more", "owner of this", "welcome back", "asking this",
+    "cookie", "{*", "check your", "skip to", "watch the video",
+)  # fmt: skip
 
 
 def normalize_text(text: str) -> str:
@@ -148,6 +158,15 @@ def normalize_text(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP).casefold()
     return folded.replace(_DOTTED_I, "i") if "\u0307" in folded else folded
+
+
+def _normalize_line(line: str) -> str:
+    """:func:`normalize_text`, faster on ASCII (where NFKC changes nothing, the
+    punctuation map only turns a backtick into an apostrophe, and case folding is
+    lower-casing)."""
+    if line.isascii():
+        return line.translate(_PUNCT_MAP).lower() if "`" in line else line.lower()
+    return normalize_text(line)
 
 
 def is_boilerplate_line(line: str) -> bool:
@@ -180,15 +199,16 @@ def strip_boilerplate(text: str) -> str:
     >>> strip_boilerplate("Leave a comment\\nFour people were shot on Main Street.")
     'four people were shot on main street.'
     """
+    raws = [raw for raw in map(str.strip, text.splitlines()) if raw]
+    lines = [_normalize_line(raw) for raw in raws]
+    # One pass over the text for the phrases' literals instead of the regex on each line.
+    joined = "\n".join(lines)
+    check_phrases = any(literal in joined for literal in _PHRASE_LITERALS)
     kept: list[str] = []
     seen: set[str] = set()
     mostly_lower: bool | None = None  # computed only when a shouted line turns up
-    for raw in text.splitlines():
-        raw = raw.strip()
-        if not raw:
-            continue
-        line = normalize_text(raw)
-        if is_boilerplate_line(line):
+    for raw, line in zip(raws, lines, strict=True):
+        if is_boilerplate_line(line) if check_phrases else _WIDGET_LINE.match(line):
             continue
         if kept and _is_shouted_promo(raw):  # the first line is the headline, never a promo
             if mostly_lower is None:
