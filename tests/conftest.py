@@ -19,6 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+STORM = (
+    "Hurricane Delia made landfall near Galveston overnight, flooding coastal "
+    "neighbourhoods; governor Abbott ordered evacuations of Galveston island and "
+    "Delia brought winds of 120 mph to the Texas coast."
+)
+"""A short hurricane report, one story of the chain fixtures and of the index tests."""
+
 
 def shared_file(name: str) -> Path:
     """Path of a corpus in ../shared/data, or skip (fail under CI=true) when missing."""
@@ -42,11 +49,7 @@ def seed_articles() -> list[Article]:
 @pytest.fixture
 def chain_articles() -> list[Article]:
     """A~B and B~C, but A and C are different stories: B mixes both."""
-    storm = (
-        "Hurricane Delia made landfall near Galveston overnight, flooding coastal "
-        "neighbourhoods; governor Abbott ordered evacuations of Galveston island and "
-        "Delia brought winds of 120 mph to the Texas coast."
-    )
+    storm = STORM
     strike = (
         "Dockworkers at the port of Rotterdam walked out on Monday in a pay dispute; "
         "the FNV union said the Rotterdam strike would halt container traffic and the "

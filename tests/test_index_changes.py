@@ -20,13 +20,8 @@ from dedupe_news.index import (
     StoredAssignment,
     StoryIndex,
 )
-from tests.conftest import shared_file
+from tests.conftest import STORM, shared_file
 
-STORM = (
-    "Hurricane Delia made landfall near Galveston overnight, flooding coastal "
-    "neighbourhoods; governor Abbott ordered evacuations of Galveston island and "
-    "Delia brought winds of 120 mph to the Texas coast."
-)
 STRIKE = (
     "Dockworkers at the port of Rotterdam walked out on Monday in a pay dispute; "
     "the FNV union said the Rotterdam strike would halt container traffic and the "

@@ -38,12 +38,8 @@ from dedupe_news.index.settings import (
 from dedupe_news.index.storage import Store, day_filter, in_chunks
 from dedupe_news.minhash import Signatures, lsh_candidate_pairs
 from dedupe_news.prepare import N_FEATURES
+from tests.conftest import STORM
 
-STORM = (
-    "Hurricane Delia made landfall near Galveston overnight, flooding coastal "
-    "neighbourhoods; governor Abbott ordered evacuations of Galveston island and "
-    "Delia brought winds of 120 mph to the Texas coast."
-)
 STRIKE = (
     "Dockworkers at the port of Rotterdam walked out on Monday in a pay dispute; "
     "the FNV union said the Rotterdam strike would halt container traffic."
