@@ -55,19 +55,24 @@ class StageTimer:
     def __init__(self) -> None:
         self.start: dict[str, float] = {}
         self.end: dict[str, float] = {}
+        self.current = "start"
+        """The stage last reported ("start" before the first report)."""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.perf_counter()
         self.start.setdefault(stage, now)
         self.end[stage] = now
+        self.current = stage
 
     def seconds(self) -> dict[str, float]:
         return {stage: self.end[stage] - self.start[stage] for stage in self.start}
 
 
-def dedupe_news(articles: Sequence[Article], **params) -> RecipeRun:
-    """StoryClusterer with ``params`` (defaults otherwise)."""
-    timer = StageTimer()
+def dedupe_news(
+    articles: Sequence[Article], timer: StageTimer | None = None, **params
+) -> RecipeRun:
+    """StoryClusterer with ``params`` (defaults otherwise), its stages timed by ``timer``."""
+    timer = StageTimer() if timer is None else timer
     started = time.perf_counter()
     labels = StoryClusterer(progress=timer, **params).fit(articles).labels_
     return RecipeRun(labels, time.perf_counter() - started, timer.seconds())

@@ -100,6 +100,7 @@ def render(rows: list[dict], command: str, revision: str, started: dt.datetime) 
         ("seconds", "wall s"),
         ("cpu_seconds", "CPU s"),
         ("peak_tree_pss_mib", "peak tree PSS MiB"),
+        ("peak_stage", "peak in"),
         ("load_before", "load before"),
         ("largest_story", "largest story"),
         ("synthetic_ari", "ARI"),

@@ -103,16 +103,26 @@ def _tree_pss_mib(root: int | None = None) -> float:
 
 
 class PeakTreePss:
-    """Samples :func:`_tree_pss_mib` every 0.2 s in a thread; ``peak`` is the maximum."""
+    """Samples :func:`_tree_pss_mib` every 0.2 s in a thread; ``peak`` is the maximum.
 
-    def __init__(self) -> None:
+    With ``stage`` (a callable naming the stage running now), ``stage_peaks``
+    holds the maximum per stage as well.
+    """
+
+    def __init__(self, stage: Callable[[], str] | None = None) -> None:
         self.peak = 0.0
+        self.stage_peaks: dict[str, float] = {}
+        self._stage = stage
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_pss_mib())
+            pss = _tree_pss_mib()
+            self.peak = max(self.peak, pss)
+            if self._stage is not None:
+                stage = self._stage()
+                self.stage_peaks[stage] = max(self.stage_peaks.get(stage, 0.0), pss)
             self._stop.wait(0.2)
 
     def __enter__(self) -> PeakTreePss:
@@ -183,9 +193,10 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
 
     rss_before = _peak_rss_mib()
     load_before, cpu_before = _load_average(), _tree_cpu_seconds()
-    with PeakTreePss() as pss:
+    timer = recipes.StageTimer()
+    with PeakTreePss(stage=lambda: timer.current) as pss:
         if recipe == "dedupe_news":
-            run = recipes.dedupe_news(stream(), n_jobs=n_jobs)
+            run = recipes.dedupe_news(stream(), timer=timer, n_jobs=n_jobs)
         elif recipe in ("datasketch", "rensa"):
             articles = read_articles(path)
             gold = [a.story for a in articles]
@@ -212,6 +223,7 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
         "rss_before_fit_mib": rss_before,
         "peak_rss_mib": _peak_rss_mib(),
         "peak_tree_pss_mib": pss.peak,
+        "stage_peak_pss_mib": pss.stage_peaks if recipe == "dedupe_news" else {},
         "peak_pss_kib_per_article": pss.peak * 1024 / size,
         "synthetic_ari": scores.adjusted_rand_index if scores else None,
         "synthetic_pair_precision": scores.pairwise_precision if scores else None,
@@ -250,7 +262,12 @@ def run_child(
 
 def flatten(result: dict) -> dict:
     """A CSV row: stage seconds and docs/s as columns."""
-    row = {k: v for k, v in result.items() if k != "stages"}
+    row = {k: v for k, v in result.items() if k not in ("stages", "stage_peak_pss_mib")}
+    stage_peaks = result.get("stage_peak_pss_mib", {})
+    for stage, mib in stage_peaks.items():
+        row[f"{stage}_peak_pss_mib"] = mib
+    if stage_peaks:
+        row["peak_stage"] = max(stage_peaks, key=stage_peaks.get)
     stages = result.get("stages", {})
     for stage, seconds in stages.items():
         row[f"{stage}_seconds"] = seconds

@@ -290,3 +290,17 @@ def test_scale_table_shows_medians_of_repeated_rows():
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[4] == "2.000" and cells[5] == "2.000"  # wall and CPU medians
     assert "shared" in text and "abc123" in text
+
+
+def test_stage_timer_names_the_running_stage_and_flatten_names_the_peak_stage():
+    from benchmarks.speed import flatten
+
+    timer = recipes.StageTimer()
+    assert timer.current == "start"
+    articles, gold = tiny_corpus()
+    recipes.dedupe_news(articles, timer=timer)
+    assert timer.current == "clustering"
+    row = flatten(
+        {"n_docs": 4, "stages": {}, "stage_peak_pss_mib": {"prepare": 5.0, "candidates": 9.0}}
+    )
+    assert row["candidates_peak_pss_mib"] == 9.0 and row["peak_stage"] == "candidates"
