@@ -18,6 +18,7 @@ is stable across processes and platforms (Python's ``hash`` is not).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ COMPILED_MIN_BATCH = 200
 _EMPTY = np.uint32(0xFFFFFFFF)
 _FOLD_SEED = np.uint32(0x9747B28C)
 _FOLD_PRIME = np.uint32(0x01000193)
-_SHINGLES_PER_CHUNK = 1 << 16
+_SHINGLES_PER_CHUNK = 1 << 14  # 8 MiB of permuted values: 2.6x faster than 1 << 16 here
 _PAIRS_PER_CHUNK = 1 << 16
 
 
@@ -224,8 +225,16 @@ class MinHasher:
     def _sign_numpy(self, token_lists: Sequence[Sequence[str]]) -> Signatures:
         n = len(token_lists)
         hashvalues = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
-        counts = np.zeros(n, dtype=np.int32)
         hashes, owners = self._shingle_hashes(token_lists)
+        if hashes.size == 0:
+            return Signatures(hashvalues=hashvalues, shingle_counts=np.zeros(n, dtype=np.int32))
+        # Each article's distinct shingles: sorting (article, hash) codes is fast here,
+        # as the codes arrive grouped by article. A repeated shingle changes no minimum.
+        codes = np.sort((owners.astype(np.uint64) << np.uint64(32)) | hashes)
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        owners = (codes >> np.uint64(32)).astype(np.intp)
+        hashes = (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        counts = np.bincount(owners, minlength=n).astype(np.int32)
         for start in range(0, hashes.size, _SHINGLES_PER_CHUNK):
             # An article split across two chunks gets the minimum of both parts below.
             h = hashes[start : start + _SHINGLES_PER_CHUNK]
@@ -239,37 +248,31 @@ class MinHasher:
             minima = np.minimum.reduceat(permuted, bounds, axis=1).T
             rows = doc[bounds]
             hashvalues[rows] = np.minimum(hashvalues[rows], minima)
-        if hashes.size:
-            order = np.lexsort((hashes, owners))
-            h_sorted, d_sorted = hashes[order], owners[order]
-            new = np.concatenate(
-                ([True], (h_sorted[1:] != h_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1]))
-            )
-            counts = np.bincount(d_sorted[new], minlength=n).astype(np.int32)
         return Signatures(hashvalues=hashvalues, shingle_counts=counts)
 
-    def _token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
+    def _token_hashes(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """The CRC-32 of every token of the batch, in order, from a cache per hasher."""
         cache = self._token_cache
-        values = [cache.get(token) for token in tokens]
-        if None in values:
-            for pos, value in enumerate(values):
-                if value is None:
-                    values[pos] = cache.setdefault(tokens[pos], _token_hash(tokens[pos]))
-        return np.array(values, dtype=np.uint32)
+        tokens = list(itertools.chain.from_iterable(token_lists))
+        try:
+            return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+        except KeyError:
+            for token in set(tokens).difference(cache):
+                cache[token] = _token_hash(token)
+            return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
 
     def _shingle_hashes(
         self, token_lists: Sequence[Sequence[str]]
     ) -> tuple[np.ndarray, np.ndarray]:
         """All shingle hashes of the batch, and the article index that owns each."""
         k = self.shingle_size
-        parts = [self._token_hashes(tokens) for tokens in token_lists]
-        lengths = np.fromiter((p.size for p in parts), dtype=np.int64, count=len(parts))
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         if lengths.sum() == 0:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp)
-        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+        flat = self._token_hashes(token_lists)
         offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         per_doc = np.where(lengths >= k, lengths - k + 1, 0)
-        owners = np.repeat(np.arange(len(parts), dtype=np.intp), per_doc)
+        owners = np.repeat(np.arange(len(token_lists), dtype=np.intp), per_doc)
         first = np.concatenate(([0], np.cumsum(per_doc)[:-1]))
         starts = np.arange(owners.size) - np.repeat(first, per_doc) + np.repeat(offsets, per_doc)
         h = np.full(owners.size, _FOLD_SEED, dtype=np.uint32)
