@@ -3,7 +3,8 @@
 The reference below is the line-by-line version (NFKC on every line, the phrase
 regex on every short line). The fast one skips NFKC on ASCII lines and runs the
 phrase regex only when one of the phrases' literals is somewhere in the text; both
-must give the same text, hence the same tokens.
+must give the same text, hence the same tokens. :func:`article_tokens` (the
+tokens without the joined text in between) must give the same tokens.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from dedupe_news import read_articles
 from dedupe_news.normalize import (
+    article_tokens,
     is_boilerplate_line,
     normalize_text,
     strip_boilerplate,
@@ -98,6 +100,7 @@ STORY = [
     "İstanbul'da Reuters muhabiri", "Die Rentenreform wurde am Dienstag beschlossen.",
     "Ставка ЦБ выросла", "2019年北京举行会议", "मुंबई में बारिश", "بالأقصر الأحد",
     "The `quoted` backtick and e\u0301clair", "sharer of this, comments on it",
+    "'s the 'quoted' line's end'", "don't stop: it's O'Neill's (AP Photo/Jo)",
 ]  # fmt: skip
 LINES = PHRASES + WIDGETS + CAPTIONS + PROMOS + STORY
 
@@ -125,6 +128,7 @@ def test_fast_strip_boilerplate_matches_the_reference(lines, separator):
     expected = reference_strip_boilerplate(text)
     assert strip_boilerplate(text) == expected
     assert tokenize(strip_boilerplate(text)) == tokenize(expected)
+    assert article_tokens(text) == tokenize(expected)
 
 
 @pytest.mark.parametrize("phrase", PHRASES)
@@ -134,9 +138,14 @@ def test_every_phrase_is_still_dropped_alone_among_story_lines(phrase):
     assert normalize_text(phrase) not in strip_boilerplate(text).splitlines()
 
 
-@pytest.mark.parametrize("name", ["bbc2225.jsonl", "ecbplus_dev.jsonl", "gva_dev.jsonl"])
-def test_real_articles_give_the_reference_text(name):
+@pytest.mark.parametrize(
+    "name", ["bbc2225.jsonl", "ecbplus_dev.jsonl", "gva_dev.jsonl", "reuters21578.jsonl"]
+)
+def test_real_articles_give_the_reference_text_and_tokens(name):
     articles = read_articles(shared_file(name))[::7]
     different = [a.id for a in articles if strip_boilerplate(a.full_text)
                  != reference_strip_boilerplate(a.full_text)]  # fmt: skip
     assert articles and not different
+    different = [a.id for a in articles if article_tokens(a.full_text)
+                 != tokenize(reference_strip_boilerplate(a.full_text))]  # fmt: skip
+    assert not different

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -31,6 +31,7 @@ from .language import COMBINING_MARK_RANGES, UNSPACED_RANGES, character_class
 
 __all__ = [
     "STOP_WORDS",
+    "article_tokens",
     "content_terms",
     "is_boilerplate_line",
     "normalize_text",
@@ -199,33 +200,70 @@ def strip_boilerplate(text: str) -> str:
     >>> strip_boilerplate("Leave a comment\\nFour people were shot on Main Street.")
     'four people were shot on main street.'
     """
+    kept = [line for line, _, _ in _kept_lines(text)]
+    if not kept:
+        return normalize_text(text).strip()
+    return "\n".join(kept)
+
+
+def article_tokens(text: str) -> list[str]:
+    """The tokens of a raw article text: ``tokenize(strip_boilerplate(text))``.
+
+    Faster than the two calls: the words found on each line to spot repeated
+    lines are its tokens too, for a line of ASCII without an apostrophe or a
+    caption credit; :func:`tokenize` runs on the other lines only (a token never
+    spans two lines).
+
+    >>> article_tokens("Leave a comment\\nPutin's forces, 12-year-old")
+    ['putin', 'forces', '12', 'year', 'old']
+    """
+    tokens: list[str] = []
+    kept = False
+    for line, words, plain in _kept_lines(text):
+        kept = True
+        if plain and "'" not in line and line.isascii():
+            tokens += words
+        else:
+            tokens += tokenize(line)
+    if not kept:
+        return tokenize(normalize_text(text).strip())
+    return tokens
+
+
+def _kept_lines(text: str) -> Iterator[tuple[str, list[str], bool]]:
+    """The lines :func:`strip_boilerplate` keeps, normalised, each with the words of
+    its repeat key and whether that key is the whole line (no caption credit cut)."""
     raws = [raw for raw in map(str.strip, text.splitlines()) if raw]
     lines = [_normalize_line(raw) for raw in raws]
-    # One pass over the text for the phrases' literals instead of the regex on each line.
+    # One pass over the text for the phrases' literals; only a line with one of them
+    # can match _BOILERPLATE_PHRASE.
     joined = "\n".join(lines)
-    check_phrases = any(literal in joined for literal in _PHRASE_LITERALS)
-    kept: list[str] = []
+    present = [literal for literal in _PHRASE_LITERALS if literal in joined]
     seen: set[str] = set()
+    kept_any = False
     mostly_lower: bool | None = None  # computed only when a shouted line turns up
     for raw, line in zip(raws, lines, strict=True):
-        if is_boilerplate_line(line) if check_phrases else _WIDGET_LINE.match(line):
+        if _WIDGET_LINE.match(line):
             continue
-        if kept and _is_shouted_promo(raw):  # the first line is the headline, never a promo
+        if present and any(literal in line for literal in present):
+            if len(line.split()) <= _MAX_BOILERPLATE_WORDS and _BOILERPLATE_PHRASE.search(line):
+                continue
+        if kept_any and _is_shouted_promo(raw):  # the first line is the headline, never a promo
             if mostly_lower is None:
                 mostly_lower = _mostly_lower(text)
             if mostly_lower:
                 continue
-        key = line
-        if "(" in line or ":" in line:  # a caption credit may follow
-            key = _CAPTION_CREDIT.sub("", line)
-        key = " ".join(_TOKEN.findall(key))
-        if not key or key in seen:
+        plain = "(" not in line and ":" not in line
+        # A caption credit may follow a parenthesis or a colon.
+        words = _TOKEN.findall(line if plain else _CAPTION_CREDIT.sub("", line))
+        if not words:
+            continue
+        key = " ".join(words)
+        if key in seen:
             continue
         seen.add(key)
-        kept.append(line)
-    if not kept:
-        return normalize_text(text).strip()
-    return "\n".join(kept)
+        kept_any = True
+        yield line, words, plain
 
 
 def _mostly_lower(text: str) -> bool:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from .minhash import MinHasher, Signatures
-from .normalize import content_terms, strip_boilerplate, tokenize
+from .normalize import article_tokens, content_terms
 
 __all__ = ["N_FEATURES", "PreparedTexts", "article_terms", "prepare_texts", "term_counts"]
 
@@ -83,7 +83,7 @@ def term_counts(term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
 
 def prepare_texts(texts: Sequence[str], hasher: MinHasher) -> PreparedTexts:
     """Tokens, signatures and term counts of ``texts`` (an article's ``full_text``)."""
-    tokens = [tokenize(strip_boilerplate(text)) for text in texts]
+    tokens = [article_tokens(text) for text in texts]  # tokenize(strip_boilerplate(text))
     has_text = np.array([bool(t) for t in tokens], dtype=bool)
     signatures = hasher.sign(tokens)
     kept = [t for t in tokens if t]
