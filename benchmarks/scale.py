@@ -89,7 +89,9 @@ def render(rows: list[dict], command: str, revision: str, started: dt.datetime) 
         "**The machine was shared** (2 cores, about 7 sessions): the load average is "
         "given per run. Wall time is CPU time stretched by the load, so compare CPU "
         "seconds and side-by-side ratios, not absolute wall times. Memory is the peak "
-        "PSS of the whole process tree (main process and forked workers).",
+        "PSS of the whole process tree (main process and forked workers), sampled every "
+        "0.2 s or ten times as long as a sample takes; the sampler's own CPU time is "
+        "left out of the CPU seconds.",
         "",
     ]
     columns = (

@@ -304,3 +304,18 @@ def test_stage_timer_names_the_running_stage_and_flatten_names_the_peak_stage():
         {"n_docs": 4, "stages": {}, "stage_peak_pss_mib": {"prepare": 5.0, "candidates": 9.0}}
     )
     assert row["candidates_peak_pss_mib"] == 9.0 and row["peak_stage"] == "candidates"
+
+
+def test_peak_tree_pss_counts_its_own_cpu_time_apart():
+    import time as clock
+
+    import pytest
+
+    from benchmarks.speed import PeakTreePss
+
+    if not Path("/proc/self/smaps_rollup").exists():
+        pytest.skip("no /proc/self/smaps_rollup")
+    with PeakTreePss(stage=lambda: "prepare") as pss:
+        clock.sleep(0.5)
+    assert pss.peak > 0 and set(pss.stage_peaks) == {"prepare"}
+    assert 0 < pss.cpu_seconds < 0.5
