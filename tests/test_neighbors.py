@@ -116,3 +116,35 @@ def test_window_neighbors_searches_only_the_rows_asked_for():
     assert set(zip(i.tolist(), j.tolist())) == {
         (a, b) for a, b in zip(every_i.tolist(), every_j.tolist()) if wanted[a]
     }
+
+
+def _reference_probe(matrix: sp.csr_matrix, max_df: int) -> sp.csr_matrix:
+    """The probe as first written: a copy with the common terms' entries zeroed out."""
+    common = np.bincount(matrix.indices, minlength=matrix.shape[1]) > max_df
+    probe = matrix.copy()
+    probe.data[common[probe.indices]] = 0
+    probe.eliminate_zeros()
+    return probe
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 60), st.integers(1, 12))
+def test_the_probe_search_leaves_out_exactly_the_common_terms(seed, n, max_df):
+    matrix, days = _corpus(seed, n, n_terms=30, n_days=4, undated=0.2, copies=0.2)
+    floor = 0.3 * neighbors.PROBE_FLOOR_FACTOR
+    expected = unique_pairs(
+        n,
+        *window_neighbors(
+            _reference_probe(matrix, max_df), days, floor=floor, window_days=1.0, max_neighbors=3
+        ),
+    )
+    got = neighbors.cosine_neighbor_pairs(
+        matrix, days, window_days=1.0, min_similarity=0.3, max_neighbors=3, probe_max_df=max_df
+    )
+    if not (np.bincount(matrix.indices, minlength=30) > max_df).any():
+        # No common term: the search runs on the full matrix at the full floor.
+        expected = unique_pairs(
+            n, *window_neighbors(matrix, days, floor=0.3, window_days=1.0, max_neighbors=3)
+        )
+    for a, b in zip(got, expected, strict=True):
+        assert np.array_equal(a, b)

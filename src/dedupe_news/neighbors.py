@@ -286,9 +286,16 @@ def _probe(matrix: sp.csr_matrix, min_similarity: float, max_df: int | None):
     common = np.bincount(matrix.indices, minlength=matrix.shape[1]) > max_df
     if not common.any():
         return matrix, min_similarity
-    probe = matrix.copy()
-    probe.data[common[probe.indices]] = 0
-    probe.eliminate_zeros()
+    # The entries left once common terms (and zeros) are out, selected into arrays of
+    # their own size: a copy of the whole matrix would keep its full-size buffers.
+    keep = ~common[matrix.indices]
+    keep &= matrix.data != 0
+    kept = np.flatnonzero(keep)
+    del keep
+    indptr = np.searchsorted(kept, matrix.indptr).astype(matrix.indptr.dtype)
+    probe = sp.csr_matrix(
+        (matrix.data[kept], matrix.indices[kept], indptr), shape=matrix.shape, copy=False
+    )
     return probe, min_similarity * PROBE_FLOOR_FACTOR
 
 
