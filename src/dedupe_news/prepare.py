@@ -54,11 +54,14 @@ class PreparedTexts:
         One row per text *with* text.
     term_counts : csr_matrix of float32, shape (n_with_text, N_FEATURES)
         Raw content-term counts, one row per text with text.
+    token_counts : ndarray of int64, shape (n_with_text,)
+        Tokens per text with text.
     """
 
     has_text: np.ndarray
     signatures: Signatures
     term_counts: sp.csr_matrix
+    token_counts: np.ndarray
 
 
 def article_terms(tokens: Sequence[str]) -> list[str]:
@@ -91,4 +94,5 @@ def prepare_texts(texts: Sequence[str], hasher: MinHasher) -> PreparedTexts:
         has_text=has_text,
         signatures=Signatures(signatures.hashvalues[has_text], signatures.shingle_counts[has_text]),
         term_counts=term_counts([article_terms(t) for t in kept]),
+        token_counts=np.array([len(t) for t in kept], dtype=np.int64),
     )
