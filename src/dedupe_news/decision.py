@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ParameterError
+from .pair_evidence import PairEvidence
 from .pair_features import PairFeatures
 from .pair_model import PairModel
 from .settings import Settings
@@ -173,28 +174,28 @@ class ModelRule:
 
     def reason(self, core: PairFeatures, features: dict, k: int = 0) -> str:
         """Why pair ``k`` got its verdict: the hard rule that decided it, or the
-        probability and the model terms that pushed it most either way."""
+        probability and the features that moved it most either way (see
+        :meth:`~dedupe_news.pair_model.PairModel.feature_effects`)."""
         one = core.take(np.array([k]))
         distance = float(one.date_distance_days[0])
         if not math.isnan(distance) and distance > self.rule.window_days:
             return self.rule.reason(one)
-        if bool(self.rule.is_copy(one.jaccard_similarity, one.containment_similarity,
-                                  one.smaller_shingles)[0]):
+        if bool(
+            self.rule.is_copy(
+                one.jaccard_similarity, one.containment_similarity, one.smaller_shingles
+            )[0]
+        ):
             return self.rule.reason(one)
         single = {name: np.asarray(features[name])[k : k + 1] for name in self.model.features}
         probability = float(self.model.predict_similarity(single)[0])
         verdict = "same story" if probability >= self.threshold else "different stories"
         sign = ">=" if probability >= self.threshold else "<"
-        contributions = self.model.contributions(single)
-        order = np.argsort(-np.abs(contributions))[:3]
-        pushes = ", ".join(
-            f"{self.model.term_name(t)} {'+' if contributions[t] >= 0 else '-'}"
-            f"{abs(contributions[t]):.2f}"
-            for t in order
-        )
+        effects = self.model.feature_effects(single)
+        strongest = sorted(effects, key=lambda name: -abs(effects[name]))[:3]
+        pushes = ", ".join(f"{name} {effects[name]:+.1f}" for name in strongest)
         return (
             f"{verdict}: model probability {probability:.2f} {sign} {self.threshold:g} "
-            f"(log-odds pushed most by {pushes})"
+            f"(strongest evidence, in log-odds: {pushes})"
         )
 
 
@@ -251,7 +252,9 @@ class PairScores:
     ``same_cluster`` is filled in by :meth:`StoryClusterer.explain`: whether
     clustering put the two articles in one story (None when not clustered).
     ``model_features`` holds every feature a learned model read (None under the
-    fixed rule).
+    fixed rule). ``evidence`` says what the two texts share (entities, quotes, terms,
+    a copied passage), filled in by :meth:`StoryClusterer.explain` when the fitted
+    articles still hold their texts.
     """
 
     id_a: str
@@ -265,6 +268,7 @@ class PairScores:
     reason: str
     same_cluster: bool | None = None
     model_features: dict[str, float] | None = None
+    evidence: PairEvidence | None = None
 
     @classmethod
     def from_features(

@@ -138,16 +138,20 @@ class PairModel:
         z = self.decision_function(features)
         return 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, overflow-free
 
-    def contributions(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Each term's share of the log-odds of one pair: ``coefficient * term``."""
-        return self.design_matrix(features)[0] * self.coefficients
+    def feature_effects(self, features: Mapping[str, np.ndarray]) -> dict[str, float]:
+        """How much each feature moves the log-odds of one pair: the log-odds with
+        the feature as it is, minus the log-odds with it set to 0 (others kept).
 
-    def term_name(self, k: int) -> str:
-        """Term ``k`` in words, such as ``sqrt(body_cosine)*log_tokens_min``."""
-        return "*".join(
-            name if transform == "identity" else f"{transform}({name})"
-            for name, transform in self.terms[k]
-        )
+        >>> model = PairModel(((("jaccard", "identity"),),), np.array([2.0]), -1.0)
+        >>> model.feature_effects({"jaccard": np.array([0.5])})
+        {'jaccard': 1.0}
+        """
+        base = float(self.decision_function(features)[0])
+        effects = {}
+        for name in self.features:
+            zeroed = {**features, name: np.zeros(1)}
+            effects[name] = base - float(self.decision_function(zeroed)[0])
+        return effects
 
     # -- how the model was trained to be used ---------------------------------------
 

@@ -29,6 +29,7 @@ from .decision import DecisionRule, ModelRule, PairScores
 from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
 from .minhash import MinHasher
 from .model_features import EvidenceRows, PreparedEvidence
+from .pair_evidence import fitted_term_weight, pair_evidence
 from .pair_features import ArticleRows
 from .pair_model import PairModel, default_model
 from .parallel import effective_jobs
@@ -159,8 +160,9 @@ class StoryClusterer(BaseEstimator):
         params = self.get_params()
         return _DEFAULTS.replace(**{k: v for k, v in params.items() if k in Settings.names()})
 
-    def _pair_model(self) -> PairModel | None:
-        """The learned model the ``model`` parameter names (None for the fixed rule)."""
+    def resolved_model(self) -> PairModel | None:
+        """The learned model the ``model`` parameter names, loaded (None for the
+        fixed rule). A bad model file raises :class:`~dedupe_news.pair_model.ModelFileError`."""
         if self.model is None:
             return None
         if isinstance(self.model, PairModel):
@@ -170,7 +172,7 @@ class StoryClusterer(BaseEstimator):
         if isinstance(self.model, (str, Path)):
             return PairModel.load(self.model)
         raise ParameterError(
-            f"model must be None, \"default\", a model file's path or a PairModel, "
+            f'model must be None, "default", a model file\'s path or a PairModel, '
             f"got {type(self.model).__name__}"
         )
 
@@ -190,7 +192,7 @@ class StoryClusterer(BaseEstimator):
         only the first line of its text.
         """
         settings, hasher = self._check_params()
-        model = self._pair_model()
+        model = self.resolved_model()
         if _is_table(articles):
             articles = articles_from_records(articles)
         streamed = not isinstance(articles, Sequence)
@@ -222,7 +224,7 @@ class StoryClusterer(BaseEstimator):
 
         self._report("tfidf", 0, n)
         idf = smooth_idf(document_frequencies(counts), n)
-        matrix, _ = drop_unused_columns(tfidf_rows(counts, idf))
+        matrix, self._term_columns = drop_unused_columns(tfidf_rows(counts, idf))
         del counts
         days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
@@ -256,7 +258,7 @@ class StoryClusterer(BaseEstimator):
         labels = np.full(n_all, -1, dtype=np.int64)
         labels[kept] = labels_kept
         self._fitted_scorer, self._rule, self._rows = scorer, scorer.rule, rows
-        self.articles_ = articles
+        self.articles_, self._streamed = articles, streamed
         self.labels_ = labels
         self._position = {a.id: k for k, a in enumerate(articles)}
         self._row = {int(k): r for r, k in enumerate(kept)}
@@ -279,14 +281,30 @@ class StoryClusterer(BaseEstimator):
         Works for any two articles of the fitted corpus, candidates or not. The
         returned ``same_cluster`` says whether clustering put them together, which
         can differ from the pair verdict: average linkage may keep a same-story pair
-        apart, or join a pair through the rest of its story.
+        apart, or join a pair through the rest of its story. ``evidence`` lists what
+        the two texts share (None after fitting a stream, whose texts are gone).
         """
         self._check_fitted()
         rows = [self._fitted_row(article_id) for article_id in (id_a, id_b)]
         scores = self._fitted_scorer.pair_scores(rows[0], rows[1], id_a, id_b)
+        if not self._streamed:
+            weight = fitted_term_weight(self._rows.tfidf, self._term_columns, *rows)
+            a, b = (self.articles_[self._position[x]] for x in (id_a, id_b))
+            scores = dataclasses.replace(scores, evidence=pair_evidence(a, b, weight))
         label_a = self.labels_[self._position[id_a]]
         label_b = self.labels_[self._position[id_b]]
         return dataclasses.replace(scores, same_cluster=bool(label_a == label_b))
+
+    def pair_model_features(self) -> dict[str, np.ndarray]:
+        """Every feature the learned model read, for each candidate pair of ``pairs_``
+        (same order), by name; for training a model on labelled articles."""
+        self._check_fitted()
+        if not isinstance(self._fitted_scorer, ModelScorer):
+            raise ParameterError("pair_model_features needs a clusterer fitted with a model")
+        positions = np.r_[self.pairs_.i, self.pairs_.j]
+        rows = np.array([self._row[int(p)] for p in positions], dtype=np.intp)
+        half = self.pairs_.i.size
+        return self._fitted_scorer.features(rows[:half], rows[half:])[1]
 
     # -- internals ---------------------------------------------------------------
 

@@ -26,7 +26,14 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from .minhash import MinHasher, Signatures
 from .normalize import content_terms, strip_boilerplate, tokenize
 
-__all__ = ["N_FEATURES", "PreparedTexts", "article_terms", "prepare_texts", "term_counts"]
+__all__ = [
+    "N_FEATURES",
+    "PreparedTexts",
+    "article_terms",
+    "prepare_texts",
+    "term_column",
+    "term_counts",
+]
 
 N_FEATURES = 2**22
 """Hashed term space. With ~1M distinct terms, under 12% of terms share a bucket
@@ -82,6 +89,15 @@ def term_counts(term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
     if len(term_lists) == 0:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
     return sp.csr_matrix(_HASHER.transform(term_lists))
+
+
+def term_column(term: str) -> int:
+    """The column of ``term`` in the hashed term space.
+
+    >>> term_column("storm") == int(term_counts([["storm"]]).indices[0])
+    True
+    """
+    return int(term_counts([[term]]).indices[0])
 
 
 def prepare_texts(texts: Sequence[str], hasher: MinHasher) -> PreparedTexts:
