@@ -242,6 +242,7 @@ class StoryClusterer(BaseEstimator):
 
         self._report("clustering", 0, n)
         copies = copy_matrix(n, table.i, table.j, table.story_similarity)
+        scorer.score_small_components(table, n)
         labels_kept = cluster_pairs(
             n,
             table.i,

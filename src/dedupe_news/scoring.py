@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from .clustering import CLEARLY_DIFFERENT, component_similarity
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
@@ -32,6 +33,13 @@ from .pair_features import ArticleRows, PairFeatures, pair_features
 __all__ = ["ModelScorer", "RuleScorer", "candidate_pairs"]
 
 Progress = Callable[[int], None]
+
+SMALL_COMPONENT = 200
+PAIRS_PER_BATCH = 200_000
+MAX_HELD_PAIRS = 5_000_000
+"""Components of up to SMALL_COMPONENT articles are scored together, in batches of
+about PAIRS_PER_BATCH pairs, holding at most MAX_HELD_PAIRS scores (40 MB) for
+linkage to take (see :meth:`ModelScorer.score_small_components`)."""
 
 
 def candidate_pairs(
@@ -89,6 +97,9 @@ class RuleScorer:
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return PairTable.decide(self.rule, i, j, pair_features(self.rows, i, self.rows, j))
 
+    def score_small_components(self, table: PairTable, n: int) -> None:
+        """Nothing to do: the rule's component matrices are cheap."""
+
     def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
         return component_similarity(self.rows, self.rule.window_days, members, copies)
 
@@ -110,6 +121,8 @@ class ModelScorer:
         self.threshold = decision.threshold
         self.clearly_different = decision.clearly_different
         self.graph = neighbour_graph(len(rows), np.zeros(0), np.zeros(0), np.zeros(0))
+        self._scored: dict[bytes, np.ndarray] = {}
+        self._candidates: tuple | None = None
 
     def candidates(self, n_jobs=None, progress: Progress | None = None):
         model = self.decision.model
@@ -126,11 +139,17 @@ class ModelScorer:
         core = pair_features(self.rows, i, self.rows, j)
         near = self.rule.in_window(core.date_distance_days)
         self.graph = neighbour_graph(len(self.rows), i[near], j[near], core.cosine_similarity[near])
+        self._candidates = (i, j, core)  # score(i, j) reuses these features
         return i, j
 
     def features(self, i: np.ndarray, j: np.ndarray) -> tuple[PairFeatures, dict]:
         """The core features and every model feature of pairs ``(i[k], j[k])``."""
-        core = pair_features(self.rows, i, self.rows, j)
+        known = self._candidates
+        if known is not None and known[0] is i and known[1] is j:
+            core = known[2]
+            self._candidates = None
+        else:
+            core = pair_features(self.rows, i, self.rows, j)
         named = model_pair_features(
             self.evidence, self.graph, i, j, core, self.rule.min_containment_shingles
         )
@@ -147,12 +166,51 @@ class ModelScorer:
             same_story=self.decision.same_story(similarity),
         )
 
+    def score_small_components(self, table: PairTable, n: int) -> None:
+        """Score every pair inside each small connected component of ``table``'s
+        same-story pairs in one call, for :meth:`matrix` to look up: one call per
+        component costs more in overhead than in work when components are small."""
+        same = table.story_similarity >= self.threshold
+        graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
+        labels = connected_components(graph, directed=False)[1]
+        sizes = np.bincount(labels)
+        small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
+        if small.size == 0:
+            return
+        order = np.argsort(labels, kind="stable")
+        starts = np.concatenate(([0], np.cumsum(sizes)))
+        groups = [order[starts[c] : starts[c + 1]] for c in small]
+        batch: list[np.ndarray] = []
+        held = in_batch = 0
+        for members in groups + [None]:
+            if members is None or in_batch >= PAIRS_PER_BATCH:
+                self._score_groups(batch)
+                held += in_batch
+                batch, in_batch = [], 0
+            if members is None or held >= MAX_HELD_PAIRS:
+                return  # the rest is scored when linkage asks
+            batch.append(members)
+            in_batch += members.size * (members.size - 1) // 2
+
+    def _score_groups(self, groups: list[np.ndarray]) -> None:
+        if not groups:
+            return
+        pairs = [np.triu_indices(g.size, k=1) for g in groups]
+        i = np.concatenate([g[a] for g, (a, _) in zip(groups, pairs, strict=True)])
+        j = np.concatenate([g[b] for g, (_, b) in zip(groups, pairs, strict=True)])
+        similarity = self.score(i, j).story_similarity
+        offsets = np.cumsum([0] + [a.size for a, _ in pairs])
+        for k, members in enumerate(groups):
+            self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
+
     def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
         """The model's probability for every pair of ``members`` (copies and the
         window decided from each pair's own features, so ``copies`` is not needed)."""
         del copies
         a, b = np.triu_indices(members.size, k=1)
-        similarity = self.score(members[a], members[b]).story_similarity
+        similarity = self._scored.pop(members.tobytes(), None)
+        if similarity is None:
+            similarity = self.score(members[a], members[b]).story_similarity
         matrix = np.zeros((members.size, members.size), dtype=np.float64)
         matrix[a, b] = similarity
         matrix[b, a] = similarity
