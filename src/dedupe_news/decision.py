@@ -277,14 +277,8 @@ class PairScores:
         """Apply ``rule`` to pair ``k`` of ``features`` and explain the verdict."""
         one = features.take(np.array([k]))
         story = float(rule.story_similarity(one)[0])
-        distance = float(one.date_distance_days[0])
         return cls(
-            id_a=id_a,
-            id_b=id_b,
-            cosine_similarity=float(one.cosine_similarity[0]),
-            jaccard_similarity=float(one.jaccard_similarity[0]),
-            containment_similarity=float(one.containment_similarity[0]),
-            date_distance_days=None if math.isnan(distance) else distance,
+            **_similarities(id_a, id_b, one),
             story_similarity=story,
             same_story=bool(rule.same_story(story)),
             reason=rule.reason(one),
@@ -301,16 +295,23 @@ class PairScores:
         story_similarity: float,
     ) -> PairScores:
         """Pair 0 of ``core``/``features`` under a learned model, explained."""
-        distance = float(core.date_distance_days[0])
         return cls(
-            id_a=id_a,
-            id_b=id_b,
-            cosine_similarity=float(core.cosine_similarity[0]),
-            jaccard_similarity=float(core.jaccard_similarity[0]),
-            containment_similarity=float(core.containment_similarity[0]),
-            date_distance_days=None if math.isnan(distance) else distance,
+            **_similarities(id_a, id_b, core),
             story_similarity=story_similarity,
             same_story=bool(decision.same_story(story_similarity)),
             reason=decision.reason(core, features),
             model_features={name: float(np.asarray(v)[0]) for name, v in features.items()},
         )
+
+
+def _similarities(id_a: str, id_b: str, one: PairFeatures) -> dict:
+    """The ids and the similarities of pair 0 of ``one``, as PairScores fields."""
+    distance = float(one.date_distance_days[0])
+    return {
+        "id_a": id_a,
+        "id_b": id_b,
+        "cosine_similarity": float(one.cosine_similarity[0]),
+        "jaccard_similarity": float(one.jaccard_similarity[0]),
+        "containment_similarity": float(one.containment_similarity[0]),
+        "date_distance_days": None if math.isnan(distance) else distance,
+    }
