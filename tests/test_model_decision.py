@@ -146,3 +146,14 @@ def test_calibrate_without_labels_says_what_to_do(tmp_path):
     result = CliRunner().invoke(main, ["calibrate", str(unlabelled), "-o", str(tmp_path / "m")])
     assert result.exit_code == 1 and "story label" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_components_scored_together_give_the_same_stories_as_one_by_one(monkeypatch):
+    from dedupe_news import scoring
+
+    articles = read_articles(shared_file("gva_dev.jsonl"))[:800]
+    together = StoryClusterer(model="default").fit(articles)
+    monkeypatch.setattr(scoring, "SMALL_COMPONENT", 0)
+    one_by_one = StoryClusterer(model="default").fit(articles)
+    assert together.labels_.tolist() == one_by_one.labels_.tolist()
+    assert max(s.size for s in together.stories_) >= 3  # linkage ran on some component
