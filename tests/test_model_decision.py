@@ -157,3 +157,23 @@ def test_components_scored_together_give_the_same_stories_as_one_by_one(monkeypa
     one_by_one = StoryClusterer(model="default").fit(articles)
     assert together.labels_.tolist() == one_by_one.labels_.tolist()
     assert max(s.size for s in together.stories_) >= 3  # linkage ran on some component
+
+
+def test_model_on_a_stream_and_on_two_processes_equals_the_list(seed_articles, monkeypatch):
+    from dedupe_news import batch_prepare
+
+    monkeypatch.setattr(batch_prepare, "CHUNK", 3)  # several chunks of evidence to stack
+    others = [
+        Article(f"x{k}", f"Harbour cranes at the port of Hull, brief {k}", title=f"Hull {k}")
+        for k in range(8)
+    ]
+    docs = seed_articles + others
+    listed = StoryClusterer(model="default").fit(docs)
+    for jobs in (1, 2):
+        streamed = StoryClusterer(model="default", n_jobs=jobs).fit(a for a in docs)
+        assert streamed.labels_.tolist() == listed.labels_.tolist()
+        np.testing.assert_array_equal(
+            streamed.pairs_.story_similarity, listed.pairs_.story_similarity
+        )
+    assert streamed.explain(docs[0].id, docs[1].id).evidence is None  # the texts are gone
+    assert listed.explain(docs[0].id, docs[1].id).evidence is not None
