@@ -341,7 +341,8 @@ class StoryClusterer(BaseEstimator):
         if model is None:
             return RuleScorer(rule, rows, settings.max_neighbors)
         decision = ModelRule.of(model, rule, self.same_story_threshold)
-        return ModelScorer(decision, rows, EvidenceRows.from_prepared(evidence, token_counts))
+        evidence_rows = EvidenceRows.from_prepared(evidence, token_counts)
+        return ModelScorer(decision, rows, evidence_rows, n_jobs=self.n_jobs)
 
     def _relate_to_sources(self, kept: np.ndarray) -> None:
         """``source_similarity_`` and ``match_``: each article against its story's source."""
