@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, write) -> list[dict]:
         child("copy storm", "dedupe_news", storm_file(pool, args.corpus_dir), 2 * STORM_COPIES)
     if "series" in args.parts:
         for size in args.sizes:
-            for density in DENSITIES:
+            for density in args.densities:
                 path = speed.corpus_file(size, SEED, pool, args.corpus_dir, density)
                 child(f"{density}/day", "dedupe_news", path, size)
     return rows
@@ -145,6 +145,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks")
     parser.add_argument("--corpus-dir", type=Path, default=speed.CORPUS_DIR)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000])
+    parser.add_argument(
+        "--densities", type=int, nargs="+", default=list(DENSITIES), help="articles a day"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument(
