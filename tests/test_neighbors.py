@@ -148,3 +148,25 @@ def test_the_probe_search_leaves_out_exactly_the_common_terms(seed, n, max_df):
         )
     for a, b in zip(got, expected, strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("entries_per_chunk", [1, 7, 1 << 24])
+def test_the_probe_is_the_same_whatever_the_counting_chunk(monkeypatch, entries_per_chunk):
+    monkeypatch.setattr(neighbors, "_ENTRIES_PER_CHUNK", entries_per_chunk)
+    for seed in range(5):
+        matrix, days = _corpus(seed, 40, n_terms=30, n_days=4, undated=0.2, copies=0.2)
+        expected = unique_pairs(
+            40,
+            *window_neighbors(
+                _reference_probe(matrix, 3),
+                days,
+                floor=0.3 * neighbors.PROBE_FLOOR_FACTOR,
+                window_days=1.0,
+                max_neighbors=3,
+            ),
+        )
+        got = neighbors.cosine_neighbor_pairs(
+            matrix, days, window_days=1.0, min_similarity=0.3, max_neighbors=3, probe_max_df=3
+        )
+        for a, b in zip(got, expected, strict=True):
+            assert np.array_equal(a, b)

@@ -290,13 +290,31 @@ def _probe(matrix: sp.csr_matrix, min_similarity: float, max_df: int | None):
     # their own size: a copy of the whole matrix would keep its full-size buffers.
     keep = ~common[matrix.indices]
     keep &= matrix.data != 0
-    kept = np.flatnonzero(keep)
-    del keep
-    indptr = np.searchsorted(kept, matrix.indptr).astype(matrix.indptr.dtype)
     probe = sp.csr_matrix(
-        (matrix.data[kept], matrix.indices[kept], indptr), shape=matrix.shape, copy=False
+        (matrix.data[keep], matrix.indices[keep], _kept_indptr(matrix.indptr, keep)),
+        shape=matrix.shape,
+        copy=False,
     )
     return probe, min_similarity * PROBE_FLOOR_FACTOR
+
+
+_ENTRIES_PER_CHUNK = 1 << 24
+
+
+def _kept_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Row pointers of the entries ``keep`` selects, counted a chunk of entries at a
+    time (a count of every entry at once would be 8 bytes per entry)."""
+    out = np.zeros(indptr.size, dtype=indptr.dtype)
+    before = 0
+    for start in range(0, keep.size, _ENTRIES_PER_CHUNK):
+        stop = min(start + _ENTRIES_PER_CHUNK, keep.size)
+        running = np.cumsum(keep[start:stop], dtype=np.int64)
+        # Rows whose last entry lies in this chunk: the entries kept up to there.
+        lo = np.searchsorted(indptr, start + 1, side="left")
+        hi = np.searchsorted(indptr, stop, side="right")
+        out[lo:hi] = before + running[indptr[lo:hi] - start - 1]
+        before += int(running[-1])
+    return out
 
 
 def window_blocks(days: np.ndarray, window_days: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
