@@ -160,12 +160,20 @@ def window_neighbors(
     n_dated = int(np.count_nonzero(~np.isnan(days)))
     tasks = list(_search_tasks(state["days"][:n_dated], order.size, window_days))
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    row_block: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for (_, stop, _, _, last), result in zip(
         tasks, map_tasks(_search_sorted, tasks, state=state, n_jobs=n_jobs), strict=True
     ):
-        found.append(result)
-        if progress and last:
-            progress(stop)
+        row_block.append(result)
+        if last:
+            # A row block's rows are in no other block: keep their top neighbours over
+            # all its column blocks now, not every column block's (4 x 30 per row at
+            # 35,000 articles a day, 2.4 GB at 1M articles).
+            parts = (np.concatenate(part) for part in zip(*row_block, strict=True))
+            found.append(_top_per_row(*parts, max_neighbors))
+            row_block = []
+            if progress:
+                progress(stop)
     if not found:
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty, np.zeros(0)
