@@ -48,8 +48,9 @@ MIN_CONTAINMENT_SHINGLES = 20
 class PairContext:
     """Everything per article that the pair features need, for one corpus."""
 
-    def __init__(self, articles: Sequence[Article]):
+    def __init__(self, articles: Sequence[Article], window_days: float = WINDOW_DAYS):
         self.articles = list(articles)
+        self.window_days = float(window_days)
         tokens = [tokenize(strip_boilerplate(a.full_text)) for a in self.articles]
         self.n_tokens = np.array([len(t) for t in tokens], dtype=np.float64)
         self.signatures = MinHasher(num_perm=128, seed=1, shingle_size=5).sign(tokens)
@@ -76,7 +77,7 @@ class PairContext:
             near_i, near_j, _ = cosine_neighbor_pairs(
                 matrix,
                 self.days,
-                window_days=WINDOW_DAYS,
+                window_days=self.window_days,
                 min_similarity=floor,
                 max_neighbors=max_neighbors,
                 probe_max_df=probe_max_df(n),
@@ -122,7 +123,7 @@ class PairContext:
         }
         if hasattr(self, "neighbours"):
             features["neighbour_cosine"] = cosine_similarity_pairs(self.neighbours, i, j)
-        features["in_window"] = ~(distance > WINDOW_DAYS)
+        features["in_window"] = ~(distance > self.window_days)
         features["is_copy"] = (jaccard >= COPY_THRESHOLD) | (
             (smaller >= MIN_CONTAINMENT_SHINGLES) & (containment >= CONTAINMENT_THRESHOLD)
         )

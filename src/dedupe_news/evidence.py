@@ -55,6 +55,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "LEAD_WORDS",
+    "NAME_STOP_WORDS",
     "RARE_ENTITY_SHARE",
     "SHORT_TEXT_WORDS",
     "ArticleEvidence",
@@ -81,7 +82,7 @@ RARE_ENTITY_SHARE = 0.02
 """An entity is rare when at most this share of the articles (and at least 2)
 name it; ``entity_conflict`` looks at rare entities only."""
 
-_NAME_STOP = frozenset(
+NAME_STOP_WORDS = frozenset(
     """a about after again against all also an and another any are as at be because
     been before being between both but by can could did do does during each even every
     few for from further had has have having he her here hers him his how however i if
@@ -97,6 +98,7 @@ _NAME_STOP = frozenset(
 _CONNECTORS = frozenset({"of", "de", "del", "la", "van", "von", "der", "da", "al", "bin"})
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
 _TICKER_EXCHANGE = re.compile(
     r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
@@ -130,6 +132,8 @@ _QUOTE_SPANS = (
 _QUOTE_TOKEN = re.compile(r"[^\W_]+")
 _POSSESSIVE_END = re.compile(r"['\u2019]s$")
 _EMPTY = np.zeros(0, dtype=np.int64)
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
 def key_hash(key: str) -> int:
@@ -145,7 +149,18 @@ def key_hash(key: str) -> int:
 def _keys_array(keys) -> np.ndarray:
     if not keys:
         return _EMPTY
+    keys = set(keys)
     return np.unique(np.fromiter((key_hash(k) for k in keys), dtype=np.int64, count=len(keys)))
+
+
+def _ticker_strings(text: str) -> list[str]:
+    """The ``T:`` keys of an NFKC-normalised text, in order, with repeats."""
+    found: list[str] = []
+    if "<" in text:
+        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_ANGLE.finditer(text))
+    if ":" in text:
+        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_EXCHANGE.finditer(text))
+    return found
 
 
 def _number_key(raw: str, unit: str | None) -> str | None:
@@ -173,33 +188,56 @@ def _is_capitalised(word: str) -> bool:
 
 
 def _cased_letters(line: str) -> tuple[int, int]:
+    """(upper-case, lower-case) letters of ``line``; byte counts for ASCII."""
+    if line.isascii():
+        raw = line.encode("ascii")
+        return (
+            len(raw) - len(raw.translate(None, _ASCII_UPPER)),
+            len(raw) - len(raw.translate(None, _ASCII_LOWER)),
+        )
     upper = sum(map(str.isupper, line))
     lower = sum(map(str.islower, line))
     return upper, lower
 
 
-def _names_usable(line: str, words: Sequence[str]) -> bool:
-    """False for lines in capitals or Title Case, where capitals mark nothing."""
-    upper, lower = _cased_letters(line)
-    if upper > lower:
-        return False
+def _title_case(words: Sequence[str]) -> bool:
+    """True for a Title Case line: 3/4 of its 4+ long words capitalised."""
     long_words = [w for w in words if len(w) > 3]
     if len(long_words) >= 4:
         capitalised = sum(w[0].isupper() for w in long_words)
         if capitalised >= 0.75 * len(long_words):
-            return False
-    return True
+            return True
+    return False
+
+
+def _names_usable(line: str, words: Sequence[str]) -> bool:
+    """False for lines in capitals or Title Case, where capitals mark nothing."""
+    upper, lower = _cased_letters(line)
+    return upper <= lower and not _title_case(words)
+
+
+def _strip_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
 
 def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
     """Add the ``E:`` keys of one line's capitalised words and multi-word runs
     to ``keys``; a lone capitalised word that opens a sentence goes to
-    ``openers`` instead (a name only if the text also uses it mid-sentence)."""
-    matches = list(_WORD.finditer(line))
-    if not matches or not _names_usable(line, [m.group() for m in matches]):
+    ``openers`` instead (a name only if the text also uses it mid-sentence).
+
+    Words are read one by one only from a capitalised word to the end of its
+    run; the words in between (no run open) change nothing but the gap before
+    the next word, so they are skipped.
+    """
+    upper, lower = _cased_letters(line)
+    if upper == 0 or upper > lower:
+        return  # no capitalised word, or a line in capitals
+    parts = _WORD_SPLIT.split(line)  # gap, word, gap, word, ..., gap
+    words = parts[1::2]
+    if not words or _title_case(words):
         return
+    starts = [k for k, w in enumerate(words) if not w[0].islower()]
     run: list[str] = []
-    previous_end = 0
     run_is_initial = False
 
     def close() -> None:
@@ -208,40 +246,50 @@ def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
         nonlocal run_is_initial
         if run_is_initial and len(run) > 2 and run[1] in _CONNECTORS:
             # "Shares of Northern Trust": the opener is not part of the name.
-            if run[0].lower() not in _NAME_STOP:
+            if run[0].lower() not in NAME_STOP_WORDS:
                 openers.append("E:" + run[0].lower())
             del run[:2]
             run_is_initial = False
-        while run and (run[0].lower() in _NAME_STOP or run[0] in _CONNECTORS) and len(run) > 1:
+        while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in _CONNECTORS) and len(run) > 1:
             run.pop(0)
             run_is_initial = False
         if not run:
             return
         lowered = [w.lower() for w in run]
         if len(run) == 1:
-            if lowered[0] not in _NAME_STOP:
+            if lowered[0] not in NAME_STOP_WORDS:
                 (openers if run_is_initial else keys).append("E:" + lowered[0])
         else:
-            keys.extend(f"E:{w}" for w in lowered if w not in _NAME_STOP and w not in _CONNECTORS)
+            keys.extend(
+                f"E:{w}" for w in lowered if w not in NAME_STOP_WORDS and w not in _CONNECTORS
+            )
             keys.append("E:" + " ".join(lowered))
         run.clear()
 
-    for match in matches:
-        word = _POSSESSIVE_END.sub("", match.group())
-        gap = line[previous_end : match.start()]
-        initial = previous_end == 0 or bool(_OPENING_GAP.search(gap))
-        if run and (gap.strip() not in ("", "-") or "\n" in gap):
-            close()
-        if _is_capitalised(word):
+    n_words = len(words)
+    done = 0  # words before this one are read
+    for start in starts:
+        if start < done:
+            continue
+        k = start
+        while k < n_words:
+            word = _strip_possessive(words[k])
+            gap = parts[2 * k]
+            if run and (gap.strip() not in ("", "-") or "\n" in gap):
+                close()
+            if _is_capitalised(word):
+                if not run:
+                    run_is_initial = k == 0 or bool(_OPENING_GAP.search(gap))
+                run.append(word)
+            elif run and word in _CONNECTORS:
+                run.append(word)
+            elif run:
+                close()
+            k += 1
             if not run:
-                run_is_initial = initial
-            run.append(word)
-        elif run and word in _CONNECTORS:
-            run.append(word)
-        else:
-            close()
-        previous_end = match.end()
-    close()
+                break
+        close()
+        done = k
 
 
 def entity_keys(text: str) -> np.ndarray:
@@ -256,9 +304,12 @@ def entity_keys(text: str) -> np.ndarray:
     if not text:
         return _EMPTY
     text = unicodedata.normalize("NFKC", text)
-    keys: list[str] = []
-    for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE):
-        keys.extend(f"T:{m.group(1).upper()}" for m in pattern.finditer(text))
+    return _keys_array(_entity_strings(text, _ticker_strings(text)))
+
+
+def _entity_strings(text: str, tickers: list[str]) -> list[str]:
+    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers."""
+    keys = list(tickers)
     for m in _NUMBER.finditer(text):
         unit = _UNIT.match(text, m.end())
         key = _number_key(m.group(), unit.group(1) if unit else None)
@@ -266,14 +317,16 @@ def entity_keys(text: str) -> np.ndarray:
             keys.append(key)
     names: list[str] = []
     openers: list[str] = []
-    for line in text.splitlines():
-        _name_keys(_TICKER_ANGLE.sub(" ", line), names, openers)
+    # No ticker spans a line break, so blanking them in the whole text is per line.
+    blanked = _TICKER_ANGLE.sub(" ", text) if "<" in text else text
+    for line in blanked.splitlines():
+        _name_keys(line, names, openers)
     if len(text.split()) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name
     else:
         seen = set(names)
         names.extend(key for key in openers if key in seen)
-    return _keys_array(keys + names)
+    return keys + names
 
 
 def ticker_keys(text: str) -> np.ndarray:
@@ -284,14 +337,7 @@ def ticker_keys(text: str) -> np.ndarray:
     """
     if not text:
         return _EMPTY
-    text = unicodedata.normalize("NFKC", text)
-    return _keys_array(
-        [
-            f"T:{m.group(1).upper()}"
-            for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE)
-            for m in pattern.finditer(text)
-        ]
-    )
+    return _keys_array(_ticker_strings(unicodedata.normalize("NFKC", text)))
 
 
 def quote_keys(text: str) -> np.ndarray:
@@ -345,8 +391,15 @@ class ArticleEvidence:
 def article_evidence(title: str | None, text: str) -> ArticleEvidence:
     """Entities and quotes of title and text, and the lead, of one article."""
     full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
+    if not full:
+        return ArticleEvidence(_EMPTY, _EMPTY, lead_text(title, text), _EMPTY)
+    full = unicodedata.normalize("NFKC", full)  # NFKC is idempotent: once for all keys
+    tickers = _ticker_strings(full)
     return ArticleEvidence(
-        entity_keys(full), quote_keys(full), lead_text(title, text), ticker_keys(full)
+        _keys_array(_entity_strings(full, tickers)),
+        quote_keys(full),
+        lead_text(title, text),
+        _keys_array(tickers),
     )
 
 
