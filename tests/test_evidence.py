@@ -266,3 +266,15 @@ def test_entity_names_match_the_word_by_word_reference(pieces):
         expected = _reference_names(variant, NAME_STOP_WORDS)
         got = set(entity_keys(variant).tolist())
         assert got == {key_hash(k) for k in expected}
+
+
+def test_ticker_conflict_reads_the_titles_not_the_partners_named_below():
+    titles = ["AMR <AMR> TO ACQUIRE 40 JETS", "BOEING <BA> SAYS ORDER WORTH ONE BILLION"]
+    texts = ["AMR Corp <AMR> said it will buy jets.", "Boeing <BA> said the AMR <AMR> order..."]
+    evidence = [article_evidence(t, x) for t, x in zip(titles, texts, strict=True)]
+    assert has(evidence[1].entities, "T:AMR", "T:BA")  # entities still read the whole text
+    assert has(evidence[1].tickers, "T:BA") and not has(evidence[1].tickers, "T:AMR")
+    table = EvidenceTable.from_evidence(evidence)
+    assert table.ticker_conflict(np.array([0]), np.array([1])).tolist() == [1.0]
+    no_title = article_evidence(None, "Boeing <BA> said AMR <AMR> ordered jets.")
+    assert has(no_title.tickers, "T:BA", "T:AMR")  # the lead is the first words then

@@ -36,7 +36,10 @@ over pairs ``(i[k], j[k])``):
     1 when both sides name rare entities (in at most :data:`RARE_ENTITY_SHARE`
     of the articles, and at least 2) and share none of them: evidence against.
 ``ticker_conflict`` in {0, 1}
-    1 when both sides name tickers and share none: two companies' briefs.
+    1 when both *leads* (titles, else first words) name tickers and share none: two
+    companies' briefs. Tickers named only further down (a deal partner, a customer)
+    do not count, so "AMR <AMR> TO ACQUIRE JETS" and "BOEING <BA> SAYS ORDER WORTH
+    ONE BILLION" conflict even when Boeing's text names AMR.
 ``quote_overlap`` in [0, 1]
     Shared quote keys over the smaller side's number of quote keys; 0 when
     either side quotes nothing.
@@ -380,7 +383,11 @@ def lead_text(title: str | None, text: str, words: int = LEAD_WORDS) -> str:
 
 @dataclass(frozen=True)
 class ArticleEvidence:
-    """The evidence of one article (see the module docstring)."""
+    """The evidence of one article (see the module docstring).
+
+    ``entities`` and ``quotes`` are read from title and text, ``tickers`` from the
+    lead only (what :meth:`EvidenceTable.ticker_conflict` compares).
+    """
 
     entities: np.ndarray
     quotes: np.ndarray
@@ -389,17 +396,17 @@ class ArticleEvidence:
 
 
 def article_evidence(title: str | None, text: str) -> ArticleEvidence:
-    """Entities and quotes of title and text, and the lead, of one article."""
+    """Entities and quotes of title and text, the lead, and the lead's tickers."""
     full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
+    lead = lead_text(title, text)
     if not full:
-        return ArticleEvidence(_EMPTY, _EMPTY, lead_text(title, text), _EMPTY)
+        return ArticleEvidence(_EMPTY, _EMPTY, lead, _EMPTY)
     full = unicodedata.normalize("NFKC", full)  # NFKC is idempotent: once for all keys
-    tickers = _ticker_strings(full)
     return ArticleEvidence(
-        _keys_array(_entity_strings(full, tickers)),
+        _keys_array(_entity_strings(full, _ticker_strings(full))),
         quote_keys(full),
-        lead_text(title, text),
-        _keys_array(tickers),
+        lead,
+        ticker_keys(lead),
     )
 
 
@@ -487,7 +494,8 @@ class EvidenceTable:
         }
 
     def ticker_conflict(self, i, j) -> np.ndarray:
-        """1.0 where both articles name tickers and share none, else 0.0."""
+        """1.0 where both articles' tickers (leads' tickers, for :func:`article_evidence`)
+        are non-empty and disjoint, else 0.0."""
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
         shared = _pair_products(self._tickers, self._tickers, i, j)
