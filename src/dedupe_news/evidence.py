@@ -320,7 +320,7 @@ def entity_names(text: str) -> list[str]:
     if not text:
         return []
     text = unicodedata.normalize("NFKC", text)
-    return _keys_array(_entity_strings(text, _ticker_strings(text)))
+    return _entity_strings(text, _ticker_strings(text))
 
 
 def _entity_strings(text: str, tickers: list[str]) -> list[str]:
