@@ -457,6 +457,17 @@ def _pair_products(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndar
     return out
 
 
+def _shared_sums(binary: sp.csr_matrix, weights: np.ndarray, i: np.ndarray, j: np.ndarray):
+    """``(n_pairs, n_weights)``: per pair, the column sums of ``weights`` over the keys
+    both rows ``i[k]`` and ``j[k]`` of ``binary`` hold (one row product for all)."""
+    out = np.zeros((i.size, weights.shape[1]), dtype=np.float64)
+    step = 50_000
+    for start in range(0, i.size, step):
+        shared = binary[i[start : start + step]].multiply(binary[j[start : start + step]])
+        out[start : start + step] = sp.csr_matrix(shared) @ weights
+    return out
+
+
 class EvidenceTable:
     """Entity and quote evidence of a corpus, for vectorised pair features.
 
@@ -479,12 +490,15 @@ class EvidenceTable:
         self._weight_sums = np.asarray(self._weighted.sum(axis=1)).ravel()
         self._norms = np.sqrt(np.asarray(self._weighted.multiply(self._weighted).sum(axis=1)))
         self._norms = self._norms.ravel()
-        self._squared = sp.csr_matrix(binary @ sp.diags(self.entity_idf**2))
         self._binary = binary
         rare = df <= max(2.0, RARE_ENTITY_SHARE * self.n_articles)
         self._rare = sp.csr_matrix(binary @ sp.diags(rare.astype(np.float64)))
         self._rare.eliminate_zeros()
         self._rare_counts = np.diff(self._rare.indptr)
+        # Per entity: the weights a shared entity adds (IDF, IDF squared, rare or not).
+        self._shared_weights = np.column_stack(
+            [self.entity_idf, self.entity_idf**2, rare.astype(np.float64)]
+        )
         self._quotes = _key_matrix(quotes)
         self._quote_counts = np.diff(self._quotes.indptr)
         self._tickers = _key_matrix(tickers if tickers is not None else [_EMPTY] * len(quotes))
@@ -502,15 +516,15 @@ class EvidenceTable:
         """``entity_cosine``, ``entity_overlap`` and ``entity_conflict`` of pairs."""
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
-        shared_weight = _pair_products(self._binary, self._weighted, i, j)
-        shared_squared = _pair_products(self._binary, self._squared, i, j)
+        shared_weight, shared_squared, shared_rare = _shared_sums(
+            self._binary, self._shared_weights, i, j
+        ).T
         norm = self._norms[i] * self._norms[j]
         smaller = np.minimum(self._weight_sums[i], self._weight_sums[j])
         with np.errstate(divide="ignore", invalid="ignore"):
             cosine = np.where(norm > 0, shared_squared / norm, 0.0)
             overlap = np.where(smaller > 0, shared_weight / smaller, 0.0)
         both = (self._rare_counts[i] > 0) & (self._rare_counts[j] > 0)
-        shared_rare = _pair_products(self._rare, self._rare, i, j)
         conflict = (both & (shared_rare <= 0)).astype(np.float64)
         return {
             "entity_cosine": np.clip(cosine, 0.0, 1.0),
