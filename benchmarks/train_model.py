@@ -37,7 +37,6 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from dedupe_news import Article, read_articles, score_clustering
-from dedupe_news import clustering as clustering_module
 from dedupe_news.clustering import cluster_pairs
 from dedupe_news.pair_model import PairModel, fit
 
@@ -239,7 +238,6 @@ def cluster(model, context: PairContext, table: dict, threshold: float, veto: fl
         a, b, ri, rj = component_pairs(members)
         return symmetric(members.size, a, b, probabilities(model, context.features(ri, rj)))
 
-    clustering_module.CLEARLY_DIFFERENT = veto
     return cluster_pairs(
         context.n,
         table["i"],
@@ -248,6 +246,7 @@ def cluster(model, context: PairContext, table: dict, threshold: float, veto: fl
         threshold=threshold,
         component_similarity=component_similarity,
         linkage_method="weighted",
+        clearly_different=veto,
     )
 
 
