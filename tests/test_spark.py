@@ -40,7 +40,7 @@ from dedupe_news.pair_features import ArticleRows, pair_features
 from dedupe_news.prepare import prepare_texts
 from dedupe_news.spark import bucket_pairs, date_blocks
 from dedupe_news.timestamps import article_day
-from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
+from dedupe_news.weighting import document_frequencies, smooth_idf, stop_terms, tfidf_rows
 from tests.conftest import SEEDS, shared_file
 
 
@@ -187,7 +187,9 @@ def batch_pair_table(articles, id_a, id_b):
     prepared = prepare_texts([a.full_text for a in articles], MinHasher())
     assert prepared.has_text.all()
     counts = prepared.term_counts
-    tfidf = tfidf_rows(counts, smooth_idf(document_frequencies(counts), counts.shape[0]))
+    df, n = document_frequencies(counts), counts.shape[0]
+    tfidf = tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n))
+    assert stop_terms(df, n).any()  # GVA has terms in over half of its articles
     days = np.array([article_day(a) for a in articles])
     rows = ArticleRows(tfidf, prepared.signatures, days)
     position = {a.id: k for k, a in enumerate(articles)}

@@ -35,7 +35,7 @@ from .prepare import PreparedTexts, prepare_texts
 from .settings import Settings
 from .tables import articles_from_records
 from .timestamps import article_day, article_time_key
-from .weighting import document_frequencies, drop_unused_columns, smooth_idf, tfidf_rows
+from .weighting import corpus_tfidf_rows
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
@@ -178,8 +178,7 @@ class StoryClusterer(BaseEstimator):
         n = kept.size
 
         self._report("tfidf", 0, n)
-        idf = smooth_idf(document_frequencies(counts), n)
-        matrix, _ = drop_unused_columns(tfidf_rows(counts, idf))
+        matrix = corpus_tfidf_rows(counts)
         del counts
         days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
