@@ -1,6 +1,7 @@
 """Same-story ranking in many languages: SemEval-2022 task 8 news-article pairs.
 
-    python -m benchmarks.multilingual [--data FILE] [--english FILE] [--no-save]
+    python -m benchmarks.multilingual [--data FILE] [--english FILE] [--shares S ...]
+                                      [--no-save]
 
 For each language pair in ``semeval_multilingual_pairs_dev.jsonl``, a
 ``StoryClusterer`` is fitted on every text of that language pair (each article
@@ -18,6 +19,15 @@ tokenizer before script-aware tokens (letter and digit runs), alternating the tw
 over several passes; it reports the median seconds per pass of each and checks
 that both give the same tokens.
 
+``--shares 0.3 0.5 0.7`` compares corpus stop-word thresholds side by side: for
+each share (a term in more than that share of the articles, and in at least
+``stopwords.MIN_DOCUMENTS``, weighs nothing; 1.0 turns them off), the mean
+monolingual AUC, the negatives decided same, and the adjusted Rand index of
+``StoryClusterer()`` on the English labelled corpora beside the pairs
+(``ecbplus_dev.jsonl``, ``gva_dev.jsonl``). The share is swapped in for the run by
+patching ``dedupe_news.weighting.stop_terms`` (batch clustering's stop words); the
+default is ``stopwords.MAX_DOCUMENT_SHARE``.
+
 Results go to ``benchmarks/results/multilingual.csv`` and their table replaces
 the multilingual section of ``benchmarks/RESULTS.md`` (``--no-save``: print only).
 """
@@ -25,6 +35,7 @@ the multilingual section of ``benchmarks/RESULTS.md`` (``--no-save``: print only
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -39,7 +50,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import roc_auc_score
 
-from dedupe_news import Article, StoryClusterer
+from dedupe_news import Article, StoryClusterer, read_articles, score_clustering, stopwords
+from dedupe_news import weighting as weighting_module
 from dedupe_news.normalize import strip_boilerplate, tokenize
 
 from . import report
@@ -51,6 +63,7 @@ RESULTS_MD = REPO_ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Multilingual same-story ranking (SemEval-2022 task 8)"
 POSITIVE_AT_MOST = 1.5
 NEGATIVE_AT_LEAST = 2.5
+ENGLISH_CORPORA = ("ecbplus_dev", "gva_dev")
 
 
 def read_pairs(path: Path) -> list[dict]:
@@ -133,6 +146,51 @@ def language_rows(all_pairs: Sequence[dict]) -> list[dict]:
     return rows
 
 
+@contextlib.contextmanager
+def stop_word_share(share: float):
+    """Batch clustering's stop words at ``share`` instead of the default, for the block
+    (``StoryClusterer`` weighs with ``weighting.corpus_tfidf_rows``, which calls
+    ``weighting.stop_terms``)."""
+    original = weighting_module.stop_terms
+
+    def stop_terms_at_share(document_frequency, n_documents):
+        return stopwords.frequent_terms_mask(document_frequency, n_documents, max_share=share)
+
+    weighting_module.stop_terms = stop_terms_at_share
+    try:
+        yield
+    finally:
+        weighting_module.stop_terms = original
+
+
+def share_rows(all_pairs: Sequence[dict], shares: Sequence[float], data_dir: Path) -> list[dict]:
+    """One row per stop-word share: mean monolingual AUC, decisions, English ARI."""
+    english = {
+        name: read_articles(data_dir / f"{name}.jsonl")
+        for name in ENGLISH_CORPORA
+        if (data_dir / f"{name}.jsonl").exists()
+    }
+    rows = []
+    for share in shares:
+        with stop_word_share(share):
+            mono = [r for r in language_rows(all_pairs) if r["monolingual"]]
+            row = {
+                "share": share,
+                "mean_auc": round(statistics.mean(r["dedupe_news_auc"] for r in mono), 3),
+                "below_char": [
+                    r["language"] for r in mono if r["dedupe_news_auc"] < r["char_ngram_auc"]
+                ],
+                "positives_decided_same": sum(r["positives_decided_same"] for r in mono),
+                "negatives_decided_same": sum(r["negatives_decided_same"] for r in mono),
+            }
+            for name, articles in english.items():
+                labels = StoryClusterer().fit_predict(articles)
+                gold = [a.story if a.story is not None else f"~{a.id}" for a in articles]
+                row[f"{name}_ari"] = round(score_clustering(gold, labels).adjusted_rand_index, 4)
+        rows.append(row)
+    return rows
+
+
 def word_tokens_before_scripts(normalized: str) -> list[str]:
     """The tokenizer before script-aware tokens (commit b35863a): letter and digit
     runs, possessive 's and inner apostrophes removed."""
@@ -171,7 +229,12 @@ def english_speed(path: Path, passes: int = 9) -> dict:
 
 
 def render_section(
-    rows: Sequence[dict], *, command: str, revision: str, speed: dict | None = None
+    rows: Sequence[dict],
+    *,
+    command: str,
+    revision: str,
+    speed: dict | None = None,
+    shares: Sequence[dict] = (),
 ) -> str:
     """The RESULTS.md section for ``rows``."""
     machine = report.machine_info()
@@ -224,6 +287,27 @@ def render_section(
         "languages rarely match, and articles outside English are compared on word stems",
         "(`normalize.word_stem`) while English keeps whole words.",
     ]
+    if shares:
+        english = [k for k in shares[0] if k.endswith("_ari")]
+        out += [
+            "",
+            "Corpus stop words side by side (`--shares`): a term in more than the share of "
+            "the articles (and in",
+            f"at least {stopwords.MIN_DOCUMENTS}) weighs nothing; 1.0 turns them off. "
+            f"Default: {stopwords.MAX_DOCUMENT_SHARE}. English: adjusted Rand index of "
+            "`StoryClusterer()` on the labelled corpus.",
+            "",
+            "| share | mean monolingual AUC | below char baseline | positives decided same "
+            "| negatives decided same | " + " | ".join(f"{k[:-4]} ARI" for k in english) + " |",
+            "|---|---|---|---|---|" + "---|" * len(english),
+        ]
+        for r in shares:
+            out.append(
+                f"| {r['share']} | {r['mean_auc']:.3f} | {', '.join(r['below_char']) or 'none'} "
+                f"| {r['positives_decided_same']} | {r['negatives_decided_same']} | "
+                + " | ".join(f"{r[k]:.4f}" for k in english)
+                + " |"
+            )
     if speed:
         change = 100.0 * (speed["now_s"] / speed["before_s"] - 1.0)
         out += [
@@ -254,17 +338,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--english", type=Path, default=None, help="English JSONL to time tokenize on"
     )
+    parser.add_argument(
+        "--shares", type=float, nargs="+", default=(), help="stop-word shares to compare"
+    )
     parser.add_argument("--no-save", action="store_true", help="print the table, write nothing")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"{args.data}: not found; pass --data FILE", file=sys.stderr)
         return 2
     revision = report.git_revision(REPO_ROOT)
-    rows = language_rows(read_pairs(args.data))
+    pairs = read_pairs(args.data)
+    rows = language_rows(pairs)
+    shares = share_rows(pairs, args.shares, args.data.parent) if args.shares else []
     english = args.english or args.data.parent / "reuters21578.jsonl"
     speed = english_speed(english) if english.exists() else None
     command = "python -m benchmarks.multilingual" + (" " + " ".join(argv) if argv else "")
-    section = render_section(rows, command=command, revision=revision, speed=speed)
+    section = render_section(rows, command=command, revision=revision, speed=speed, shares=shares)
     print(section)
     if not args.no_save:
         report.write_csv(rows, RESULTS)
