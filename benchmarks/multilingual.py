@@ -291,11 +291,10 @@ def render_section(
         english = [k for k in shares[0] if k.endswith("_ari")]
         out += [
             "",
-            "Corpus stop words side by side (`--shares`): a term in more than the share of "
-            "the articles (and in",
-            f"at least {stopwords.MIN_DOCUMENTS}) weighs nothing; 1.0 turns them off. "
-            f"Default: {stopwords.MAX_DOCUMENT_SHARE}. English: adjusted Rand index of "
-            "`StoryClusterer()` on the labelled corpus.",
+            "Corpus stop words side by side (`--shares`): a term in more than the share of the",
+            f"articles (and in at least {stopwords.MIN_DOCUMENTS}) weighs nothing; 1.0 turns them "
+            f"off. Default: {stopwords.MAX_DOCUMENT_SHARE}. English: adjusted",
+            "Rand index of `StoryClusterer()` on each labelled corpus.",
             "",
             "| share | mean monolingual AUC | below char baseline | positives decided same "
             "| negatives decided same | " + " | ".join(f"{k[:-4]} ARI" for k in english) + " |",
