@@ -246,9 +246,9 @@ def test_cli_cluster_summary_counts_skipped_empty_texts(runner, tmp_path):
 def test_cli_cluster_streamed_input_error_late_in_the_file_names_its_line(
     runner, tmp_path, monkeypatch
 ):
-    from dedupe_news import pipeline
+    from dedupe_news import batch_prepare
 
-    monkeypatch.setattr(pipeline, "_PREPARE_CHUNK", 3)  # the bad line is read mid-run
+    monkeypatch.setattr(batch_prepare, "CHUNK", 3)  # the bad line is read mid-run
     lines = [json.dumps({"id": f"a{k}", "text": f"Harbour cranes story {k}"}) for k in range(20)]
     lines.insert(14, "{oops")
     bad = tmp_path / "late.jsonl"

@@ -119,20 +119,20 @@ def test_public_api_all_is_sorted_and_complete():
 
 
 def test_story_clusterer_gives_the_same_clusters_on_two_processes(seed_articles):
-    from dedupe_news import pipeline
+    from dedupe_news import batch_prepare
 
     others = [
         Article(f"x{k}", f"Unrelated brief number {k} about harbour cranes and tides {k * 7}")
         for k in range(30)
     ]
     docs = seed_articles + others
-    original = pipeline._PREPARE_CHUNK
-    pipeline._PREPARE_CHUNK = 4  # several chunks, so both workers get some
+    original = batch_prepare.CHUNK
+    batch_prepare.CHUNK = 4  # several chunks, so both workers get some
     try:
         serial = StoryClusterer(n_jobs=1).fit(docs)
         forked = StoryClusterer(n_jobs=2).fit(docs)
     finally:
-        pipeline._PREPARE_CHUNK = original
+        batch_prepare.CHUNK = original
     assert forked.labels_.tolist() == serial.labels_.tolist()
     assert forked.pairs_.i.tolist() == serial.pairs_.i.tolist()
     assert forked.pairs_.j.tolist() == serial.pairs_.j.tolist()
@@ -158,7 +158,7 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
 
     import numpy as np
 
-    from dedupe_news import neighbors, pipeline, prepare
+    from dedupe_news import neighbors, prepare, scoring
 
     rng = random.Random(5)
     filler = [f"common{k}" for k in range(40)]  # each in far more than 500 articles
@@ -173,7 +173,7 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
     assert (np.bincount(counts.indices) > neighbors.probe_max_df(len(docs))).sum() >= 30
 
     pruned = StoryClusterer().fit(docs)
-    monkeypatch.setattr(pipeline, "probe_max_df", lambda n: None)
+    monkeypatch.setattr(scoring, "probe_max_df", lambda n: None)
     full = StoryClusterer().fit(docs)
     assert pruned.labels_.tolist() == full.labels_.tolist()
     assert len(pruned.stories_) == 400
@@ -182,9 +182,9 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
 def test_story_clusterer_fits_a_stream_like_a_list_and_keeps_first_lines(
     seed_articles, monkeypatch
 ):
-    from dedupe_news import pipeline
+    from dedupe_news import batch_prepare
 
-    monkeypatch.setattr(pipeline, "_PREPARE_CHUNK", 2)
+    monkeypatch.setattr(batch_prepare, "CHUNK", 2)
     others = [Article(f"x{k}", f"Brief {k} on harbour cranes\nand tides {k * 7}") for k in range(9)]
     docs = seed_articles + others + [Article("empty", "  ")]
     listed = StoryClusterer().fit(docs)
@@ -197,7 +197,7 @@ def test_story_clusterer_fits_a_stream_like_a_list_and_keeps_first_lines(
         assert streamed.n_skipped_empty_ == 1
         stubs = {a.id: a for a in streamed.articles_}
         assert stubs["x3"].text == "Brief 3 on harbour cranes"
-        assert len(stubs[seed_articles[0].id].text) <= pipeline.STUB_TEXT_CHARS
+        assert len(stubs[seed_articles[0].id].text) <= batch_prepare.STUB_TEXT_CHARS
         assert stubs[seed_articles[0].id].date == seed_articles[0].date
     assert listed.articles_ is not None and listed.articles_[0] is docs[0]  # a list is kept as is
 

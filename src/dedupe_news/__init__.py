@@ -6,8 +6,9 @@ for rewrites, and weighted linkage to stop chaining.
 """
 
 from .articles import Article, FieldMap, ReadStats, parse_date
+from .calibrate import Calibration, calibrate_model
 from .clustering import Story
-from .decision import DecisionRule, PairScores, PairTable
+from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .errors import (
     DedupeNewsError,
     EmptyCorpusError,
@@ -32,7 +33,9 @@ from .index import (
 from .minhash import MinHasher, Signatures, shingle_hash
 from .output import Assignment, assignments, write_results
 from .output_file import OutputFileError
+from .pair_evidence import PairEvidence
 from .pair_features import ArticleRows, PairFeatures, pair_features
+from .pair_model import ModelFileError, PairModel, default_model
 from .pipeline import StoryClusterer, cluster_articles, compare_articles
 from .readers import iter_articles, read_articles
 from .settings import Settings
@@ -45,6 +48,7 @@ __all__ = [
     "Article",
     "ArticleRows",
     "Assignment",
+    "Calibration",
     "ClusteringScores",
     "DecisionRule",
     "DedupeNewsError",
@@ -60,9 +64,13 @@ __all__ = [
     "InputError",
     "MinHasher",
     "MissingDependencyError",
+    "ModelFileError",
+    "ModelRule",
     "NotFittedError",
     "OutputFileError",
+    "PairEvidence",
     "PairFeatures",
+    "PairModel",
     "PairScores",
     "PairTable",
     "ParameterError",
@@ -77,8 +85,10 @@ __all__ = [
     "__version__",
     "articles_from_records",
     "assignments",
+    "calibrate_model",
     "cluster_articles",
     "compare_articles",
+    "default_model",
     "iter_articles",
     "pair_features",
     "parse_date",

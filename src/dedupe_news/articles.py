@@ -28,6 +28,7 @@ __all__ = [
     "article_from_record",
     "article_list",
     "checked_articles",
+    "joined_text",
     "parse_date",
 ]
 
@@ -118,9 +119,18 @@ class Article:
     @property
     def full_text(self) -> str:
         """Title and text joined, the way the similarity signals see the article."""
-        if self.title and not self.text.lstrip().startswith(self.title.strip()):
-            return f"{self.title}\n{self.text}"
-        return self.text
+        return joined_text(self.title, self.text)
+
+
+def joined_text(title: str | None, text: str) -> str:
+    """The title, a newline and the text; the text alone when it opens with the title.
+
+    >>> joined_text("Storm", "Storm hits the coast"), joined_text("Storm", "It rains")
+    ('Storm hits the coast', 'Storm\\nIt rains')
+    """
+    if title and not text.lstrip().startswith(title.strip()):
+        return f"{title}\n{text}"
+    return text
 
 
 @dataclass(frozen=True)

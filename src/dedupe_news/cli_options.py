@@ -98,9 +98,24 @@ def clusterer_options(command: Callable) -> Callable:
     """Clustering settings shared by every command that clusters, built from
     :class:`~dedupe_news.settings.Settings`."""
     options = [_setting_option(flag, name, meta) for flag, name, meta in Settings.cli_options()]
-    options.append(
-        jobs_option("Processes to use; -1 uses every core. Results do not depend on it.")
-    )
+    options += [
+        click.option(
+            "--model",
+            metavar="default|FILE",
+            default=None,
+            help="Decide by a learned same-story model: 'default' (shipped with the package) "
+            "or a JSON file written by 'dedupe-news calibrate'. Without it, the TF-IDF cosine "
+            "at --threshold decides.",
+        ),
+        click.option(
+            "--same-story-threshold",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="With --model: the same-story probability at or above which two articles "
+            "are one story. Default: the model's own (0.5).",
+        ),
+        jobs_option("Processes to use; -1 uses every core. Results do not depend on it."),
+    ]
     for option in reversed(options):
         command = option(command)
     return command
@@ -126,7 +141,8 @@ def reader_options(kwargs: dict) -> dict:
 
 def clusterer_params(kwargs: dict) -> dict:
     """The ``StoryClusterer`` settings of :func:`clusterer_options`, popped from ``kwargs``."""
-    names = [name for _, name, _ in Settings.cli_options()] + ["n_jobs"]
+    names = [name for _, name, _ in Settings.cli_options()]
+    names += ["model", "same_story_threshold", "n_jobs"]
     return {name: kwargs.pop(name) for name in names}
 
 

@@ -71,6 +71,7 @@ def cluster_pairs(
     component_similarity: Callable[[np.ndarray], np.ndarray],
     linkage_method: str = "weighted",
     max_component: int = 2000,
+    clearly_different: float = CLEARLY_DIFFERENT,
 ) -> np.ndarray:
     """Group ``n`` items into clusters from scored pairs.
 
@@ -97,6 +98,8 @@ def cluster_pairs(
         by its copy structure: each group of copies (see :func:`copy_groups`)
         becomes one representative and linkage runs over the representatives,
         so a wire story reprinted thousands of times stays one story.
+    clearly_different : float
+        Pairs below this similarity veto a merge (see :func:`linkage_score`).
 
     Returns
     -------
@@ -114,7 +117,9 @@ def cluster_pairs(
     labels = _components(n, edges.i, edges.j)
     if linkage_method == "single":
         return order_labels(labels)
-    linkage_of = _Linkage(threshold, component_similarity, linkage_method, max_component)
+    linkage_of = _Linkage(
+        threshold, component_similarity, linkage_method, max_component, clearly_different
+    )
     final = np.arange(n, dtype=np.int64)
     next_label = n
     for members, inside in _split_components(labels, edges):
@@ -178,6 +183,7 @@ class _Linkage:
     component_similarity: Callable[[np.ndarray], np.ndarray]
     method: str
     max_component: int
+    clearly_different: float = CLEARLY_DIFFERENT
 
     def component(self, members: np.ndarray, edges: _Edges, edge_threshold: float) -> np.ndarray:
         """0-based groups of a connected component's sorted ``members``."""
@@ -185,7 +191,7 @@ class _Linkage:
             return np.zeros(2, dtype=np.int64)
         if members.size <= self.max_component:
             similarity = self.component_similarity(members)
-            return _agglomerate(similarity, self.threshold, self.method)
+            return _agglomerate(similarity, self.threshold, self.method, self.clearly_different)
         while True:
             next_threshold = edge_threshold + _THRESHOLD_STEP
             is_copy = edges.similarity >= COPY_SIMILARITY
@@ -241,11 +247,13 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _agglomerate(similarity: np.ndarray, threshold: float, method: str) -> np.ndarray:
+def _agglomerate(
+    similarity: np.ndarray, threshold: float, method: str, clearly_different: float
+) -> np.ndarray:
     """Agglomerative groups (0-based) of a dense similarity matrix, cut at ``threshold``."""
     similarity = np.clip(similarity, 0.0, 1.0)
     distance = 1.0 - similarity
-    distance[similarity < CLEARLY_DIFFERENT] = VETO_DISTANCE
+    distance[similarity < clearly_different] = VETO_DISTANCE
     np.fill_diagonal(distance, 0.0)
     distance = (distance + distance.T) / 2.0
     tree = linkage(squareform(distance, checks=False), method=method)
@@ -268,7 +276,7 @@ def order_labels(labels: np.ndarray) -> np.ndarray:
     return rank[inverse.ravel()]
 
 
-def linkage_score(similarity: np.ndarray) -> float:
+def linkage_score(similarity: np.ndarray, clearly_different: float = CLEARLY_DIFFERENT) -> float:
     """Mean similarity of an article to a story's members, clearly different members as
     a veto: the distance agglomeration uses (``1 - s``, or :data:`VETO_DISTANCE` below
     :data:`CLEARLY_DIFFERENT`), returned as ``1 - mean distance``. It is the plain mean
@@ -277,7 +285,7 @@ def linkage_score(similarity: np.ndarray) -> float:
     >>> linkage_score(np.array([0.5, 0.3]))
     0.4
     """
-    distance = np.where(similarity < CLEARLY_DIFFERENT, VETO_DISTANCE, 1.0 - similarity)
+    distance = np.where(similarity < clearly_different, VETO_DISTANCE, 1.0 - similarity)
     return float(1.0 - distance.mean())
 
 

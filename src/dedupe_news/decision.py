@@ -13,6 +13,11 @@ For a pair with features :class:`~dedupe_news.pair_features.PairFeatures`, in or
 The result is one number, ``story_similarity`` in [0, 1]: 0 outside the date
 window, 1 for a copy, else the cosine. A pair is the same story exactly when
 ``story_similarity >= rewrite_threshold``; clustering averages this number.
+
+:class:`ModelRule` replaces step 3 with a learned model
+(:class:`~dedupe_news.pair_model.PairModel`): ``story_similarity`` is then the
+model's same-story probability, steps 1 and 2 staying as they are, and a pair is
+the same story when the probability reaches the model's threshold (0.5).
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ParameterError
+from .pair_evidence import PairEvidence
 from .pair_features import PairFeatures
+from .pair_model import PairModel
 from .settings import Settings
 
-__all__ = ["DecisionRule", "PairScores", "PairTable"]
+__all__ = ["DecisionRule", "ModelRule", "PairScores", "PairTable"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,81 @@ class DecisionRule:
 
 
 @dataclass(frozen=True)
+class ModelRule:
+    """The learned decision: the model's same-story probability, with the date
+    window and the copy rule of ``rule`` on top (see the module docstring).
+
+    ``threshold`` is the probability at or above which a pair is the same story,
+    and the least mean probability between two groups that linkage merges;
+    ``clearly_different`` is the probability below which a pair vetoes a merge.
+    Both default to the values the model file was trained with.
+    """
+
+    model: PairModel
+    rule: DecisionRule
+    threshold: float
+    clearly_different: float
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "clearly_different"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ParameterError(f"{name} must be a probability in [0, 1], got {value!r}")
+
+    @classmethod
+    def of(cls, model: PairModel, rule: DecisionRule, threshold: float | None = None) -> ModelRule:
+        """The rule with the model's own threshold, or ``threshold`` when given."""
+        return cls(
+            model,
+            rule,
+            model.threshold if threshold is None else float(threshold),
+            model.clearly_different,
+        )
+
+    def story_similarity(self, core: PairFeatures, features: dict) -> np.ndarray:
+        """Per pair: 0 outside the window, 1 for a copy, else the model's probability.
+
+        ``core`` holds the pairs' :class:`PairFeatures`, ``features`` every
+        feature the model reads (by name).
+        """
+        probability = self.model.predict_similarity(features)
+        copy = self.rule.is_copy(
+            core.jaccard_similarity, core.containment_similarity, core.smaller_shingles
+        )
+        score = np.where(copy, 1.0, probability)
+        return np.where(self.rule.in_window(core.date_distance_days), score, 0.0)
+
+    def same_story(self, story_similarity: np.ndarray) -> np.ndarray:
+        return np.asarray(story_similarity) >= self.threshold
+
+    def reason(self, core: PairFeatures, features: dict, k: int = 0) -> str:
+        """Why pair ``k`` got its verdict: the hard rule that decided it, or the
+        probability and the features that moved it most either way (see
+        :meth:`~dedupe_news.pair_model.PairModel.feature_effects`)."""
+        one = core.take(np.array([k]))
+        distance = float(one.date_distance_days[0])
+        if not math.isnan(distance) and distance > self.rule.window_days:
+            return self.rule.reason(one)
+        if bool(
+            self.rule.is_copy(
+                one.jaccard_similarity, one.containment_similarity, one.smaller_shingles
+            )[0]
+        ):
+            return self.rule.reason(one)
+        single = {name: np.asarray(features[name])[k : k + 1] for name in self.model.features}
+        probability = float(self.model.predict_similarity(single)[0])
+        verdict = "same story" if probability >= self.threshold else "different stories"
+        sign = ">=" if probability >= self.threshold else "<"
+        effects = self.model.feature_effects(single)
+        strongest = sorted(effects, key=lambda name: -abs(effects[name]))[:3]
+        pushes = ", ".join(f"{name} {effects[name]:+.1f}" for name in strongest)
+        return (
+            f"{verdict}: model probability {probability:.2f} {sign} {self.threshold:g} "
+            f"(strongest evidence, in log-odds: {pushes})"
+        )
+
+
+@dataclass(frozen=True)
 class PairTable:
     """Scores of many article pairs, as parallel arrays (one entry per pair).
 
@@ -168,6 +251,10 @@ class PairScores:
 
     ``same_cluster`` is filled in by :meth:`StoryClusterer.explain`: whether
     clustering put the two articles in one story (None when not clustered).
+    ``model_features`` holds every feature a learned model read (None under the
+    fixed rule). ``evidence`` says what the two texts share (entities, quotes, terms,
+    a copied passage), filled in by :meth:`StoryClusterer.explain` when the fitted
+    articles still hold their texts.
     """
 
     id_a: str
@@ -180,6 +267,8 @@ class PairScores:
     same_story: bool
     reason: str
     same_cluster: bool | None = None
+    model_features: dict[str, float] | None = None
+    evidence: PairEvidence | None = None
 
     @classmethod
     def from_features(
@@ -188,15 +277,41 @@ class PairScores:
         """Apply ``rule`` to pair ``k`` of ``features`` and explain the verdict."""
         one = features.take(np.array([k]))
         story = float(rule.story_similarity(one)[0])
-        distance = float(one.date_distance_days[0])
         return cls(
-            id_a=id_a,
-            id_b=id_b,
-            cosine_similarity=float(one.cosine_similarity[0]),
-            jaccard_similarity=float(one.jaccard_similarity[0]),
-            containment_similarity=float(one.containment_similarity[0]),
-            date_distance_days=None if math.isnan(distance) else distance,
+            **_similarities(id_a, id_b, one),
             story_similarity=story,
             same_story=bool(rule.same_story(story)),
             reason=rule.reason(one),
         )
+
+    @classmethod
+    def from_model(
+        cls,
+        id_a: str,
+        id_b: str,
+        decision: ModelRule,
+        core: PairFeatures,
+        features: dict,
+        story_similarity: float,
+    ) -> PairScores:
+        """Pair 0 of ``core``/``features`` under a learned model, explained."""
+        return cls(
+            **_similarities(id_a, id_b, core),
+            story_similarity=story_similarity,
+            same_story=bool(decision.same_story(story_similarity)),
+            reason=decision.reason(core, features),
+            model_features={name: float(np.asarray(v)[0]) for name, v in features.items()},
+        )
+
+
+def _similarities(id_a: str, id_b: str, one: PairFeatures) -> dict:
+    """The ids and the similarities of pair 0 of ``one``, as PairScores fields."""
+    distance = float(one.date_distance_days[0])
+    return {
+        "id_a": id_a,
+        "id_b": id_b,
+        "cosine_similarity": float(one.cosine_similarity[0]),
+        "jaccard_similarity": float(one.jaccard_similarity[0]),
+        "containment_similarity": float(one.containment_similarity[0]),
+        "date_distance_days": None if math.isnan(distance) else distance,
+    }

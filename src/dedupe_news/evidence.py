@@ -61,10 +61,12 @@ __all__ = [
     "EvidenceTable",
     "article_evidence",
     "entity_keys",
+    "entity_names",
     "key_hash",
     "lead_text",
     "log_length",
     "quote_keys",
+    "quote_spans",
     "ticker_keys",
 ]
 
@@ -253,8 +255,19 @@ def entity_keys(text: str) -> np.ndarray:
     >>> entity_keys("") .size
     0
     """
+    return _keys_array(entity_names(text))
+
+
+def entity_names(text: str) -> list[str]:
+    """The entities of ``text`` as readable keys (``E:`` names, ``T:`` tickers, ``N:``
+    numbers), before hashing: what :func:`entity_keys` hashes, repeats kept (a
+    sentence-opening name comes last).
+
+    >>> entity_names("Putin met Erdogan in Istanbul.")
+    ['E:erdogan', 'E:istanbul', 'E:putin']
+    """
     if not text:
-        return _EMPTY
+        return []
     text = unicodedata.normalize("NFKC", text)
     keys: list[str] = []
     for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE):
@@ -273,7 +286,7 @@ def entity_keys(text: str) -> np.ndarray:
     else:
         seen = set(names)
         names.extend(key for key in openers if key in seen)
-    return _keys_array(keys + names)
+    return keys + names
 
 
 def ticker_keys(text: str) -> np.ndarray:
@@ -305,18 +318,30 @@ def quote_keys(text: str) -> np.ndarray:
     >>> bool(np.array_equal(a, b)), a.size
     (True, 5)
     """
-    if not text:
-        return _EMPTY
-    text = unicodedata.normalize("NFKC", text)
     keys: list[str] = []
-    for pattern in _QUOTE_SPANS:
-        for m in pattern.finditer(text):
-            words = _QUOTE_TOKEN.findall(m.group(1).casefold())
-            if len(words) >= 3:
-                keys.extend("Q:" + " ".join(words[k : k + 3]) for k in range(len(words) - 2))
-            elif words and len("".join(words)) >= 3:
-                keys.append("Q:" + " ".join(words))
+    for words in quote_spans(text):
+        if len(words) >= 3:
+            keys.extend("Q:" + " ".join(words[k : k + 3]) for k in range(len(words) - 2))
+        elif words and len("".join(words)) >= 3:
+            keys.append("Q:" + " ".join(words))
     return _keys_array(keys)
+
+
+def quote_spans(text: str) -> list[list[str]]:
+    """The case-folded words of each quoted span of ``text``, in the order of
+    :data:`_QUOTE_SPANS` patterns (what :func:`quote_keys` hashes).
+
+    >>> quote_spans('He said: "Peace talks are at a dead end."')
+    [['peace', 'talks', 'are', 'at', 'a', 'dead', 'end']]
+    """
+    if not text:
+        return []
+    text = unicodedata.normalize("NFKC", text)
+    return [
+        _QUOTE_TOKEN.findall(m.group(1).casefold())
+        for pattern in _QUOTE_SPANS
+        for m in pattern.finditer(text)
+    ]
 
 
 def lead_text(title: str | None, text: str, words: int = LEAD_WORDS) -> str:

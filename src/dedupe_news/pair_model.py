@@ -68,6 +68,13 @@ TRANSFORMS = {
 
 Term = tuple[tuple[str, str], ...]
 
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_CLEARLY_DIFFERENT = 0.1
+DEFAULT_CANDIDATE_SIMILARITY = 0.05
+DEFAULT_MAX_NEIGHBORS = 100
+"""How a model is used when its file does not say (``metadata``: ``threshold``,
+``clearly_different``, ``candidates.floor``, ``candidates.max_neighbors``)."""
+
 
 class ModelFileError(InputError):
     """A model file that cannot be used: the message says what is wrong and the fix."""
@@ -130,6 +137,45 @@ class PairModel:
         """Calibrated same-story probability in [0, 1], one per pair."""
         z = self.decision_function(features)
         return 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, overflow-free
+
+    def feature_effects(self, features: Mapping[str, np.ndarray]) -> dict[str, float]:
+        """How much each feature moves the log-odds of one pair: the log-odds with
+        the feature as it is, minus the log-odds with it set to 0 (others kept).
+
+        >>> model = PairModel(((("jaccard", "identity"),),), np.array([2.0]), -1.0)
+        >>> model.feature_effects({"jaccard": np.array([0.5])})
+        {'jaccard': 1.0}
+        """
+        base = float(self.decision_function(features)[0])
+        effects = {}
+        for name in self.features:
+            zeroed = {**features, name: np.zeros(1)}
+            effects[name] = base - float(self.decision_function(zeroed)[0])
+        return effects
+
+    # -- how the model was trained to be used ---------------------------------------
+
+    @property
+    def threshold(self) -> float:
+        """The same-story probability threshold the model was evaluated at."""
+        return float(self.metadata.get("threshold", DEFAULT_THRESHOLD))
+
+    @property
+    def clearly_different(self) -> float:
+        """The probability below which a pair vetoes a linkage merge."""
+        return float(self.metadata.get("clearly_different", DEFAULT_CLEARLY_DIFFERENT))
+
+    @property
+    def candidate_similarity(self) -> float:
+        """The TF-IDF cosine floor of the neighbour search the model was trained on."""
+        candidates = self.metadata.get("candidates") or {}
+        return float(candidates.get("floor", DEFAULT_CANDIDATE_SIMILARITY))
+
+    @property
+    def max_neighbors(self) -> int:
+        """Neighbours per article in the search the model was trained on."""
+        candidates = self.metadata.get("candidates") or {}
+        return int(candidates.get("max_neighbors", DEFAULT_MAX_NEIGHBORS))
 
     # -- JSON ----------------------------------------------------------------------
 

@@ -16,22 +16,24 @@ index and the Spark engine call too:
 from __future__ import annotations
 
 import dataclasses
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from .articles import Article, article_list, checked_articles
-from .clustering import Story, cluster_pairs, component_similarity, copy_matrix, group_stories
-from .decision import DecisionRule, PairScores, PairTable
-from .errors import EmptyCorpusError, NotFittedError, UnknownArticleError
-from .minhash import COMPILED_MIN_BATCH, MinHasher, Signatures, lsh_candidate_pairs
-from .neighbors import cosine_neighbor_pairs, probe_max_df
-from .pair_features import ArticleRows, pair_features
-from .parallel import effective_jobs, map_tasks
-from .prepare import PreparedTexts, prepare_texts
+from .batch_prepare import prepare_corpus
+from .clustering import Story, cluster_pairs, copy_matrix, group_stories
+from .decision import DecisionRule, ModelRule, PairScores
+from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
+from .minhash import MinHasher
+from .model_features import EvidenceRows, PreparedEvidence
+from .pair_evidence import fitted_term_weight, pair_evidence
+from .pair_features import ArticleRows
+from .pair_model import PairModel, default_model
+from .parallel import effective_jobs
+from .scoring import ModelScorer, RuleScorer
 from .settings import Settings
 from .tables import articles_from_records
 from .timestamps import article_day, article_time_key
@@ -39,9 +41,6 @@ from .weighting import corpus_tfidf_rows
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
-_PREPARE_CHUNK = 2000
-_WARM_UP_TEXT = "loads the signing kernel once before the workers fork"
-STUB_TEXT_CHARS = 200
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while fitting."""
@@ -59,6 +58,18 @@ class StoryClusterer(BaseEstimator):
     max_component
         The settings of :class:`~dedupe_news.settings.Settings`, which documents
         and validates each one and holds the defaults (``Settings.doc(name)``).
+    model : PairModel, "default", path or None, default None
+        None decides by the fixed rule (TF-IDF cosine at ``rewrite_threshold``).
+        A learned model (:class:`~dedupe_news.pair_model.PairModel`, a JSON file
+        written by ``dedupe-news calibrate``, or ``"default"`` for the one
+        shipped in the package) decides by its same-story probability instead:
+        ``story_similarity`` is that probability, the candidate search uses the
+        floor and neighbour count the model was trained with, and the leads are
+        searched too. ``window_days`` and the copy settings still apply;
+        ``rewrite_threshold`` does not.
+    same_story_threshold : float, optional
+        With a model: the probability at or above which a pair is the same story
+        (and linkage merges); None uses the model's own (0.5 for the default).
     minhash_backend : {"auto", "numba", "numpy"}, default "auto"
         How signatures are computed (see :class:`~dedupe_news.minhash.MinHasher`):
         the compiled loop when numba is installed, else numpy. Results do not
@@ -79,7 +90,7 @@ class StoryClusterer(BaseEstimator):
     articles_ : list of Article
         The fitted articles, in input order. When ``fit`` was given a stream
         rather than a sequence, each holds only the first line of its text (at
-        most :data:`STUB_TEXT_CHARS` characters): see :meth:`fit`.
+        most :data:`~dedupe_news.batch_prepare.STUB_TEXT_CHARS` characters): see :meth:`fit`.
     pairs_ : PairTable
         Every candidate pair that was scored.
     source_similarity_ : ndarray of float64, shape (n_articles,)
@@ -118,6 +129,8 @@ class StoryClusterer(BaseEstimator):
         max_neighbors: int = _DEFAULTS.max_neighbors,
         linkage: str = _DEFAULTS.linkage,
         max_component: int = _DEFAULTS.max_component,
+        model: PairModel | str | Path | None = None,
+        same_story_threshold: float | None = None,
         minhash_backend: str = "auto",
         n_jobs: int | None = None,
         progress: ProgressCallback | None = None,
@@ -133,6 +146,8 @@ class StoryClusterer(BaseEstimator):
         self.max_neighbors = max_neighbors
         self.linkage = linkage
         self.max_component = max_component
+        self.model = model
+        self.same_story_threshold = same_story_threshold
         self.minhash_backend = minhash_backend
         self.n_jobs = n_jobs
         self.progress = progress
@@ -144,6 +159,22 @@ class StoryClusterer(BaseEstimator):
         """The :class:`~dedupe_news.settings.Settings` these parameters define (validated)."""
         params = self.get_params()
         return _DEFAULTS.replace(**{k: v for k, v in params.items() if k in Settings.names()})
+
+    def resolved_model(self) -> PairModel | None:
+        """The learned model the ``model`` parameter names, loaded (None for the
+        fixed rule). A bad model file raises :class:`~dedupe_news.pair_model.ModelFileError`."""
+        if self.model is None:
+            return None
+        if isinstance(self.model, PairModel):
+            return self.model
+        if isinstance(self.model, str) and self.model == "default":
+            return default_model()
+        if isinstance(self.model, (str, Path)):
+            return PairModel.load(self.model)
+        raise ParameterError(
+            f'model must be None, "default", a model file\'s path or a PairModel, '
+            f"got {type(self.model).__name__}"
+        )
 
     @property
     def decision_rule(self) -> DecisionRule:
@@ -161,12 +192,26 @@ class StoryClusterer(BaseEstimator):
         only the first line of its text.
         """
         settings, hasher = self._check_params()
-        rule = DecisionRule.from_settings(settings)
+        model = self.resolved_model()
         if _is_table(articles):
             articles = articles_from_records(articles)
         streamed = not isinstance(articles, Sequence)
         articles = checked_articles(articles) if streamed else article_list(articles)
-        kept, signatures, counts, articles = self._prepare(articles, hasher, streamed)
+        prepared = prepare_corpus(
+            articles,
+            hasher,
+            streamed=streamed,
+            with_evidence=model is not None,
+            n_jobs=self.n_jobs,
+            report=lambda done, total: self._report("prepare", done, total),
+        )
+        kept, articles, counts = prepared.kept, prepared.articles, prepared.term_counts
+        signatures, token_counts, evidence = (
+            prepared.signatures,
+            prepared.token_counts,
+            prepared.evidence,
+        )
+        del prepared  # the term counts go once weighed
         n_all = len(articles)
         if n_all == 0:
             raise EmptyCorpusError("no articles given: nothing to cluster")
@@ -178,39 +223,42 @@ class StoryClusterer(BaseEstimator):
         n = kept.size
 
         self._report("tfidf", 0, n)
-        matrix = corpus_tfidf_rows(counts)
+        matrix, self._term_columns = corpus_tfidf_rows(counts)
         del counts
         days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
+        scorer = self._scorer(settings, rows, model, evidence, token_counts)
         self._report("tfidf", n, n)
 
         self._report("candidates", 0, n)
-        pair_i, pair_j = self._candidates(rows, settings)
+        pair_i, pair_j = scorer.candidates(
+            self.n_jobs, progress=lambda done: self._report("candidates", done, n)
+        )
 
         self._report("scoring", 0, pair_i.size)
-        table = PairTable.decide(rule, pair_i, pair_j, pair_features(rows, pair_i, rows, pair_j))
+        table = scorer.score(pair_i, pair_j)
         self._report("scoring", pair_i.size, pair_i.size)
 
         self._report("clustering", 0, n)
         copies = copy_matrix(n, table.i, table.j, table.story_similarity)
+        scorer.score_small_components(table, n)
         labels_kept = cluster_pairs(
             n,
             table.i,
             table.j,
             table.story_similarity,
-            threshold=settings.rewrite_threshold,
-            component_similarity=lambda members: component_similarity(
-                rows, settings.window_days, members, copies
-            ),
+            threshold=scorer.threshold,
+            component_similarity=lambda members: scorer.matrix(members, copies),
             linkage_method=settings.linkage,
             max_component=settings.max_component,
+            clearly_different=scorer.clearly_different,
         )
         self._report("clustering", n, n)
 
         labels = np.full(n_all, -1, dtype=np.int64)
         labels[kept] = labels_kept
-        self._rows, self._rule = rows, rule
-        self.articles_ = articles
+        self._fitted_scorer, self._rule, self._rows = scorer, scorer.rule, rows
+        self.articles_, self._streamed = articles, streamed
         self.labels_ = labels
         self._position = {a.id: k for k, a in enumerate(articles)}
         self._row = {int(k): r for r, k in enumerate(kept)}
@@ -233,15 +281,30 @@ class StoryClusterer(BaseEstimator):
         Works for any two articles of the fitted corpus, candidates or not. The
         returned ``same_cluster`` says whether clustering put them together, which
         can differ from the pair verdict: average linkage may keep a same-story pair
-        apart, or join a pair through the rest of its story.
+        apart, or join a pair through the rest of its story. ``evidence`` lists what
+        the two texts share (None after fitting a stream, whose texts are gone).
         """
         self._check_fitted()
         rows = [self._fitted_row(article_id) for article_id in (id_a, id_b)]
-        features = pair_features(self._rows, np.array([rows[0]]), self._rows, np.array([rows[1]]))
-        scores = PairScores.from_features(id_a, id_b, self._rule, features)
+        scores = self._fitted_scorer.pair_scores(rows[0], rows[1], id_a, id_b)
+        if not self._streamed:
+            weight = fitted_term_weight(self._rows.tfidf, self._term_columns, *rows)
+            a, b = (self.articles_[self._position[x]] for x in (id_a, id_b))
+            scores = dataclasses.replace(scores, evidence=pair_evidence(a, b, weight))
         label_a = self.labels_[self._position[id_a]]
         label_b = self.labels_[self._position[id_b]]
         return dataclasses.replace(scores, same_cluster=bool(label_a == label_b))
+
+    def pair_model_features(self) -> dict[str, np.ndarray]:
+        """Every feature the learned model read, for each candidate pair of ``pairs_``
+        (same order), by name; for training a model on labelled articles."""
+        self._check_fitted()
+        if not isinstance(self._fitted_scorer, ModelScorer):
+            raise ParameterError("pair_model_features needs a clusterer fitted with a model")
+        positions = np.r_[self.pairs_.i, self.pairs_.j]
+        rows = np.array([self._row[int(p)] for p in positions], dtype=np.intp)
+        half = self.pairs_.i.size
+        return self._fitted_scorer.features(rows[:half], rows[half:])[1]
 
     # -- internals ---------------------------------------------------------------
 
@@ -265,79 +328,19 @@ class StoryClusterer(BaseEstimator):
             raise UnknownArticleError(f"article {article_id!r} was skipped: its text is empty")
         return self._row[position]
 
-    def _prepare(
-        self, articles: Iterable[Article], hasher: MinHasher, streamed: bool
-    ) -> tuple[np.ndarray, Signatures, sp.csr_matrix, list[Article]]:
-        """The "prepare" stage: :func:`~dedupe_news.prepare.prepare_texts` on chunks
-        spread over ``n_jobs`` processes.
-
-        Returns the indices of articles with text, their signatures, their term
-        counts, and the articles (for a stream, with texts cut to their first line).
-        """
-        total = 0 if streamed else len(articles)  # type: ignore[arg-type]
-        self._report("prepare", 0, total)
-        fitted: list[Article] = []
-        failure: list[Exception] = []
-
-        def tasks() -> Iterator[list[str]]:
-            # Runs where the tasks are fed (a pool thread with n_jobs > 1): an
-            # input error ends the feed here and is raised once the pool is done.
-            iterator = iter(articles)
-            try:
-                while chunk := list(itertools.islice(iterator, _PREPARE_CHUNK)):
-                    fitted.extend(map(_stub, chunk) if streamed else chunk)
-                    yield [a.full_text for a in chunk]
-            except Exception as error:  # noqa: BLE001 - re-raised below, in this thread
-                failure.append(error)
-
-        n_tasks = -(-total // _PREPARE_CHUNK) if total else None
-        chunks: list[PreparedTexts] = []
-        done = 0
-        for chunk in map_tasks(
-            _prepare_task,
-            tasks(),
-            state={"hasher": hasher},
-            n_jobs=self.n_jobs,
-            n_tasks=n_tasks or effective_jobs(self.n_jobs),
-            warm_up=lambda: prepare_texts([_WARM_UP_TEXT] * COMPILED_MIN_BATCH, hasher),
-        ):
-            chunks.append(chunk)
-            done += chunk.has_text.size
-            self._report("prepare", done, total)
-        if failure:
-            raise failure[0]
-        if streamed:
-            self._report("prepare", done, done)
-        if not chunks:
-            return np.zeros(0, dtype=np.intp), None, None, fitted  # type: ignore[return-value]
-        kept = np.flatnonzero(np.concatenate([c.has_text for c in chunks]))
-        signatures = Signatures(
-            np.concatenate([c.signatures.hashvalues for c in chunks]),
-            np.concatenate([c.signatures.shingle_counts for c in chunks]),
-        )
-        counts = sp.vstack([c.term_counts for c in chunks], format="csr")
-        return kept, signatures, counts, fitted
-
-    def _candidates(self, rows: ArticleRows, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs ``i < j``: LSH copy candidates and TF-IDF neighbours."""
-        n = len(rows)
-        copy_i, copy_j = lsh_candidate_pairs(rows.signatures, threshold=settings.copy_threshold)
-        near_i, near_j, _ = cosine_neighbor_pairs(
-            rows.tfidf,
-            rows.days,
-            window_days=settings.window_days,
-            min_similarity=settings.rewrite_threshold,
-            max_neighbors=settings.max_neighbors,
-            probe_max_df=probe_max_df(n),
-            n_jobs=self.n_jobs,
-            progress=lambda done: self._report("candidates", done, n),
-        )
-        codes = np.unique(
-            np.concatenate(
-                [copy_i.astype(np.int64) * n + copy_j, near_i.astype(np.int64) * n + near_j]
-            )
-        )
-        return (codes // n).astype(np.intp), (codes % n).astype(np.intp)
+    def _scorer(
+        self,
+        settings: Settings,
+        rows: ArticleRows,
+        model: PairModel | None,
+        evidence: PreparedEvidence | None,
+        token_counts: np.ndarray,
+    ) -> RuleScorer | ModelScorer:
+        rule = DecisionRule.from_settings(settings)
+        if model is None:
+            return RuleScorer(rule, rows, settings.max_neighbors)
+        decision = ModelRule.of(model, rule, self.same_story_threshold)
+        return ModelScorer(decision, rows, EvidenceRows.from_prepared(evidence, token_counts))
 
     def _relate_to_sources(self, kept: np.ndarray) -> None:
         """``source_similarity_`` and ``match_``: each article against its story's source."""
@@ -359,8 +362,8 @@ class StoryClusterer(BaseEstimator):
             return
         i = np.array([self._row[p] for p in members])
         j = np.array([self._row[p] for p in sources])
-        features = pair_features(self._rows, i, self._rows, j)
-        similarity = self._rule.story_similarity(features)
+        table = self._fitted_scorer.score(i, j)
+        features, similarity = table.features, table.story_similarity
         is_copy = self._rule.is_copy(
             features.jaccard_similarity,
             features.containment_similarity,
@@ -377,11 +380,6 @@ class StoryClusterer(BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "labels_"):
             raise NotFittedError("this StoryClusterer is not fitted yet: call fit(articles) first")
-
-
-def _prepare_task(state: dict, texts: Sequence[str]) -> PreparedTexts:
-    """Worker of the prepare stage (runs in a forked process with ``n_jobs`` > 1)."""
-    return prepare_texts(texts, state["hasher"])
 
 
 def cluster_articles(articles: Iterable[Article], **params) -> list[Story]:
@@ -419,10 +417,3 @@ def _is_table(articles: object) -> bool:
     if hasattr(articles, "columns") and hasattr(articles, "to_dict"):
         return True
     return isinstance(articles, list) and bool(articles) and isinstance(articles[0], Mapping)
-
-
-def _stub(article: Article) -> Article:
-    """The article with only the first line of its text, cut to STUB_TEXT_CHARS."""
-    lines = article.text.strip().splitlines()
-    first = lines[0][:STUB_TEXT_CHARS] if lines else ""
-    return dataclasses.replace(article, text=first)

@@ -26,7 +26,14 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from .minhash import MinHasher, Signatures
 from .normalize import content_terms, strip_boilerplate, tokenize
 
-__all__ = ["N_FEATURES", "PreparedTexts", "article_terms", "prepare_texts", "term_counts"]
+__all__ = [
+    "N_FEATURES",
+    "PreparedTexts",
+    "article_terms",
+    "prepare_texts",
+    "term_column",
+    "term_counts",
+]
 
 N_FEATURES = 2**22
 """Hashed term space. With ~1M distinct terms, under 12% of terms share a bucket
@@ -54,11 +61,14 @@ class PreparedTexts:
         One row per text *with* text.
     term_counts : csr_matrix of float32, shape (n_with_text, N_FEATURES)
         Raw content-term counts, one row per text with text.
+    token_counts : ndarray of int64, shape (n_with_text,)
+        Tokens per text with text.
     """
 
     has_text: np.ndarray
     signatures: Signatures
     term_counts: sp.csr_matrix
+    token_counts: np.ndarray
 
 
 def article_terms(tokens: Sequence[str]) -> list[str]:
@@ -81,6 +91,15 @@ def term_counts(term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
     return sp.csr_matrix(_HASHER.transform(term_lists))
 
 
+def term_column(term: str) -> int:
+    """The column of ``term`` in the hashed term space.
+
+    >>> term_column("storm") == int(term_counts([["storm"]]).indices[0])
+    True
+    """
+    return int(term_counts([[term]]).indices[0])
+
+
 def prepare_texts(texts: Sequence[str], hasher: MinHasher) -> PreparedTexts:
     """Tokens, signatures and term counts of ``texts`` (an article's ``full_text``)."""
     tokens = [tokenize(strip_boilerplate(text)) for text in texts]
@@ -91,4 +110,5 @@ def prepare_texts(texts: Sequence[str], hasher: MinHasher) -> PreparedTexts:
         has_text=has_text,
         signatures=Signatures(signatures.hashvalues[has_text], signatures.shingle_counts[has_text]),
         term_counts=term_counts([article_terms(t) for t in kept]),
+        token_counts=np.array([len(t) for t in kept], dtype=np.int64),
     )

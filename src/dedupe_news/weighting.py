@@ -138,18 +138,20 @@ def _weigh_in_place(matrix: sp.csr_matrix, entry_idf: np.ndarray) -> None:
     inplace_csr_row_normalize_l2(matrix)
 
 
-def corpus_tfidf_rows(counts: sp.csr_matrix) -> sp.csr_matrix:
-    """TF-IDF rows of a whole corpus: IDF and stop words from its own document
-    frequencies, stop words out, then only the columns in use
-    (:func:`drop_unused_columns`). What batch clustering weighs its corpus with.
+def corpus_tfidf_rows(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """TF-IDF rows of a whole corpus, and the numbers of the columns they keep: IDF
+    and stop words from its own document frequencies, stop words out, then only the
+    columns in use (:func:`drop_unused_columns`). What batch clustering weighs its
+    corpus with.
 
-    >>> counts = sp.csr_matrix(np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]))
-    >>> corpus_tfidf_rows(counts).shape
-    (2, 3)
+    >>> counts = sp.csr_matrix(np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]]))
+    >>> rows, columns = corpus_tfidf_rows(counts)
+    >>> rows.shape, columns.tolist()
+    ((2, 3), [0, 1, 2])
     """
     df = document_frequencies(counts)
     n = counts.shape[0]
-    return drop_unused_columns(tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n)))[0]
+    return drop_unused_columns(tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n)))
 
 
 def drop_unused_columns(matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -1,0 +1,187 @@
+"""What the learned same-story model reads: per-article evidence, then pair features.
+
+The body's TF-IDF rows, MinHash signatures and dates
+(:class:`~dedupe_news.pair_features.ArticleRows`) give
+``body_cosine``, ``jaccard``, ``containment`` and ``date_distance_days``. The model
+reads more (:data:`~dedupe_news.pair_model.PAIR_FEATURES`), prepared here once per
+article from its *original-case* title and text:
+
+* the **lead** (the title, else the first 50 words: news puts the story first),
+  normalised and counted in the hashed term space, then weighed with an IDF
+  fitted on the corpus's leads;
+* the **evidence keys** of :mod:`~dedupe_news.evidence`: entities, quotes, tickers;
+* the number of **tokens** of the body.
+
+Per candidate pair, :func:`model_pair_features` gives every feature by name. One
+of them, ``neighbour_cosine``, looks beyond the pair: the cosine of the two
+articles' rows in the *candidate graph* (:func:`neighbour_graph`), which is high
+when both are close to the same other articles. Headlines of one story share few
+words pairwise, but many neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .evidence import EvidenceTable, article_evidence, lead_text, log_length
+from .normalize import normalize_text, tokenize
+from .pair_features import PairFeatures, cosine_similarity_pairs
+from .prepare import article_terms, term_counts
+from .weighting import document_frequencies, drop_unused_columns, smooth_idf, tfidf_rows
+
+__all__ = [
+    "EMPTY_LEAD_TERM",
+    "EvidenceRows",
+    "PreparedEvidence",
+    "model_pair_features",
+    "neighbour_graph",
+    "prepare_evidence",
+]
+
+EMPTY_LEAD_TERM = "\0empty"
+"""The one term of a lead with no terms, so that two empty leads are alike."""
+
+
+@dataclass(frozen=True)
+class PreparedEvidence:
+    """The model's inputs of a chunk of articles, one entry per article.
+
+    ``lead_counts`` holds raw lead-term counts in the hashed term space
+    (:func:`~dedupe_news.prepare.term_counts`); ``entities``, ``quotes`` and
+    ``tickers`` hold each article's sorted int64 keys.
+    """
+
+    lead_counts: sp.csr_matrix
+    entities: list[np.ndarray]
+    quotes: list[np.ndarray]
+    tickers: list[np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def take(self, index: np.ndarray) -> PreparedEvidence:
+        """The articles at ``index`` (positions, in order)."""
+        index = np.asarray(index, dtype=np.intp)
+        return PreparedEvidence(
+            self.lead_counts[index],
+            [self.entities[k] for k in index],
+            [self.quotes[k] for k in index],
+            [self.tickers[k] for k in index],
+        )
+
+    @classmethod
+    def stack(cls, chunks: Sequence[PreparedEvidence]) -> PreparedEvidence:
+        """The chunks' articles, in order."""
+        return cls(
+            sp.vstack([c.lead_counts for c in chunks], format="csr"),
+            [keys for c in chunks for keys in c.entities],
+            [keys for c in chunks for keys in c.quotes],
+            [keys for c in chunks for keys in c.tickers],
+        )
+
+
+def lead_terms(title: str | None, text: str) -> list[str]:
+    """The terms of an article's lead; :data:`EMPTY_LEAD_TERM` when it has none.
+
+    >>> lead_terms("Storm hits the coast", "ignored body")
+    ['storm', 'hits', 'coast']
+    """
+    return article_terms(tokenize(normalize_text(lead_text(title, text)))) or [EMPTY_LEAD_TERM]
+
+
+def prepare_evidence(titles: Sequence[str | None], texts: Sequence[str]) -> PreparedEvidence:
+    """Lead counts and evidence keys of articles given by title and text."""
+    evidence = [article_evidence(title, text) for title, text in zip(titles, texts, strict=True)]
+    return PreparedEvidence(
+        lead_counts=term_counts([lead_terms(t, x) for t, x in zip(titles, texts, strict=True)]),
+        entities=[e.entities for e in evidence],
+        quotes=[e.quotes for e in evidence],
+        tickers=[e.tickers for e in evidence],
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceRows:
+    """A corpus's model inputs, weighed: see :meth:`from_prepared`.
+
+    Attributes
+    ----------
+    lead_tfidf : csr_matrix
+        L2-normalised lead TF-IDF rows, IDF fitted on these leads.
+    evidence : EvidenceTable
+        Entity, quote and ticker sets, entity IDF fitted on these articles.
+    log_tokens : ndarray of float64
+        ``ln(1 + tokens)`` of each body.
+    """
+
+    lead_tfidf: sp.csr_matrix
+    evidence: EvidenceTable
+    log_tokens: np.ndarray
+
+    @classmethod
+    def from_prepared(cls, prepared: PreparedEvidence, token_counts) -> EvidenceRows:
+        counts = prepared.lead_counts
+        idf = smooth_idf(document_frequencies(counts), counts.shape[0])
+        lead, _ = drop_unused_columns(tfidf_rows(counts, idf))
+        table = EvidenceTable(prepared.entities, prepared.quotes, prepared.tickers)
+        return cls(lead, table, log_length(token_counts))
+
+
+def neighbour_graph(n: int, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) -> sp.csr_matrix:
+    """The candidate graph, rows L2-normalised: ``G[a, b]`` is the body cosine of each
+    candidate pair (both ways), ``G[a, a]`` is 1.
+
+    >>> g = neighbour_graph(3, np.array([0]), np.array([1]), np.array([1.0]))
+    >>> [round(float(x), 3) for x in (g[0] @ g[1].T).toarray().ravel()]
+    [1.0]
+    """
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    diagonal = np.arange(n)
+    graph = sp.csr_matrix(
+        (np.r_[cosine, cosine, np.ones(n)], (np.r_[i, j, diagonal], np.r_[j, i, diagonal])),
+        shape=(n, n),
+    )
+    graph.sum_duplicates()
+    norms = np.sqrt(np.asarray(graph.multiply(graph).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ graph)
+
+
+def model_pair_features(
+    evidence: EvidenceRows,
+    graph: sp.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+    core: PairFeatures,
+    min_containment_shingles: int,
+) -> dict[str, np.ndarray]:
+    """Every feature of :data:`~dedupe_news.pair_model.PAIR_FEATURES` for pairs
+    ``(i[k], j[k])`` of one corpus, given their ``core`` features
+    (:func:`~dedupe_news.pair_features.pair_features` of the same pairs).
+
+    ``containment`` is 0 where the shorter text has fewer than
+    ``min_containment_shingles`` shingles (too few to trust), and an unknown date
+    distance is 0.
+    """
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    table = evidence.evidence
+    length_i, length_j = evidence.log_tokens[i], evidence.log_tokens[j]
+    trusted = core.smaller_shingles >= min_containment_shingles
+    return {
+        "body_cosine": core.cosine_similarity,
+        "lead_cosine": cosine_similarity_pairs(evidence.lead_tfidf, i, evidence.lead_tfidf, j),
+        **table.entity_features(i, j),
+        "quote_overlap": table.quote_overlap(i, j),
+        "ticker_conflict": table.ticker_conflict(i, j),
+        "jaccard": core.jaccard_similarity,
+        "containment": np.where(trusted, core.containment_similarity, 0.0),
+        "log_tokens_min": np.minimum(length_i, length_j),
+        "log_tokens_max": np.maximum(length_i, length_j),
+        "date_distance_days": np.nan_to_num(core.date_distance_days, nan=0.0),
+        "neighbour_cosine": cosine_similarity_pairs(graph, i, graph, j),
+    }

@@ -1,0 +1,223 @@
+"""Scorers: candidate search, pair scores and component matrices for one fitted corpus.
+
+The batch estimator asks a scorer four things, whichever decision it uses:
+
+* ``candidates()``: the pairs worth scoring;
+* ``score(i, j)``: a :class:`~dedupe_news.decision.PairTable` of those pairs;
+* ``matrix(members, copies)``: the full ``story_similarity`` matrix of a
+  connected component, for linkage;
+* ``pair_scores(a, b, id_a, id_b)``: one pair, explained.
+
+:class:`RuleScorer` applies the fixed rule (:class:`~dedupe_news.decision.DecisionRule`:
+TF-IDF cosine against one threshold). :class:`ModelScorer` applies a learned model
+(:class:`~dedupe_news.decision.ModelRule`): it searches wider (a lower cosine floor,
+more neighbours, and the leads as well as the bodies), reads the evidence of
+:mod:`~dedupe_news.model_features`, and scores with the model's probability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .clustering import CLEARLY_DIFFERENT, component_similarity
+from .decision import DecisionRule, ModelRule, PairScores, PairTable
+from .minhash import lsh_candidate_pairs
+from .model_features import EvidenceRows, model_pair_features, neighbour_graph
+from .neighbors import cosine_neighbor_pairs, probe_max_df
+from .pair_features import ArticleRows, PairFeatures, pair_features
+
+__all__ = ["ModelScorer", "RuleScorer", "candidate_pairs"]
+
+Progress = Callable[[int], None]
+
+SMALL_COMPONENT = 200
+PAIRS_PER_BATCH = 200_000
+MAX_HELD_PAIRS = 5_000_000
+"""Components of up to SMALL_COMPONENT articles are scored together, in batches of
+about PAIRS_PER_BATCH pairs, holding at most MAX_HELD_PAIRS scores (40 MB) for
+linkage to take (see :meth:`ModelScorer.score_small_components`)."""
+
+
+def candidate_pairs(
+    rows: ArticleRows,
+    search: list[sp.csr_matrix],
+    *,
+    copy_threshold: float,
+    window_days: float,
+    min_similarity: float,
+    max_neighbors: int,
+    n_jobs: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``i < j``: LSH copy candidates, and the TF-IDF neighbours in
+    the date window of each matrix in ``search`` (rows aligned with ``rows``)."""
+    n = len(rows)
+    copy_i, copy_j = lsh_candidate_pairs(rows.signatures, threshold=copy_threshold)
+    codes = [copy_i.astype(np.int64) * n + copy_j]
+    for matrix in search:
+        near_i, near_j, _ = cosine_neighbor_pairs(
+            matrix,
+            rows.days,
+            window_days=window_days,
+            min_similarity=min_similarity,
+            max_neighbors=max_neighbors,
+            probe_max_df=probe_max_df(n),
+            n_jobs=n_jobs,
+            progress=progress,
+        )
+        codes.append(near_i.astype(np.int64) * n + near_j)
+    unique = np.unique(np.concatenate(codes))
+    return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
+
+
+class RuleScorer:
+    """Scores by the fixed rule: 0 outside the window, 1 for a copy, else the cosine."""
+
+    def __init__(self, rule: DecisionRule, rows: ArticleRows, max_neighbors: int):
+        self.rule, self.rows, self.max_neighbors = rule, rows, max_neighbors
+        self.threshold = rule.rewrite_threshold
+        self.clearly_different = CLEARLY_DIFFERENT
+
+    def candidates(self, n_jobs=None, progress: Progress | None = None):
+        return candidate_pairs(
+            self.rows,
+            [self.rows.tfidf],
+            copy_threshold=self.rule.copy_threshold,
+            window_days=self.rule.window_days,
+            min_similarity=self.rule.rewrite_threshold,
+            max_neighbors=self.max_neighbors,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
+
+    def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
+        return PairTable.decide(self.rule, i, j, pair_features(self.rows, i, self.rows, j))
+
+    def score_small_components(self, table: PairTable, n: int) -> None:
+        """Nothing to do: the rule's component matrices are cheap."""
+
+    def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
+        return component_similarity(self.rows, self.rule.window_days, members, copies)
+
+    def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
+        features = pair_features(self.rows, np.array([a]), self.rows, np.array([b]))
+        return PairScores.from_features(id_a, id_b, self.rule, features)
+
+
+class ModelScorer:
+    """Scores by a learned model's same-story probability (see the module docstring).
+
+    ``candidates()`` must run first: it builds the candidate graph that
+    ``neighbour_cosine`` reads.
+    """
+
+    def __init__(self, decision: ModelRule, rows: ArticleRows, evidence: EvidenceRows):
+        self.decision, self.rows, self.evidence = decision, rows, evidence
+        self.rule = decision.rule
+        self.threshold = decision.threshold
+        self.clearly_different = decision.clearly_different
+        self.graph = neighbour_graph(len(rows), np.zeros(0), np.zeros(0), np.zeros(0))
+        self._scored: dict[bytes, np.ndarray] = {}
+        self._candidates: tuple | None = None
+
+    def candidates(self, n_jobs=None, progress: Progress | None = None):
+        model = self.decision.model
+        i, j = candidate_pairs(
+            self.rows,
+            [self.rows.tfidf, self.evidence.lead_tfidf],
+            copy_threshold=self.rule.copy_threshold,
+            window_days=self.rule.window_days,
+            min_similarity=model.candidate_similarity,
+            max_neighbors=model.max_neighbors,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
+        core = pair_features(self.rows, i, self.rows, j)
+        near = self.rule.in_window(core.date_distance_days)
+        self.graph = neighbour_graph(len(self.rows), i[near], j[near], core.cosine_similarity[near])
+        self._candidates = (i, j, core)  # score(i, j) reuses these features
+        return i, j
+
+    def features(self, i: np.ndarray, j: np.ndarray) -> tuple[PairFeatures, dict]:
+        """The core features and every model feature of pairs ``(i[k], j[k])``."""
+        known = self._candidates
+        if known is not None and known[0] is i and known[1] is j:
+            core = known[2]
+            self._candidates = None
+        else:
+            core = pair_features(self.rows, i, self.rows, j)
+        named = model_pair_features(
+            self.evidence, self.graph, i, j, core, self.rule.min_containment_shingles
+        )
+        return core, named
+
+    def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
+        core, named = self.features(i, j)
+        similarity = self.decision.story_similarity(core, named)
+        return PairTable(
+            i=np.asarray(i, dtype=np.intp),
+            j=np.asarray(j, dtype=np.intp),
+            features=core,
+            story_similarity=similarity,
+            same_story=self.decision.same_story(similarity),
+        )
+
+    def score_small_components(self, table: PairTable, n: int) -> None:
+        """Score every pair inside each small connected component of ``table``'s
+        same-story pairs in one call, for :meth:`matrix` to look up: one call per
+        component costs more in overhead than in work when components are small."""
+        same = table.story_similarity >= self.threshold
+        graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
+        labels = connected_components(graph, directed=False)[1]
+        sizes = np.bincount(labels)
+        small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
+        if small.size == 0:
+            return
+        order = np.argsort(labels, kind="stable")
+        starts = np.concatenate(([0], np.cumsum(sizes)))
+        groups = [order[starts[c] : starts[c + 1]] for c in small]
+        batch: list[np.ndarray] = []
+        held = in_batch = 0
+        for members in groups + [None]:
+            if members is None or in_batch >= PAIRS_PER_BATCH:
+                self._score_groups(batch)
+                held += in_batch
+                batch, in_batch = [], 0
+            if members is None or held >= MAX_HELD_PAIRS:
+                return  # the rest is scored when linkage asks
+            batch.append(members)
+            in_batch += members.size * (members.size - 1) // 2
+
+    def _score_groups(self, groups: list[np.ndarray]) -> None:
+        if not groups:
+            return
+        pairs = [np.triu_indices(g.size, k=1) for g in groups]
+        i = np.concatenate([g[a] for g, (a, _) in zip(groups, pairs, strict=True)])
+        j = np.concatenate([g[b] for g, (_, b) in zip(groups, pairs, strict=True)])
+        similarity = self.score(i, j).story_similarity
+        offsets = np.cumsum([0] + [a.size for a, _ in pairs])
+        for k, members in enumerate(groups):
+            self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
+
+    def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
+        """The model's probability for every pair of ``members`` (copies and the
+        window decided from each pair's own features, so ``copies`` is not needed)."""
+        del copies
+        a, b = np.triu_indices(members.size, k=1)
+        similarity = self._scored.pop(members.tobytes(), None)
+        if similarity is None:
+            similarity = self.score(members[a], members[b]).story_similarity
+        matrix = np.zeros((members.size, members.size), dtype=np.float64)
+        matrix[a, b] = similarity
+        matrix[b, a] = similarity
+        np.fill_diagonal(matrix, 1.0)
+        return matrix
+
+    def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
+        core, named = self.features(np.array([a]), np.array([b]))
+        similarity = float(self.decision.story_similarity(core, named)[0])
+        return PairScores.from_model(id_a, id_b, self.decision, core, named, similarity)
