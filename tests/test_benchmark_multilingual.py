@@ -113,3 +113,34 @@ def test_share_table_lists_each_share():
     assert "| 0.3 | 0.900 | ar | 5 | 7 | 0.9054 |" in section
     assert "| 0.5 | 0.900 | none | 5 | 7 | 0.9054 |" in section
     assert "ecbplus_dev ARI" in section
+
+
+def test_verdicts_follow_the_decision_of_explain():
+    kept, _ = ml.labelled(PAIRS)
+    texts = ml.corpus_texts(PAIRS)
+    scores, same = ml.dedupe_news_verdicts(kept, texts)
+    assert same.tolist() == (scores >= 0.15).tolist() == [True, False]
+
+
+def test_model_table_lists_the_monolingual_languages_and_their_mean():
+    row = {
+        "language": "de",
+        "monolingual": True,
+        "texts": 3,
+        "positives": 1,
+        "negatives": 1,
+        "dedupe_news_auc": 0.8,
+        "char_ngram_auc": 0.7,
+        "positives_decided_same": 1,
+        "negatives_decided_same": 2,
+    }
+    section = ml.render_section(
+        [row],
+        command="c",
+        revision="r",
+        model="default",
+        model_rows=[row, {**row, "language": "es", "dedupe_news_auc": 1.0}],
+    )
+    assert "`--model default`" in section
+    assert "| de | 0.800 | 0.700 | 1 | 2 |" in section
+    assert "| **mean, monolingual** | **0.900** | **0.700** | 2 | 4 |" in section
