@@ -160,9 +160,10 @@ def test_components_scored_together_give_the_same_stories_as_one_by_one(monkeypa
 
 
 def test_model_on_a_stream_and_on_two_processes_equals_the_list(seed_articles, monkeypatch):
-    from dedupe_news import batch_prepare
+    from dedupe_news import batch_prepare, scoring
 
     monkeypatch.setattr(batch_prepare, "CHUNK", 3)  # several chunks of evidence to stack
+    monkeypatch.setattr(scoring, "PAIRS_PER_TASK", 4)  # pairs scored in several processes
     others = [
         Article(f"x{k}", f"Harbour cranes at the port of Hull, brief {k}", title=f"Hull {k}")
         for k in range(8)

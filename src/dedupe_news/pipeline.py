@@ -4,12 +4,16 @@ cluster, report.
 Each step is one function of the shared feature layer, which the persistent
 index and the Spark engine call too:
 
-* :mod:`~dedupe_news.prepare`: texts to tokens, MinHash signatures, term counts;
+* :mod:`~dedupe_news.prepare` (in chunks over the cores,
+  :mod:`~dedupe_news.batch_prepare`): texts to tokens, MinHash signatures, term
+  counts, and with a learned model the evidence of :mod:`~dedupe_news.model_features`;
 * :mod:`~dedupe_news.weighting`: counts to TF-IDF rows (IDF from this corpus);
-* candidates: :mod:`~dedupe_news.minhash` LSH for copies,
-  :mod:`~dedupe_news.neighbors` TF-IDF neighbours in the date window for rewrites;
-* :mod:`~dedupe_news.pair_features` and :mod:`~dedupe_news.decision`: every
-  similarity of a candidate pair, then ``story_similarity`` and the verdict;
+* a scorer (:mod:`~dedupe_news.scoring`), for the fixed rule or a learned model:
+  candidates (:mod:`~dedupe_news.minhash` LSH for copies,
+  :mod:`~dedupe_news.neighbors` TF-IDF neighbours in the date window for
+  rewrites), then :mod:`~dedupe_news.pair_features` and
+  :mod:`~dedupe_news.decision`: every similarity of a candidate pair, then
+  ``story_similarity`` and the verdict;
 * :mod:`~dedupe_news.clustering`: components, then weighted linkage inside each.
 """
 
@@ -340,7 +344,8 @@ class StoryClusterer(BaseEstimator):
         if model is None:
             return RuleScorer(rule, rows, settings.max_neighbors)
         decision = ModelRule.of(model, rule, self.same_story_threshold)
-        return ModelScorer(decision, rows, EvidenceRows.from_prepared(evidence, token_counts))
+        evidence_rows = EvidenceRows.from_prepared(evidence, token_counts)
+        return ModelScorer(decision, rows, evidence_rows, n_jobs=self.n_jobs)
 
     def _relate_to_sources(self, kept: np.ndarray) -> None:
         """``source_similarity_`` and ``match_``: each article against its story's source."""

@@ -18,6 +18,7 @@ more neighbours, and the leads as well as the bodies), reads the evidence of
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +30,7 @@ from .minhash import lsh_candidate_pairs
 from .model_features import EvidenceRows, model_pair_features, neighbour_graph
 from .neighbors import cosine_neighbor_pairs, probe_max_df
 from .pair_features import ArticleRows, PairFeatures, pair_features
+from .parallel import effective_jobs, map_tasks
 
 __all__ = ["ModelScorer", "RuleScorer", "candidate_pairs"]
 
@@ -36,6 +38,7 @@ Progress = Callable[[int], None]
 
 SMALL_COMPONENT = 200
 PAIRS_PER_BATCH = 200_000
+PAIRS_PER_TASK = 100_000
 MAX_HELD_PAIRS = 5_000_000
 """Components of up to SMALL_COMPONENT articles are scored together, in batches of
 about PAIRS_PER_BATCH pairs, holding at most MAX_HELD_PAIRS scores (40 MB) for
@@ -115,8 +118,15 @@ class ModelScorer:
     ``neighbour_cosine`` reads.
     """
 
-    def __init__(self, decision: ModelRule, rows: ArticleRows, evidence: EvidenceRows):
+    def __init__(
+        self,
+        decision: ModelRule,
+        rows: ArticleRows,
+        evidence: EvidenceRows,
+        n_jobs: int | None = None,
+    ):
         self.decision, self.rows, self.evidence = decision, rows, evidence
+        self.n_jobs = n_jobs
         self.rule = decision.rule
         self.threshold = decision.threshold
         self.clearly_different = decision.clearly_different
@@ -142,25 +152,55 @@ class ModelScorer:
         self._candidates = (i, j, core)  # score(i, j) reuses these features
         return i, j
 
-    def features(self, i: np.ndarray, j: np.ndarray) -> tuple[PairFeatures, dict]:
-        """The core features and every model feature of pairs ``(i[k], j[k])``."""
-        known = self._candidates
-        if known is not None and known[0] is i and known[1] is j:
-            core = known[2]
-            self._candidates = None
-        else:
-            core = pair_features(self.rows, i, self.rows, j)
+    def features(
+        self, i: np.ndarray, j: np.ndarray, core: PairFeatures | None = None
+    ) -> tuple[PairFeatures, dict]:
+        """The core features (unless given) and every model feature of pairs
+        ``(i[k], j[k])``."""
+        if core is None:
+            core = self._known_core(i, j) or pair_features(self.rows, i, self.rows, j)
         named = model_pair_features(
             self.evidence, self.graph, i, j, core, self.rule.min_containment_shingles
         )
         return core, named
 
+    def _known_core(self, i: np.ndarray, j: np.ndarray) -> PairFeatures | None:
+        """The candidates' features computed by :meth:`candidates`, once, when
+        ``(i, j)`` are those very arrays."""
+        known, self._candidates = self._candidates, None
+        if known is not None and known[0] is i and known[1] is j:
+            return known[2]
+        return None
+
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
-        core, named = self.features(i, j)
-        similarity = self.decision.story_similarity(core, named)
+        if effective_jobs(self.n_jobs) > 1 and len(i) >= 2 * PAIRS_PER_TASK:
+            known = self._known_core(i, j)
+            i = np.asarray(i, dtype=np.intp)
+            j = np.asarray(j, dtype=np.intp)
+            starts = range(0, i.size, PAIRS_PER_TASK)
+            step = PAIRS_PER_TASK
+            tasks = [
+                (i[s : s + step], j[s : s + step], known and known.take(slice(s, s + step)))
+                for s in starts
+            ]
+            parts = list(
+                map_tasks(_score_task, tasks, state={"scorer": self}, n_jobs=self.n_jobs)
+            )
+            similarity = np.concatenate([p[1] for p in parts])
+            core = PairFeatures(
+                **{
+                    f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
+                    for f in fields(PairFeatures)
+                }
+            )
+        else:
+            core, named = self.features(i, j)
+            similarity = self.decision.story_similarity(core, named)
+            i = np.asarray(i, dtype=np.intp)
+            j = np.asarray(j, dtype=np.intp)
         return PairTable(
-            i=np.asarray(i, dtype=np.intp),
-            j=np.asarray(j, dtype=np.intp),
+            i=i,
+            j=j,
             features=core,
             story_similarity=similarity,
             same_story=self.decision.same_story(similarity),
@@ -221,3 +261,10 @@ class ModelScorer:
         core, named = self.features(np.array([a]), np.array([b]))
         similarity = float(self.decision.story_similarity(core, named)[0])
         return PairScores.from_model(id_a, id_b, self.decision, core, named, similarity)
+
+
+def _score_task(state: dict, task: tuple[np.ndarray, np.ndarray, PairFeatures | None]):
+    """Worker of :meth:`ModelScorer.score` (a forked process sharing the scorer)."""
+    scorer = state["scorer"]
+    core, named = scorer.features(*task)
+    return core, scorer.decision.story_similarity(core, named)
