@@ -226,6 +226,18 @@ def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
     assert pairs["same_story"].tolist() == batch.same_story.tolist()
 
 
+def test_spark_counts_stop_words_only_in_rows_made_of_them(spark):
+    # The search leaves out terms by their count after weighting, when a stop word is
+    # left only in rows with nothing else (as batch counts its weighted matrix).
+    from dedupe_news.spark.idf import stop_word_row_frequencies
+
+    rows = [([1, 2],), ([1],), ([1, 3],), ([2, 4],), ([3],)]
+    kept = spark.createDataFrame(rows, "term_ids array<int>")
+    terms = np.array([1, 2, 3, 4], dtype=np.int32)
+    stop = np.array([True, True, False, False])
+    assert stop_word_row_frequencies(kept, terms, stop).tolist() == [2, 1, 0, 0]
+
+
 def test_spark_days_and_sources_follow_publication_times(spark, seed_articles):
     # The last seed was published first (04:30 UTC), on the UTC day of the others
     # although its local date is the day before: with window_days=0 a local day
