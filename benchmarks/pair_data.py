@@ -21,6 +21,7 @@ from dedupe_news.normalize import normalize_text, strip_boilerplate, tokenize
 from dedupe_news.pair_features import cosine_similarity_pairs as _cosine_pairs
 from dedupe_news.prepare import article_terms, term_counts
 from dedupe_news.weighting import (
+    corpus_tfidf_rows,
     document_frequencies,
     drop_unused_columns,
     smooth_idf,
@@ -29,10 +30,17 @@ from dedupe_news.weighting import (
 
 
 def fit_tfidf(term_lists) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows with IDF fitted on these rows (the shared layer's recipe)."""
+    """L2-normalised TF-IDF rows with IDF fitted on these rows, no stop words (the
+    lead's recipe)."""
     counts = term_counts(term_lists)
     idf = smooth_idf(document_frequencies(counts), counts.shape[0])
     return drop_unused_columns(tfidf_rows(counts, idf))[0]
+
+
+def fit_body_tfidf(term_lists) -> sp.csr_matrix:
+    """The body's TF-IDF rows as batch clustering weighs its corpus: IDF and corpus
+    stop words from these rows (:func:`dedupe_news.weighting.corpus_tfidf_rows`)."""
+    return corpus_tfidf_rows(term_counts(term_lists))[0]
 
 
 def cosine_similarity_pairs(matrix: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -54,7 +62,7 @@ class PairContext:
         tokens = [tokenize(strip_boilerplate(a.full_text)) for a in self.articles]
         self.n_tokens = np.array([len(t) for t in tokens], dtype=np.float64)
         self.signatures = MinHasher(num_perm=128, seed=1, shingle_size=5).sign(tokens)
-        self.body = fit_tfidf([article_terms(t) for t in tokens])
+        self.body = fit_body_tfidf([article_terms(t) for t in tokens])
         leads = [tokenize(normalize_text(lead_text(a.title, a.text))) for a in self.articles]
         self.lead = fit_tfidf([article_terms(t) or ["\0empty"] for t in leads])
         evidence = [article_evidence(a.title, a.text) for a in self.articles]
