@@ -134,8 +134,9 @@ _QUOTE_SPANS = (
     re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
     re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
 )
+_QUOTE_OPENINGS = ('"', "\u201c", "\u00ab", "\u201e", "\u300c", "\u300e", "\u2018", "'")
+"""The mark each pattern of :data:`_QUOTE_SPANS` opens with, in the same order."""
 _QUOTE_TOKEN = re.compile(r"[^\W_]+")
-_POSSESSIVE_END = re.compile(r"['\u2019]s$")
 _EMPTY = np.zeros(0, dtype=np.int64)
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
 _ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
@@ -388,7 +389,8 @@ def quote_spans(text: str) -> list[list[str]]:
     text = unicodedata.normalize("NFKC", text)
     return [
         _QUOTE_TOKEN.findall(m.group(1).casefold())
-        for pattern in _QUOTE_SPANS
+        for opening, pattern in zip(_QUOTE_OPENINGS, _QUOTE_SPANS, strict=True)
+        if opening in text  # a pattern cannot match without its opening mark
         for m in pattern.finditer(text)
     ]
 
