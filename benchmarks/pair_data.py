@@ -94,9 +94,14 @@ class PairContext:
         unique = np.unique(np.concatenate(codes))
         return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
 
-    def set_neighbours(self, i: np.ndarray, j: np.ndarray, similarity: np.ndarray) -> None:
-        """The candidate graph for ``neighbour_cosine``: rows L2-normalised, self 1."""
+    def set_neighbours(
+        self, i: np.ndarray, j: np.ndarray, similarity: np.ndarray, min_similarity: float = 0.0
+    ) -> None:
+        """The candidate graph for ``neighbour_cosine``: rows L2-normalised, self 1;
+        edges below ``min_similarity`` are left out (0: every candidate pair)."""
         n = self.n
+        keep = similarity >= min_similarity
+        i, j, similarity = i[keep], j[keep], similarity[keep]
         graph = sp.coo_matrix(
             (
                 np.r_[similarity, similarity, np.ones(n)],

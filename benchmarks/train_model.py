@@ -24,8 +24,6 @@ import argparse
 import dataclasses
 import hashlib
 import json
-import os
-import platform
 import re
 import shlex
 import subprocess
@@ -40,6 +38,7 @@ from dedupe_news import Article, read_articles, score_clustering
 from dedupe_news.clustering import cluster_pairs
 from dedupe_news.pair_model import PairModel, fit
 
+from .model_report import markdown
 from .model_terms import DEFAULT_TERMS, TERM_SETS
 from .pair_data import WINDOW_DAYS, PairContext, component_pairs, gold_pair_share, symmetric
 
@@ -68,6 +67,7 @@ class Recipe:
     c: float = 1.0
     threshold: float = 0.5
     veto: float = 0.1  # CLEARLY_DIFFERENT, in probability space
+    graph_floor: float = 0.0  # neighbour graph: edges of at least this body cosine
 
 
 def log(message: str) -> None:
@@ -164,17 +164,19 @@ def code_hash() -> str:
 
 
 def candidate_table(corpus: Corpus, context: PairContext, recipe: Recipe) -> dict:
-    key = f"{recipe.floor}_{recipe.max_neighbors}_{recipe.window_days:g}"
+    key = f"{recipe.floor}_{recipe.max_neighbors}_{recipe.window_days:g}_{recipe.graph_floor:g}"
     path = CACHE / f"{corpus.name}_{code_hash()}_{key}.npz"
     if path.exists():
         table = dict(np.load(path))
         ok = table["in_window"]
-        context.set_neighbours(table["i"][ok], table["j"][ok], table["body_cosine"][ok])
+        context.set_neighbours(
+            table["i"][ok], table["j"][ok], table["body_cosine"][ok], recipe.graph_floor
+        )
         return table
     i, j = context.candidates(recipe.floor, recipe.max_neighbors)
     first = context.features(i, j)
     ok = first["in_window"]
-    context.set_neighbours(i[ok], j[ok], first["body_cosine"][ok])
+    context.set_neighbours(i[ok], j[ok], first["body_cosine"][ok], recipe.graph_floor)
     table = {"i": i, "j": j, "label": corpus.pair_labels(i, j), **context.features(i, j)}
     CACHE.mkdir(exist_ok=True)
     np.savez(path, **table)
@@ -303,51 +305,6 @@ def seeds_verdict(corpus: Corpus, labels: np.ndarray) -> str:
     return f"pass (+{related} related)"
 
 
-def markdown(results: dict, metadata: dict, reach: dict, seconds: float, recipe: Recipe) -> str:
-    """The RESULTS.md section of a run."""
-    lines = [
-        "## Pair model: leave-one-corpus-out",
-        "",
-        f"- command: `{metadata['trained_by']}` ({seconds / 60:.1f} min)",
-        f"- commit: {metadata['commit'][:7]} (+ the working tree of that run)",
-        f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-        f"(shared with other sessions); Python {platform.python_version()}",
-        f"- training files sha256: `{metadata['training_files_sha256'][:16]}...`",
-        f"- model: terms `{recipe.terms}` (`benchmarks/model_terms.py`), C {recipe.c:g}",
-        f"- clustering: weighted linkage, threshold {recipe.threshold}, CLEARLY_DIFFERENT "
-        f"{recipe.veto}; copies (Jaccard >= 0.5 or containment >= 0.8) score 1, pairs "
-        f"more than {recipe.window_days:g} days apart 0",
-        f"- candidates: LSH copies + body and lead TF-IDF neighbours, floor {recipe.floor}, "
-        f"{recipe.max_neighbors} neighbours, {recipe.window_days:g}-day window",
-        "",
-        "`in-sample`: the shipped model, trained on every corpus. `LOCO`: trained without",
-        "that corpus (and without its headline view), scored on it.",
-        "",
-        "| corpus | measure | in-sample | LOCO | today (rule, cosine 0.15) |",
-        "|---|---|---|---|---|",
-    ]
-    today = {"ecbplus_dev": "0.905", "gva_dev": "0.677", "uci_headlines_dev": "0.333"}
-    for name in results["in_sample"]:
-        inside, loco = results["in_sample"][name], results["loco"].get(name, {})
-        for key in inside:
-            a, b = inside[key], loco.get(key, "")
-            a = f"{a:.3f}" if isinstance(a, float) else a
-            b = f"{b:.3f}" if isinstance(b, float) else b
-            base = today.get(name, "") if key == "ari" else ""
-            lines.append(f"| {name} | {key} | {a} | {b} | {base} |")
-    lines += [
-        "",
-        "Gold same-story pairs that reach scoring as candidates (the rest can still",
-        "join through the full probability matrix of their component):",
-        "",
-        "| corpus | reached / gold pairs | share |",
-        "|---|---|---|",
-    ]
-    for name, (got, total) in reach.items():
-        lines.append(f"| {name} | {got} / {total} | {got / total:.3f} |")
-    return "\n".join(lines) + "\n"
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.train_model")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -363,9 +320,19 @@ def parse_args(argv):
     parser.add_argument("--c", type=float, default=default.c, help="inverse regularisation")
     parser.add_argument("--threshold", type=float, default=default.threshold)
     parser.add_argument("--veto", type=float, default=default.veto, help="CLEARLY_DIFFERENT")
+    parser.add_argument(
+        "--graph-floor", type=float, default=default.graph_floor, help="neighbour graph edges"
+    )
     args = parser.parse_args(argv)
     recipe = Recipe(
-        args.window, args.floor, args.max_neighbors, args.terms, args.c, args.threshold, args.veto
+        args.window,
+        args.floor,
+        args.max_neighbors,
+        args.terms,
+        args.c,
+        args.threshold,
+        args.veto,
+        args.graph_floor,
     )
     return args, recipe
 
@@ -409,6 +376,7 @@ def main(argv=None) -> int:
         "threshold": recipe.threshold,
         "clearly_different": recipe.veto,
         "window_days": recipe.window_days,
+        "neighbour_graph_floor": recipe.graph_floor,
         "candidates": {"floor": recipe.floor, "max_neighbors": recipe.max_neighbors},
         "scores": results,
     }
