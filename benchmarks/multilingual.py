@@ -1,6 +1,7 @@
 """Same-story ranking in many languages: SemEval-2022 task 8 news-article pairs.
 
-    python -m benchmarks.multilingual [--data FILE] [--english FILE] [--no-save]
+    python -m benchmarks.multilingual [--data FILE] [--english FILE] [--shares S ...]
+                                      [--model MODEL] [--no-save]
 
 For each language pair in ``semeval_multilingual_pairs_dev.jsonl``, a
 ``StoryClusterer`` is fitted on every text of that language pair (each article
@@ -18,6 +19,18 @@ tokenizer before script-aware tokens (letter and digit runs), alternating the tw
 over several passes; it reports the median seconds per pass of each and checks
 that both give the same tokens.
 
+``--shares 0.3 0.5 0.7`` compares corpus stop-word thresholds side by side: for
+each share (a term in more than that share of the articles, and in at least
+``stopwords.MIN_DOCUMENTS``, weighs nothing; 1.0 turns them off), the mean
+monolingual AUC, the negatives decided same, and the adjusted Rand index of
+``StoryClusterer()`` on the English labelled corpora beside the pairs
+(``ecbplus_dev.jsonl``, ``gva_dev.jsonl``). The share is swapped in for the run by
+patching ``dedupe_news.weighting.stop_terms`` (batch clustering's stop words); the
+default is ``stopwords.MAX_DOCUMENT_SHARE``.
+
+``--model default`` scores the pairs a second time with the learned pair model
+(``StoryClusterer(model="default")``) and adds its per-language table.
+
 Results go to ``benchmarks/results/multilingual.csv`` and their table replaces
 the multilingual section of ``benchmarks/RESULTS.md`` (``--no-save``: print only).
 """
@@ -25,6 +38,7 @@ the multilingual section of ``benchmarks/RESULTS.md`` (``--no-save``: print only
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -39,7 +53,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import roc_auc_score
 
-from dedupe_news import Article, StoryClusterer
+from dedupe_news import Article, StoryClusterer, read_articles, score_clustering, stopwords
+from dedupe_news import weighting as weighting_module
 from dedupe_news.normalize import strip_boilerplate, tokenize
 
 from . import report
@@ -51,6 +66,7 @@ RESULTS_MD = REPO_ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Multilingual same-story ranking (SemEval-2022 task 8)"
 POSITIVE_AT_MOST = 1.5
 NEGATIVE_AT_LEAST = 2.5
+ENGLISH_CORPORA = ("ecbplus_dev", "gva_dev")
 
 
 def read_pairs(path: Path) -> list[dict]:
@@ -82,10 +98,22 @@ def corpus_texts(pairs: Sequence[dict]) -> dict[str, str]:
     return texts
 
 
+def dedupe_news_verdicts(
+    pairs: Sequence[dict], texts: dict[str, str], model: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``story_similarity`` and the same-story verdict of each pair, a
+    ``StoryClusterer(model=model)`` fitted on ``texts``."""
+    clusterer = StoryClusterer(model=model).fit([Article(k, v) for k, v in texts.items()])
+    scores = [clusterer.explain(*pair_ids(p)) for p in pairs]
+    return (
+        np.array([s.story_similarity for s in scores]),
+        np.array([s.same_story for s in scores], dtype=bool),
+    )
+
+
 def dedupe_news_scores(pairs: Sequence[dict], texts: dict[str, str]) -> np.ndarray:
     """``story_similarity`` of each pair, the clusterer fitted on ``texts``."""
-    clusterer = StoryClusterer().fit([Article(k, v) for k, v in texts.items()])
-    return np.array([clusterer.explain(*pair_ids(p)).story_similarity for p in pairs])
+    return dedupe_news_verdicts(pairs, texts)[0]
 
 
 def char_ngram_scores(pairs: Sequence[dict], texts: dict[str, str]) -> np.ndarray:
@@ -100,8 +128,9 @@ def char_ngram_scores(pairs: Sequence[dict], texts: dict[str, str]) -> np.ndarra
     return np.asarray(a.multiply(b).sum(axis=1)).ravel()
 
 
-def language_rows(all_pairs: Sequence[dict]) -> list[dict]:
-    """One row per language pair: sizes, both AUCs and the seconds dedupe_news took."""
+def language_rows(all_pairs: Sequence[dict], model: str | None = None) -> list[dict]:
+    """One row per language pair: sizes, both AUCs and the seconds dedupe_news took
+    (``StoryClusterer(model=model)``)."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for pair in all_pairs:
         groups.setdefault((pair["lang_1"], pair["lang_2"]), []).append(pair)
@@ -112,10 +141,9 @@ def language_rows(all_pairs: Sequence[dict]) -> list[dict]:
             continue
         texts = corpus_texts(pairs)
         clock = time.perf_counter()
-        ours = dedupe_news_scores(kept, texts)
+        ours, same = dedupe_news_verdicts(kept, texts, model)
         seconds = time.perf_counter() - clock
         char = char_ngram_scores(kept, texts)
-        same = ours >= StoryClusterer().rewrite_threshold
         rows.append(
             {
                 "language": lang_1 if lang_1 == lang_2 else f"{lang_1}-{lang_2}",
@@ -130,6 +158,51 @@ def language_rows(all_pairs: Sequence[dict]) -> list[dict]:
                 "dedupe_news_seconds": round(seconds, 2),
             }
         )
+    return rows
+
+
+@contextlib.contextmanager
+def stop_word_share(share: float):
+    """Batch clustering's stop words at ``share`` instead of the default, for the block
+    (``StoryClusterer`` weighs with ``weighting.corpus_tfidf_rows``, which calls
+    ``weighting.stop_terms``)."""
+    original = weighting_module.stop_terms
+
+    def stop_terms_at_share(document_frequency, n_documents):
+        return stopwords.frequent_terms_mask(document_frequency, n_documents, max_share=share)
+
+    weighting_module.stop_terms = stop_terms_at_share
+    try:
+        yield
+    finally:
+        weighting_module.stop_terms = original
+
+
+def share_rows(all_pairs: Sequence[dict], shares: Sequence[float], data_dir: Path) -> list[dict]:
+    """One row per stop-word share: mean monolingual AUC, decisions, English ARI."""
+    english = {
+        name: read_articles(data_dir / f"{name}.jsonl")
+        for name in ENGLISH_CORPORA
+        if (data_dir / f"{name}.jsonl").exists()
+    }
+    rows = []
+    for share in shares:
+        with stop_word_share(share):
+            mono = [r for r in language_rows(all_pairs) if r["monolingual"]]
+            row = {
+                "share": share,
+                "mean_auc": round(statistics.mean(r["dedupe_news_auc"] for r in mono), 3),
+                "below_char": [
+                    r["language"] for r in mono if r["dedupe_news_auc"] < r["char_ngram_auc"]
+                ],
+                "positives_decided_same": sum(r["positives_decided_same"] for r in mono),
+                "negatives_decided_same": sum(r["negatives_decided_same"] for r in mono),
+            }
+            for name, articles in english.items():
+                labels = StoryClusterer().fit_predict(articles)
+                gold = [a.story if a.story is not None else f"~{a.id}" for a in articles]
+                row[f"{name}_ari"] = round(score_clustering(gold, labels).adjusted_rand_index, 4)
+        rows.append(row)
     return rows
 
 
@@ -171,7 +244,14 @@ def english_speed(path: Path, passes: int = 9) -> dict:
 
 
 def render_section(
-    rows: Sequence[dict], *, command: str, revision: str, speed: dict | None = None
+    rows: Sequence[dict],
+    *,
+    command: str,
+    revision: str,
+    speed: dict | None = None,
+    shares: Sequence[dict] = (),
+    model: str | None = None,
+    model_rows: Sequence[dict] = (),
 ) -> str:
     """The RESULTS.md section for ``rows``."""
     machine = report.machine_info()
@@ -186,9 +266,9 @@ def render_section(
         f"`overall >= {NEGATIVE_AT_LEAST}`.",
         'Baseline: cosine of scikit-learn `TfidfVectorizer(analyzer="char_wb",',
         "ngram_range=(2, 4))` fitted on the same texts. Few positives per language (French has",
-        "one), so a single pair moves an AUC by several points. 'Decided same': pairs whose",
-        "`story_similarity` reaches the default `rewrite_threshold` (0.15), the verdict a",
-        "clustering run acts on.",
+        "one), so a single pair moves an AUC by several points. 'Decided same': pairs that",
+        "`explain(a, b).same_story` calls the same story (`story_similarity` at or above the",
+        "default `rewrite_threshold`, 0.15), the verdict a clustering run acts on.",
         "",
         f"- command: `{command}`",
         f"- date: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} (local time)",
@@ -224,6 +304,54 @@ def render_section(
         "languages rarely match, and articles outside English are compared on word stems",
         "(`normalize.word_stem`) while English keeps whole words.",
     ]
+    if model_rows:
+        out += [
+            "",
+            f"With the learned pair model (`--model {model}`: `StoryClusterer(model={model!r})`, "
+            "whose",
+            "`story_similarity` is its same-story probability; 'decided same': its verdict):",
+            "",
+            "| language | dedupe_news AUC | char 2-4-gram AUC | positives decided same "
+            "| negatives decided same |",
+            "|---|---|---|---|---|",
+        ]
+        mono_model = [r for r in model_rows if r["monolingual"]]
+        for r in mono_model:
+            out.append(
+                f"| {r['language']} | {r['dedupe_news_auc']:.3f} | {r['char_ngram_auc']:.3f} "
+                f"| {r['positives_decided_same']} | {r['negatives_decided_same']} |"
+            )
+        if mono_model:
+            ours = statistics.mean(r["dedupe_news_auc"] for r in mono_model)
+            char = statistics.mean(r["char_ngram_auc"] for r in mono_model)
+            decided = [
+                sum(r[key] for r in mono_model)
+                for key in ("positives_decided_same", "negatives_decided_same")
+            ]
+            out.append(
+                f"| **mean, monolingual** | **{ours:.3f}** | **{char:.3f}** "
+                f"| {decided[0]} | {decided[1]} |"
+            )
+    if shares:
+        english = [k for k in shares[0] if k.endswith("_ari")]
+        out += [
+            "",
+            "Corpus stop words side by side (`--shares`): a term in more than the share of the",
+            f"articles (and in at least {stopwords.MIN_DOCUMENTS}) weighs nothing; 1.0 turns them "
+            f"off. Default: {stopwords.MAX_DOCUMENT_SHARE}. English: adjusted",
+            "Rand index of `StoryClusterer()` on each labelled corpus.",
+            "",
+            "| share | mean monolingual AUC | below char baseline | positives decided same "
+            "| negatives decided same | " + " | ".join(f"{k[:-4]} ARI" for k in english) + " |",
+            "|---|---|---|---|---|" + "---|" * len(english),
+        ]
+        for r in shares:
+            out.append(
+                f"| {r['share']} | {r['mean_auc']:.3f} | {', '.join(r['below_char']) or 'none'} "
+                f"| {r['positives_decided_same']} | {r['negatives_decided_same']} | "
+                + " | ".join(f"{r[k]:.4f}" for k in english)
+                + " |"
+            )
     if speed:
         change = 100.0 * (speed["now_s"] / speed["before_s"] - 1.0)
         out += [
@@ -254,17 +382,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--english", type=Path, default=None, help="English JSONL to time tokenize on"
     )
+    parser.add_argument(
+        "--shares", type=float, nargs="+", default=(), help="stop-word shares to compare"
+    )
+    parser.add_argument(
+        "--model", default=None, help="also score with StoryClusterer(model=MODEL), e.g. default"
+    )
     parser.add_argument("--no-save", action="store_true", help="print the table, write nothing")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"{args.data}: not found; pass --data FILE", file=sys.stderr)
         return 2
     revision = report.git_revision(REPO_ROOT)
-    rows = language_rows(read_pairs(args.data))
+    pairs = read_pairs(args.data)
+    rows = language_rows(pairs)
+    model_rows = language_rows(pairs, args.model) if args.model else []
+    shares = share_rows(pairs, args.shares, args.data.parent) if args.shares else []
     english = args.english or args.data.parent / "reuters21578.jsonl"
     speed = english_speed(english) if english.exists() else None
     command = "python -m benchmarks.multilingual" + (" " + " ".join(argv) if argv else "")
-    section = render_section(rows, command=command, revision=revision, speed=speed)
+    section = render_section(
+        rows,
+        command=command,
+        revision=revision,
+        speed=speed,
+        shares=shares,
+        model=args.model,
+        model_rows=model_rows,
+    )
     print(section)
     if not args.no_save:
         report.write_csv(rows, RESULTS)

@@ -21,6 +21,7 @@ from dedupe_news.normalize import normalize_text, strip_boilerplate, tokenize
 from dedupe_news.pair_features import cosine_similarity_pairs as _cosine_pairs
 from dedupe_news.prepare import article_terms, term_counts
 from dedupe_news.weighting import (
+    corpus_tfidf_rows,
     document_frequencies,
     drop_unused_columns,
     smooth_idf,
@@ -29,10 +30,17 @@ from dedupe_news.weighting import (
 
 
 def fit_tfidf(term_lists) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows with IDF fitted on these rows (the shared layer's recipe)."""
+    """L2-normalised TF-IDF rows with IDF fitted on these rows, no stop words (the
+    lead's recipe)."""
     counts = term_counts(term_lists)
     idf = smooth_idf(document_frequencies(counts), counts.shape[0])
     return drop_unused_columns(tfidf_rows(counts, idf))[0]
+
+
+def fit_body_tfidf(term_lists) -> sp.csr_matrix:
+    """The body's TF-IDF rows as batch clustering weighs its corpus: IDF and corpus
+    stop words from these rows (:func:`dedupe_news.weighting.corpus_tfidf_rows`)."""
+    return corpus_tfidf_rows(term_counts(term_lists))[0]
 
 
 def cosine_similarity_pairs(matrix: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -48,12 +56,13 @@ MIN_CONTAINMENT_SHINGLES = 20
 class PairContext:
     """Everything per article that the pair features need, for one corpus."""
 
-    def __init__(self, articles: Sequence[Article]):
+    def __init__(self, articles: Sequence[Article], window_days: float = WINDOW_DAYS):
         self.articles = list(articles)
+        self.window_days = float(window_days)
         tokens = [tokenize(strip_boilerplate(a.full_text)) for a in self.articles]
         self.n_tokens = np.array([len(t) for t in tokens], dtype=np.float64)
         self.signatures = MinHasher(num_perm=128, seed=1, shingle_size=5).sign(tokens)
-        self.body = fit_tfidf([article_terms(t) for t in tokens])
+        self.body = fit_body_tfidf([article_terms(t) for t in tokens])
         leads = [tokenize(normalize_text(lead_text(a.title, a.text))) for a in self.articles]
         self.lead = fit_tfidf([article_terms(t) or ["\0empty"] for t in leads])
         evidence = [article_evidence(a.title, a.text) for a in self.articles]
@@ -76,7 +85,7 @@ class PairContext:
             near_i, near_j, _ = cosine_neighbor_pairs(
                 matrix,
                 self.days,
-                window_days=WINDOW_DAYS,
+                window_days=self.window_days,
                 min_similarity=floor,
                 max_neighbors=max_neighbors,
                 probe_max_df=probe_max_df(n),
@@ -85,9 +94,14 @@ class PairContext:
         unique = np.unique(np.concatenate(codes))
         return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
 
-    def set_neighbours(self, i: np.ndarray, j: np.ndarray, similarity: np.ndarray) -> None:
-        """The candidate graph for ``neighbour_cosine``: rows L2-normalised, self 1."""
+    def set_neighbours(
+        self, i: np.ndarray, j: np.ndarray, similarity: np.ndarray, min_similarity: float = 0.0
+    ) -> None:
+        """The candidate graph for ``neighbour_cosine``: rows L2-normalised, self 1;
+        edges below ``min_similarity`` are left out (0: every candidate pair)."""
         n = self.n
+        keep = similarity >= min_similarity
+        i, j, similarity = i[keep], j[keep], similarity[keep]
         graph = sp.coo_matrix(
             (
                 np.r_[similarity, similarity, np.ones(n)],
@@ -122,7 +136,7 @@ class PairContext:
         }
         if hasattr(self, "neighbours"):
             features["neighbour_cosine"] = cosine_similarity_pairs(self.neighbours, i, j)
-        features["in_window"] = ~(distance > WINDOW_DAYS)
+        features["in_window"] = ~(distance > self.window_days)
         features["is_copy"] = (jaccard >= COPY_THRESHOLD) | (
             (smaller >= MIN_CONTAINMENT_SHINGLES) & (containment >= CONTAINMENT_THRESHOLD)
         )

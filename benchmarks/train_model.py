@@ -24,8 +24,6 @@ import argparse
 import dataclasses
 import hashlib
 import json
-import os
-import platform
 import re
 import shlex
 import subprocess
@@ -37,10 +35,11 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from dedupe_news import Article, read_articles, score_clustering
-from dedupe_news import clustering as clustering_module
 from dedupe_news.clustering import cluster_pairs
 from dedupe_news.pair_model import PairModel, fit
 
+from .model_report import markdown
+from .model_terms import DEFAULT_TERMS, TERM_SETS
 from .pair_data import WINDOW_DAYS, PairContext, component_pairs, gold_pair_share, symmetric
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,34 +52,22 @@ SHORT_VIEWS = ("ecbplus_dev@short", "gva_dev@short")
 the same labels, so a model trained without uci_headlines_dev sees short texts.
 Held out together with their source corpus."""
 ARI_CORPORA = ("ecbplus_dev", "gva_dev", "uci_headlines_dev")
-FLOOR, MAX_NEIGHBORS = 0.05, 100
 MAX_PAIRS_PER_CORPUS = 60_000
-THRESHOLD = 0.5
-VETO = 0.1
 CLASS_WEIGHT = 0.5
 
-F = "identity"
-TERMS = (
-    (("body_cosine", "sqrt"),),
-    (("lead_cosine", "sqrt"),),
-    (("entity_cosine", "sqrt"),),
-    (("entity_overlap", F),),
-    (("entity_conflict", F),),
-    (("quote_overlap", F),),
-    (("jaccard", F),),
-    (("containment", F),),
-    (("log_tokens_min", F),),
-    (("log_tokens_max", F),),
-    (("body_cosine", "sqrt"), ("log_tokens_min", F)),
-    (("lead_cosine", "sqrt"), ("log_tokens_min", F)),
-    (("entity_cosine", "sqrt"), ("log_tokens_min", F)),
-    (("body_cosine", "sqrt"), ("entity_cosine", "sqrt")),
-    (("neighbour_cosine", F),),
-    (("neighbour_cosine", F), ("log_tokens_min", F)),
-    (("neighbour_cosine", F), ("entity_conflict", F)),
-    (("body_cosine", "sqrt"), ("entity_conflict", F)),
-    (("ticker_conflict", F),),
-)
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """The settings a model is trained and clustered with (the product's defaults)."""
+
+    window_days: float = WINDOW_DAYS
+    floor: float = 0.05
+    max_neighbors: int = 100
+    terms: str = DEFAULT_TERMS
+    c: float = 1.0
+    threshold: float = 0.5
+    veto: float = 0.1  # CLEARLY_DIFFERENT, in probability space
+    graph_floor: float = 0.0  # neighbour graph: edges of at least this body cosine
 
 
 def log(message: str) -> None:
@@ -176,17 +163,20 @@ def code_hash() -> str:
     return digest.hexdigest()[:12]
 
 
-def candidate_table(corpus: Corpus, context: PairContext) -> dict[str, np.ndarray]:
-    path = CACHE / f"{corpus.name}_{code_hash()}_{FLOOR}_{MAX_NEIGHBORS}.npz"
+def candidate_table(corpus: Corpus, context: PairContext, recipe: Recipe) -> dict:
+    key = f"{recipe.floor}_{recipe.max_neighbors}_{recipe.window_days:g}_{recipe.graph_floor:g}"
+    path = CACHE / f"{corpus.name}_{code_hash()}_{key}.npz"
     if path.exists():
         table = dict(np.load(path))
         ok = table["in_window"]
-        context.set_neighbours(table["i"][ok], table["j"][ok], table["body_cosine"][ok])
+        context.set_neighbours(
+            table["i"][ok], table["j"][ok], table["body_cosine"][ok], recipe.graph_floor
+        )
         return table
-    i, j = context.candidates(FLOOR, MAX_NEIGHBORS)
+    i, j = context.candidates(recipe.floor, recipe.max_neighbors)
     first = context.features(i, j)
     ok = first["in_window"]
-    context.set_neighbours(i[ok], j[ok], first["body_cosine"][ok])
+    context.set_neighbours(i[ok], j[ok], first["body_cosine"][ok], recipe.graph_floor)
     table = {"i": i, "j": j, "label": corpus.pair_labels(i, j), **context.features(i, j)}
     CACHE.mkdir(exist_ok=True)
     np.savez(path, **table)
@@ -213,7 +203,7 @@ def balanced_weights(labels: np.ndarray) -> np.ndarray:
     return weights
 
 
-def train(tables: dict[str, dict], names, metadata=None) -> PairModel:
+def train(tables: dict[str, dict], names, recipe: Recipe, metadata=None) -> PairModel:
     rng = np.random.default_rng(0)
     parts, labels, weights = [], [], []
     for name in names:
@@ -227,9 +217,9 @@ def train(tables: dict[str, dict], names, metadata=None) -> PairModel:
     return fit(
         features,
         np.concatenate(labels),
-        TERMS,
+        TERM_SETS[recipe.terms],
         weights=weight * weight.size / weight.sum(),
-        c=1.0,
+        c=recipe.c,
         metadata=metadata,
     )
 
@@ -243,14 +233,13 @@ def probabilities(model: PairModel, features: dict) -> np.ndarray:
     return np.where(features["in_window"], p, 0.0)
 
 
-def cluster(model, context: PairContext, table: dict, threshold=THRESHOLD) -> np.ndarray:
+def cluster(model, context: PairContext, table: dict, threshold: float, veto: float):
     similarity = probabilities(model, table)
 
     def component_similarity(members: np.ndarray) -> np.ndarray:
         a, b, ri, rj = component_pairs(members)
         return symmetric(members.size, a, b, probabilities(model, context.features(ri, rj)))
 
-    clustering_module.CLEARLY_DIFFERENT = VETO
     return cluster_pairs(
         context.n,
         table["i"],
@@ -259,26 +248,29 @@ def cluster(model, context: PairContext, table: dict, threshold=THRESHOLD) -> np
         threshold=threshold,
         component_similarity=component_similarity,
         linkage_method="weighted",
+        clearly_different=veto,
     )
 
 
-def evaluate(corpus: Corpus, context, table, model) -> dict:
+def evaluate(corpus: Corpus, context, table, model, recipe: Recipe) -> dict:
     """The corpus's acceptance measures under ``model``."""
     result = {}
+    threshold, veto = recipe.threshold, recipe.veto
     labelled = (table["label"] >= 0) & table["in_window"]
     if len(set(table["label"][labelled].tolist())) == 2:
         result["pair_auc"] = roc_auc_score(
             table["label"][labelled], probabilities(model, table)[labelled]
         )
     if corpus.kind == "gold":
-        labels = cluster(model, context, table)
+        labels = cluster(model, context, table, threshold, veto)
         scores = score_clustering(corpus.group, labels)
         result.update(ari=scores.adjusted_rand_index, f1=scores.pairwise_f1)
     elif corpus.kind == "tickers":
-        result.update(reuters_measures(corpus, cluster(model, context, table)))
+        result.update(reuters_measures(corpus, cluster(model, context, table, threshold, veto)))
     else:
-        for t in (THRESHOLD * 0.8, THRESHOLD, THRESHOLD * 1.2):
-            result[f"seeds@{t:.2f}"] = seeds_verdict(corpus, cluster(model, context, table, t))
+        for t in (threshold * 0.8, threshold, threshold * 1.2):
+            labels = cluster(model, context, table, t, veto)
+            result[f"seeds@{t:.2f}"] = seeds_verdict(corpus, labels)
     return result
 
 
@@ -313,69 +305,48 @@ def seeds_verdict(corpus: Corpus, labels: np.ndarray) -> str:
     return f"pass (+{related} related)"
 
 
-def markdown(results: dict, metadata: dict, reach: dict, seconds: float) -> str:
-    """The RESULTS.md section of a run."""
-    lines = [
-        "## Pair model: leave-one-corpus-out",
-        "",
-        f"- command: `{metadata['trained_by']}` ({seconds / 60:.1f} min)",
-        f"- commit: {metadata['commit'][:7]} (+ the working tree of that run)",
-        f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-        f"(shared with other sessions); Python {platform.python_version()}",
-        f"- training files sha256: `{metadata['training_files_sha256'][:16]}...`",
-        f"- clustering: weighted linkage, threshold {THRESHOLD}, CLEARLY_DIFFERENT "
-        f"{VETO}; copies (Jaccard >= 0.5 or containment >= 0.8) score 1, pairs "
-        f"more than {WINDOW_DAYS:g} days apart 0",
-        f"- candidates: LSH copies + body and lead TF-IDF neighbours, floor {FLOOR}, "
-        f"{MAX_NEIGHBORS} neighbours, {WINDOW_DAYS:g}-day window",
-        "",
-        "`in-sample`: the shipped model, trained on every corpus. `LOCO`: trained without",
-        "that corpus (and without its headline view), scored on it.",
-        "",
-        "| corpus | measure | in-sample | LOCO | today (rule, cosine 0.15) |",
-        "|---|---|---|---|---|",
-    ]
-    today = {"ecbplus_dev": "0.905", "gva_dev": "0.677", "uci_headlines_dev": "0.333"}
-    for name in results["in_sample"]:
-        inside, loco = results["in_sample"][name], results["loco"].get(name, {})
-        for key in inside:
-            a, b = inside[key], loco.get(key, "")
-            a = f"{a:.3f}" if isinstance(a, float) else a
-            b = f"{b:.3f}" if isinstance(b, float) else b
-            base = today.get(name, "") if key == "ari" else ""
-            lines.append(f"| {name} | {key} | {a} | {b} | {base} |")
-    lines += [
-        "",
-        "Gold same-story pairs that reach scoring as candidates (the rest can still",
-        "join through the full probability matrix of their component):",
-        "",
-        "| corpus | reached / gold pairs | share |",
-        "|---|---|---|",
-    ]
-    for name, (got, total) in reach.items():
-        lines.append(f"| {name} | {got} / {total} | {got / total:.3f} |")
-    return "\n".join(lines) + "\n"
-
-
-def main(argv=None) -> int:
-    global VETO
+def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.train_model")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=None, help="write the model JSON here")
     parser.add_argument("--results", type=Path, default=None, help="write the results JSON here")
     parser.add_argument("--markdown", type=Path, default=None, help="write the RESULTS section")
-    parser.add_argument("--veto", type=float, default=VETO, help="CLEARLY_DIFFERENT to use")
     parser.add_argument("--only", nargs="*", default=None, help="evaluate only these corpora")
+    default = Recipe()
+    parser.add_argument("--window", type=float, default=default.window_days, help="days")
+    parser.add_argument("--floor", type=float, default=default.floor)
+    parser.add_argument("--max-neighbors", type=int, default=default.max_neighbors)
+    parser.add_argument("--terms", choices=sorted(TERM_SETS), default=default.terms)
+    parser.add_argument("--c", type=float, default=default.c, help="inverse regularisation")
+    parser.add_argument("--threshold", type=float, default=default.threshold)
+    parser.add_argument("--veto", type=float, default=default.veto, help="CLEARLY_DIFFERENT")
+    parser.add_argument(
+        "--graph-floor", type=float, default=default.graph_floor, help="neighbour graph edges"
+    )
     args = parser.parse_args(argv)
-    VETO = args.veto
+    recipe = Recipe(
+        args.window,
+        args.floor,
+        args.max_neighbors,
+        args.terms,
+        args.c,
+        args.threshold,
+        args.veto,
+        args.graph_floor,
+    )
+    return args, recipe
+
+
+def main(argv=None) -> int:
+    args, recipe = parse_args(argv)
     corpora = {name: load_corpus(name, args.data) for name in (*TRAIN_CORPORA, *SHORT_VIEWS)}
     corpora["seeds_mix"] = seeds_mix(args.data)
     started = time.time()
     contexts, tables, reach = {}, {}, {}
     for name, corpus in corpora.items():
         log(f"{name}: {len(corpus.articles)} articles: features")
-        contexts[name] = PairContext(corpus.articles)
-        tables[name] = candidate_table(corpus, contexts[name])
+        contexts[name] = PairContext(corpus.articles, recipe.window_days)
+        tables[name] = candidate_table(corpus, contexts[name], recipe)
         t = tables[name]
         line = f"{name}: {t['i'].size} candidate pairs, labelled {(t['label'] >= 0).sum()}"
         if corpus.kind == "gold":
@@ -385,13 +356,16 @@ def main(argv=None) -> int:
         log(line)
     command = "python -m benchmarks.train_model " + shlex.join(argv or sys.argv[1:])
     training = (*TRAIN_CORPORA, *SHORT_VIEWS)
-    full = train(tables, training)
+    full = train(tables, training, recipe)
     results = {"in_sample": {}, "loco": {}}
     for name in args.only or (*ARI_CORPORA, "reuters21578", "seeds_mix"):
         held_out = "ruwa_seeds" if name == "seeds_mix" else name
-        loco = train(tables, [c for c in training if c.removesuffix(SHORT_SUFFIX) != held_out])
+        kept = [c for c in training if c.removesuffix(SHORT_SUFFIX) != held_out]
+        loco = train(tables, kept, recipe)
         for key, model in (("in_sample", full), ("loco", loco)):
-            results[key][name] = evaluate(corpora[name], contexts[name], tables[name], model)
+            results[key][name] = evaluate(
+                corpora[name], contexts[name], tables[name], model, recipe
+            )
             log(f"{key} {name}: {results[key][name]}")
     metadata = {
         "trained_by": command,
@@ -399,16 +373,19 @@ def main(argv=None) -> int:
         "commit": subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True
         ).stdout.strip(),
-        "threshold": THRESHOLD,
-        "clearly_different": VETO,
-        "candidates": {"floor": FLOOR, "max_neighbors": MAX_NEIGHBORS},
+        "threshold": recipe.threshold,
+        "clearly_different": recipe.veto,
+        "window_days": recipe.window_days,
+        "neighbour_graph_floor": recipe.graph_floor,
+        "candidates": {"floor": recipe.floor, "max_neighbors": recipe.max_neighbors},
         "scores": results,
     }
     full = dataclasses.replace(full, metadata=metadata)
     if args.out:
         full.save(args.out)
     if args.markdown:
-        args.markdown.write_text(markdown(results, metadata, reach, time.time() - started))
+        seconds = time.time() - started
+        args.markdown.write_text(markdown(results, metadata, reach, seconds, recipe))
     if args.results:
         args.results.write_text(json.dumps(results, indent=1, default=str) + "\n")
     print(json.dumps(results, indent=1, default=str))

@@ -70,3 +70,77 @@ def test_replace_section_swaps_only_its_own_section(tmp_path):
     path.write_text("# R\n", encoding="utf-8")
     ml.replace_section(path, ml.HEADING + "\nnew\n")
     assert path.read_text(encoding="utf-8") == "# R\n\n" + ml.HEADING + "\nnew\n"
+
+
+def test_stop_word_share_swaps_batch_stop_words_for_the_block_only():
+    from dedupe_news import weighting
+
+    df, n = np.array([15, 12, 3]), 20
+    assert weighting.stop_terms(df, n).tolist() == [True, True, False]
+    with ml.stop_word_share(0.7):
+        assert weighting.stop_terms(df, n).tolist() == [True, False, False]
+    with ml.stop_word_share(1.0):  # off
+        assert not weighting.stop_terms(df, n).any()
+    assert weighting.stop_terms(df, n).tolist() == [True, True, False]
+
+
+def test_share_table_lists_each_share():
+    rows = [
+        {
+            "language": "de",
+            "monolingual": True,
+            "texts": 3,
+            "positives": 1,
+            "negatives": 1,
+            "dedupe_news_auc": 1.0,
+            "char_ngram_auc": 1.0,
+            "positives_decided_same": 1,
+            "negatives_decided_same": 0,
+        }
+    ]
+    shares = [
+        {
+            "share": s,
+            "mean_auc": 0.9,
+            "below_char": ["ar"] if s < 0.5 else [],
+            "positives_decided_same": 5,
+            "negatives_decided_same": 7,
+            "ecbplus_dev_ari": 0.9054,
+        }
+        for s in (0.3, 0.5)
+    ]
+    section = ml.render_section(rows, command="c", revision="r", shares=shares)
+    assert "| 0.3 | 0.900 | ar | 5 | 7 | 0.9054 |" in section
+    assert "| 0.5 | 0.900 | none | 5 | 7 | 0.9054 |" in section
+    assert "ecbplus_dev ARI" in section
+
+
+def test_verdicts_follow_the_decision_of_explain():
+    kept, _ = ml.labelled(PAIRS)
+    texts = ml.corpus_texts(PAIRS)
+    scores, same = ml.dedupe_news_verdicts(kept, texts)
+    assert same.tolist() == (scores >= 0.15).tolist() == [True, False]
+
+
+def test_model_table_lists_the_monolingual_languages_and_their_mean():
+    row = {
+        "language": "de",
+        "monolingual": True,
+        "texts": 3,
+        "positives": 1,
+        "negatives": 1,
+        "dedupe_news_auc": 0.8,
+        "char_ngram_auc": 0.7,
+        "positives_decided_same": 1,
+        "negatives_decided_same": 2,
+    }
+    section = ml.render_section(
+        [row],
+        command="c",
+        revision="r",
+        model="default",
+        model_rows=[row, {**row, "language": "es", "dedupe_news_auc": 1.0}],
+    )
+    assert "`--model default`" in section
+    assert "| de | 0.800 | 0.700 | 1 | 2 |" in section
+    assert "| **mean, monolingual** | **0.900** | **0.700** | 2 | 4 |" in section

@@ -40,7 +40,7 @@ from dedupe_news.pair_features import ArticleRows, pair_features
 from dedupe_news.prepare import prepare_texts
 from dedupe_news.spark import bucket_pairs, date_blocks
 from dedupe_news.timestamps import article_day
-from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
+from dedupe_news.weighting import document_frequencies, smooth_idf, stop_terms, tfidf_rows
 from tests.conftest import SEEDS, shared_file
 
 
@@ -187,7 +187,9 @@ def batch_pair_table(articles, id_a, id_b):
     prepared = prepare_texts([a.full_text for a in articles], MinHasher())
     assert prepared.has_text.all()
     counts = prepared.term_counts
-    tfidf = tfidf_rows(counts, smooth_idf(document_frequencies(counts), counts.shape[0]))
+    df, n = document_frequencies(counts), counts.shape[0]
+    tfidf = tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n))
+    assert stop_terms(df, n).any()  # GVA has terms in over half of its articles
     days = np.array([article_day(a) for a in articles])
     rows = ArticleRows(tfidf, prepared.signatures, days)
     position = {a.id: k for k, a in enumerate(articles)}
@@ -222,6 +224,18 @@ def test_spark_pair_features_and_decisions_equal_the_batch_ones(spark):
         assert np.array_equal(np.isnan(got), np.isnan(want)), name
         assert np.allclose(got, want, rtol=0, atol=1e-9, equal_nan=True), name
     assert pairs["same_story"].tolist() == batch.same_story.tolist()
+
+
+def test_spark_counts_stop_words_only_in_rows_made_of_them(spark):
+    # The search leaves out terms by their count after weighting, when a stop word is
+    # left only in rows with nothing else (as batch counts its weighted matrix).
+    from dedupe_news.spark.idf import stop_word_row_frequencies
+
+    rows = [([1, 2],), ([1],), ([1, 3],), ([2, 4],), ([3],)]
+    kept = spark.createDataFrame(rows, "term_ids array<int>")
+    terms = np.array([1, 2, 3, 4], dtype=np.int32)
+    stop = np.array([True, True, False, False])
+    assert stop_word_row_frequencies(kept, terms, stop).tolist() == [2, 1, 0, 0]
 
 
 def test_spark_days_and_sources_follow_publication_times(spark, seed_articles):

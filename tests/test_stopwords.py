@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe_news.errors import ParameterError
-from dedupe_news.stopwords import frequent_terms_mask, without_frequent_terms
+from dedupe_news.stopwords import (
+    MAX_DOCUMENT_SHARE,
+    MIN_DOCUMENTS,
+    frequent_terms_mask,
+    stop_entries,
+)
+from dedupe_news.weighting import document_frequencies, smooth_idf, stop_terms, tfidf_rows
 
 
 def test_frequent_terms_need_the_share_and_the_minimum_count():
@@ -26,65 +32,67 @@ def test_max_share_is_checked():
         frequent_terms_mask([1], 1, max_share=0.0)
 
 
-def test_frequent_terms_are_removed_but_no_row_is_emptied():
-    counts = sp.csr_matrix(
-        np.array(
-            [
-                [2, 1, 0, 1],  # term 0 is in every row
-                [1, 0, 1, 0],
-                [1, 0, 0, 0],  # only the frequent term: kept
-                [1, 1, 0, 0],
-            ]
-        )
-    )
-    out = without_frequent_terms(counts, max_share=0.5, min_documents=3).toarray()
-    assert out.tolist() == [[0, 1, 0, 1], [0, 0, 1, 0], [1, 0, 0, 0], [0, 1, 0, 0]]
+def _stop_weighted(counts: sp.csr_matrix) -> np.ndarray:
+    """TF-IDF rows of ``counts`` with the corpus stop words, as every engine weighs them."""
+    df = document_frequencies(counts)
+    n = counts.shape[0]
+    return tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n)).toarray()
 
 
-def test_shares_are_taken_within_groups():
-    # Term 0 is in both rows of group "b" but in 2 of 6 rows overall.
-    dense = np.zeros((6, 4), dtype=int)
-    dense[:, 2] = 1
-    dense[4:, 0] = 1
-    dense[4, 1] = 1
-    dense[5, 3] = 1
+def test_stop_entries_leave_out_frequent_terms_but_never_a_whole_row():
+    indptr = np.array([0, 3, 5, 6, 6])  # rows of 3, 2, 1 and 0 entries
+    frequent = np.array([True, False, True, True, True, True])
+    assert stop_entries(indptr, frequent).tolist() == [True, False, True, False, False, False]
+
+
+def test_frequent_terms_weigh_nothing_but_no_row_is_emptied():
+    dense = np.zeros((20, 4), dtype=np.float32)
+    dense[:, 0] = 2  # in every row: a stop word (20 rows, at least MIN_DOCUMENTS)
+    dense[:10, 1] = 1
+    dense[10:19, 2] = 1  # row 19 has only the stop word
+    dense[0, 3] = 1
+    out = _stop_weighted(sp.csr_matrix(dense))
+    assert (out[:19, 0] == 0).all() and out[19, 0] == 1.0
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
+    plain = tfidf_rows(sp.csr_matrix(dense), smooth_idf(document_frequencies(dense), 20))
+    assert (plain.toarray()[:, 0] > 0).all()  # without stop words it weighs in every row
+
+
+def test_a_small_corpus_keeps_every_term():
+    dense = np.ones((MIN_DOCUMENTS - 1, 3), dtype=np.float32)
     counts = sp.csr_matrix(dense)
-    groups = np.array(["a", "a", "a", "a", "b", "b"])
-    whole = without_frequent_terms(counts, max_share=0.5, min_documents=2).toarray()
-    by_group = without_frequent_terms(counts, groups, max_share=0.5, min_documents=2).toarray()
-    assert whole[4:, 0].tolist() == [1, 1]
-    assert by_group[4:, 0].tolist() == [0, 0]
+    plain = tfidf_rows(counts, smooth_idf(document_frequencies(counts), dense.shape[0]))
+    assert _stop_weighted(counts).tobytes() == plain.toarray().tobytes()
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(
-    st.lists(st.lists(st.integers(0, 3), min_size=5, max_size=5), min_size=1, max_size=12),
-    st.sampled_from([0.2, 0.5, 0.8]),
+    st.lists(st.lists(st.integers(0, 3), min_size=5, max_size=5), min_size=1, max_size=30),
 )
-def test_matches_a_row_by_row_reference(rows, share):
-    counts = sp.csr_matrix(np.array(rows))
+def test_matches_a_row_by_row_reference(rows):
+    """Each row weighed alone with the frequent terms' counts set to zero (unless that
+    empties the row) gives the same weights."""
+    counts = sp.csr_matrix(np.array(rows, dtype=np.float32))
     n = len(rows)
     df = [sum(1 for r in rows if r[t]) for t in range(5)]
-    frequent = [df[t] > share * n and df[t] >= 3 for t in range(5)]
+    frequent = [df[t] > MAX_DOCUMENT_SHARE * n and df[t] >= MIN_DOCUMENTS for t in range(5)]
+    idf = smooth_idf(np.array(df), n)
     expected = []
     for r in rows:
         kept = [c if not frequent[t] else 0 for t, c in enumerate(r)]
-        expected.append(kept if any(kept) else list(r))
-    assert without_frequent_terms(counts, max_share=share, min_documents=3).toarray().tolist() == (
-        expected
-    )
+        kept = kept if any(kept) else list(r)
+        weights = [(1 + np.log(c)) * idf[t] if c else 0.0 for t, c in enumerate(kept)]
+        norm = np.sqrt(sum(w * w for w in weights)) or 1.0
+        expected.append([w / norm for w in weights])
+    assert np.allclose(_stop_weighted(counts), np.array(expected), atol=1e-6)
 
 
-def test_weighting_after_dropping_stop_words_no_longer_links_articles_through_them():
-    from dedupe_news.weighting import document_frequencies, smooth_idf, tfidf_rows
-
+def test_stop_words_no_longer_link_articles_through_them():
     dense = np.zeros((12, 13), dtype=np.float32)
     dense[:, 0] = 3  # a function word in every article
     dense[np.arange(12), np.arange(12) + 1] = 1  # one story word each
-    for counts in (sp.csr_matrix(dense), without_frequent_terms(sp.csr_matrix(dense))):
-        rows = tfidf_rows(counts, smooth_idf(document_frequencies(counts), 12))
-        cosine = (rows @ rows.T).toarray()[0, 1]
-        if counts.nnz == dense.astype(bool).sum():
-            assert cosine > 0.3  # every term kept: the function word links them
-        else:
-            assert cosine == 0.0
+    counts = sp.csr_matrix(dense)
+    plain = tfidf_rows(counts, smooth_idf(document_frequencies(counts), 12))
+    assert (plain @ plain.T).toarray()[0, 1] > 0.3  # every term kept: the function word links them
+    rows = sp.csr_matrix(_stop_weighted(counts))
+    assert (rows @ rows.T).toarray()[0, 1] == 0.0

@@ -74,6 +74,47 @@ def test_idf_per_entry_weighs_bit_for_bit_as_idf_per_column(rows, extra_document
     assert got.data.tobytes() == expected.data.tobytes()
 
 
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=30),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_stop_words_per_entry_weigh_bit_for_bit_as_per_column(rows, stop):
+    # The index weighs stop words per stored entry, batch and Spark per column.
+    dense = np.zeros((len(rows), 12), dtype=np.float32)
+    for r, terms in enumerate(rows):
+        for t in terms:
+            dense[r, t] += 1
+    counts = sp.csr_matrix(dense)
+    stop = np.array(stop)
+    idf = smooth_idf(document_frequencies(counts), len(rows))
+    expected = tfidf_rows(counts, idf, stop)
+    got = tfidf_entries(counts.copy(), idf[counts.indices], stop[counts.indices])
+    assert (got.indptr == counts.indptr).all() and (got.indices == counts.indices).all()
+    assert got.data.tobytes() == expected.data.tobytes()
+    # Stop entries weigh 0 unless the row has nothing else; the rest as without stop words.
+    for r in range(len(rows)):
+        row = dense[r]
+        if not row.any():
+            continue
+        keep = (row > 0) & ~stop if ((row > 0) & ~stop).any() else row > 0
+        alone = tfidf_rows(sp.csr_matrix(np.where(keep, row, 0)[None, :]), idf).toarray()[0]
+        np.testing.assert_allclose(expected.toarray()[r], alone, rtol=0, atol=1e-7)
+
+
+def test_dropping_unused_columns_drops_the_stop_words():
+    counts = sp.csr_matrix(np.array([[2, 1, 0], [1, 0, 1], [1, 0, 0]], dtype=np.float32))
+    weighted = tfidf_rows(counts, np.ones(3), np.array([True, False, False]))
+    assert weighted.nnz == counts.nnz  # aligned with the counts: explicit zeros
+    small, used = drop_unused_columns(weighted)
+    assert used.tolist() == [0, 1, 2] and small.nnz == 3  # row 2 has only the stop word
+    assert small.toarray().tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+
+
 def test_tfidf_entries_refuses_counts_it_cannot_weigh_in_place():
     with pytest.raises(TypeError, match="float32 CSR"):
         tfidf_entries(sp.csr_matrix(np.ones((1, 2))), np.ones(2))

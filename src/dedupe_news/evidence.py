@@ -36,7 +36,10 @@ over pairs ``(i[k], j[k])``):
     1 when both sides name rare entities (in at most :data:`RARE_ENTITY_SHARE`
     of the articles, and at least 2) and share none of them: evidence against.
 ``ticker_conflict`` in {0, 1}
-    1 when both sides name tickers and share none: two companies' briefs.
+    1 when both *leads* (titles, else first words) name tickers and share none: two
+    companies' briefs. Tickers named only further down (a deal partner, a customer)
+    do not count, so "AMR <AMR> TO ACQUIRE JETS" and "BOEING <BA> SAYS ORDER WORTH
+    ONE BILLION" conflict even when Boeing's text names AMR.
 ``quote_overlap`` in [0, 1]
     Shared quote keys over the smaller side's number of quote keys; 0 when
     either side quotes nothing.
@@ -55,6 +58,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "LEAD_WORDS",
+    "NAME_STOP_WORDS",
     "RARE_ENTITY_SHARE",
     "SHORT_TEXT_WORDS",
     "ArticleEvidence",
@@ -83,7 +87,7 @@ RARE_ENTITY_SHARE = 0.02
 """An entity is rare when at most this share of the articles (and at least 2)
 name it; ``entity_conflict`` looks at rare entities only."""
 
-_NAME_STOP = frozenset(
+NAME_STOP_WORDS = frozenset(
     """a about after again against all also an and another any are as at be because
     been before being between both but by can could did do does during each even every
     few for from further had has have having he her here hers him his how however i if
@@ -99,6 +103,7 @@ _NAME_STOP = frozenset(
 _CONNECTORS = frozenset({"of", "de", "del", "la", "van", "von", "der", "da", "al", "bin"})
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
 _TICKER_EXCHANGE = re.compile(
     r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
@@ -129,9 +134,12 @@ _QUOTE_SPANS = (
     re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
     re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
 )
+_QUOTE_OPENINGS = ('"', "\u201c", "\u00ab", "\u201e", "\u300c", "\u300e", "\u2018", "'")
+"""The mark each pattern of :data:`_QUOTE_SPANS` opens with, in the same order."""
 _QUOTE_TOKEN = re.compile(r"[^\W_]+")
-_POSSESSIVE_END = re.compile(r"['\u2019]s$")
 _EMPTY = np.zeros(0, dtype=np.int64)
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
 def key_hash(key: str) -> int:
@@ -147,7 +155,18 @@ def key_hash(key: str) -> int:
 def _keys_array(keys) -> np.ndarray:
     if not keys:
         return _EMPTY
+    keys = set(keys)
     return np.unique(np.fromiter((key_hash(k) for k in keys), dtype=np.int64, count=len(keys)))
+
+
+def _ticker_strings(text: str) -> list[str]:
+    """The ``T:`` keys of an NFKC-normalised text, in order, with repeats."""
+    found: list[str] = []
+    if "<" in text:
+        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_ANGLE.finditer(text))
+    if ":" in text:
+        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_EXCHANGE.finditer(text))
+    return found
 
 
 def _number_key(raw: str, unit: str | None) -> str | None:
@@ -175,33 +194,56 @@ def _is_capitalised(word: str) -> bool:
 
 
 def _cased_letters(line: str) -> tuple[int, int]:
+    """(upper-case, lower-case) letters of ``line``; byte counts for ASCII."""
+    if line.isascii():
+        raw = line.encode("ascii")
+        return (
+            len(raw) - len(raw.translate(None, _ASCII_UPPER)),
+            len(raw) - len(raw.translate(None, _ASCII_LOWER)),
+        )
     upper = sum(map(str.isupper, line))
     lower = sum(map(str.islower, line))
     return upper, lower
 
 
-def _names_usable(line: str, words: Sequence[str]) -> bool:
-    """False for lines in capitals or Title Case, where capitals mark nothing."""
-    upper, lower = _cased_letters(line)
-    if upper > lower:
-        return False
+def _title_case(words: Sequence[str]) -> bool:
+    """True for a Title Case line: 3/4 of its 4+ long words capitalised."""
     long_words = [w for w in words if len(w) > 3]
     if len(long_words) >= 4:
         capitalised = sum(w[0].isupper() for w in long_words)
         if capitalised >= 0.75 * len(long_words):
-            return False
-    return True
+            return True
+    return False
+
+
+def _names_usable(line: str, words: Sequence[str]) -> bool:
+    """False for lines in capitals or Title Case, where capitals mark nothing."""
+    upper, lower = _cased_letters(line)
+    return upper <= lower and not _title_case(words)
+
+
+def _strip_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
 
 def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
     """Add the ``E:`` keys of one line's capitalised words and multi-word runs
     to ``keys``; a lone capitalised word that opens a sentence goes to
-    ``openers`` instead (a name only if the text also uses it mid-sentence)."""
-    matches = list(_WORD.finditer(line))
-    if not matches or not _names_usable(line, [m.group() for m in matches]):
+    ``openers`` instead (a name only if the text also uses it mid-sentence).
+
+    Words are read one by one only from a capitalised word to the end of its
+    run; the words in between (no run open) change nothing but the gap before
+    the next word, so they are skipped.
+    """
+    upper, lower = _cased_letters(line)
+    if upper == 0 or upper > lower:
+        return  # no capitalised word, or a line in capitals
+    parts = _WORD_SPLIT.split(line)  # gap, word, gap, word, ..., gap
+    words = parts[1::2]
+    if not words or _title_case(words):
         return
+    starts = [k for k, w in enumerate(words) if not w[0].islower()]
     run: list[str] = []
-    previous_end = 0
     run_is_initial = False
 
     def close() -> None:
@@ -210,40 +252,50 @@ def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
         nonlocal run_is_initial
         if run_is_initial and len(run) > 2 and run[1] in _CONNECTORS:
             # "Shares of Northern Trust": the opener is not part of the name.
-            if run[0].lower() not in _NAME_STOP:
+            if run[0].lower() not in NAME_STOP_WORDS:
                 openers.append("E:" + run[0].lower())
             del run[:2]
             run_is_initial = False
-        while run and (run[0].lower() in _NAME_STOP or run[0] in _CONNECTORS) and len(run) > 1:
+        while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in _CONNECTORS) and len(run) > 1:
             run.pop(0)
             run_is_initial = False
         if not run:
             return
         lowered = [w.lower() for w in run]
         if len(run) == 1:
-            if lowered[0] not in _NAME_STOP:
+            if lowered[0] not in NAME_STOP_WORDS:
                 (openers if run_is_initial else keys).append("E:" + lowered[0])
         else:
-            keys.extend(f"E:{w}" for w in lowered if w not in _NAME_STOP and w not in _CONNECTORS)
+            keys.extend(
+                f"E:{w}" for w in lowered if w not in NAME_STOP_WORDS and w not in _CONNECTORS
+            )
             keys.append("E:" + " ".join(lowered))
         run.clear()
 
-    for match in matches:
-        word = _POSSESSIVE_END.sub("", match.group())
-        gap = line[previous_end : match.start()]
-        initial = previous_end == 0 or bool(_OPENING_GAP.search(gap))
-        if run and (gap.strip() not in ("", "-") or "\n" in gap):
-            close()
-        if _is_capitalised(word):
+    n_words = len(words)
+    done = 0  # words before this one are read
+    for start in starts:
+        if start < done:
+            continue
+        k = start
+        while k < n_words:
+            word = _strip_possessive(words[k])
+            gap = parts[2 * k]
+            if run and (gap.strip() not in ("", "-") or "\n" in gap):
+                close()
+            if _is_capitalised(word):
+                if not run:
+                    run_is_initial = k == 0 or bool(_OPENING_GAP.search(gap))
+                run.append(word)
+            elif run and word in _CONNECTORS:
+                run.append(word)
+            elif run:
+                close()
+            k += 1
             if not run:
-                run_is_initial = initial
-            run.append(word)
-        elif run and word in _CONNECTORS:
-            run.append(word)
-        else:
-            close()
-        previous_end = match.end()
-    close()
+                break
+        close()
+        done = k
 
 
 def entity_keys(text: str) -> np.ndarray:
@@ -269,9 +321,12 @@ def entity_names(text: str) -> list[str]:
     if not text:
         return []
     text = unicodedata.normalize("NFKC", text)
-    keys: list[str] = []
-    for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE):
-        keys.extend(f"T:{m.group(1).upper()}" for m in pattern.finditer(text))
+    return _entity_strings(text, _ticker_strings(text))
+
+
+def _entity_strings(text: str, tickers: list[str]) -> list[str]:
+    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers."""
+    keys = list(tickers)
     for m in _NUMBER.finditer(text):
         unit = _UNIT.match(text, m.end())
         key = _number_key(m.group(), unit.group(1) if unit else None)
@@ -279,8 +334,10 @@ def entity_names(text: str) -> list[str]:
             keys.append(key)
     names: list[str] = []
     openers: list[str] = []
-    for line in text.splitlines():
-        _name_keys(_TICKER_ANGLE.sub(" ", line), names, openers)
+    # No ticker spans a line break, so blanking them in the whole text is per line.
+    blanked = _TICKER_ANGLE.sub(" ", text) if "<" in text else text
+    for line in blanked.splitlines():
+        _name_keys(line, names, openers)
     if len(text.split()) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name
     else:
@@ -297,14 +354,7 @@ def ticker_keys(text: str) -> np.ndarray:
     """
     if not text:
         return _EMPTY
-    text = unicodedata.normalize("NFKC", text)
-    return _keys_array(
-        [
-            f"T:{m.group(1).upper()}"
-            for pattern in (_TICKER_ANGLE, _TICKER_EXCHANGE)
-            for m in pattern.finditer(text)
-        ]
-    )
+    return _keys_array(_ticker_strings(unicodedata.normalize("NFKC", text)))
 
 
 def quote_keys(text: str) -> np.ndarray:
@@ -339,7 +389,8 @@ def quote_spans(text: str) -> list[list[str]]:
     text = unicodedata.normalize("NFKC", text)
     return [
         _QUOTE_TOKEN.findall(m.group(1).casefold())
-        for pattern in _QUOTE_SPANS
+        for opening, pattern in zip(_QUOTE_OPENINGS, _QUOTE_SPANS, strict=True)
+        if opening in text  # a pattern cannot match without its opening mark
         for m in pattern.finditer(text)
     ]
 
@@ -359,7 +410,11 @@ def lead_text(title: str | None, text: str, words: int = LEAD_WORDS) -> str:
 
 @dataclass(frozen=True)
 class ArticleEvidence:
-    """The evidence of one article (see the module docstring)."""
+    """The evidence of one article (see the module docstring).
+
+    ``entities`` and ``quotes`` are read from title and text, ``tickers`` from the
+    lead only (what :meth:`EvidenceTable.ticker_conflict` compares).
+    """
 
     entities: np.ndarray
     quotes: np.ndarray
@@ -368,10 +423,17 @@ class ArticleEvidence:
 
 
 def article_evidence(title: str | None, text: str) -> ArticleEvidence:
-    """Entities and quotes of title and text, and the lead, of one article."""
+    """Entities and quotes of title and text, the lead, and the lead's tickers."""
     full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
+    lead = lead_text(title, text)
+    if not full:
+        return ArticleEvidence(_EMPTY, _EMPTY, lead, _EMPTY)
+    full = unicodedata.normalize("NFKC", full)  # NFKC is idempotent: once for all keys
     return ArticleEvidence(
-        entity_keys(full), quote_keys(full), lead_text(title, text), ticker_keys(full)
+        _keys_array(_entity_strings(full, _ticker_strings(full))),
+        quote_keys(full),
+        lead,
+        ticker_keys(lead),
     )
 
 
@@ -397,6 +459,17 @@ def _pair_products(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndar
     return out
 
 
+def _shared_sums(binary: sp.csr_matrix, weights: np.ndarray, i: np.ndarray, j: np.ndarray):
+    """``(n_pairs, n_weights)``: per pair, the column sums of ``weights`` over the keys
+    both rows ``i[k]`` and ``j[k]`` of ``binary`` hold (one row product for all)."""
+    out = np.zeros((i.size, weights.shape[1]), dtype=np.float64)
+    step = 50_000
+    for start in range(0, i.size, step):
+        shared = binary[i[start : start + step]].multiply(binary[j[start : start + step]])
+        out[start : start + step] = sp.csr_matrix(shared) @ weights
+    return out
+
+
 class EvidenceTable:
     """Entity and quote evidence of a corpus, for vectorised pair features.
 
@@ -419,12 +492,15 @@ class EvidenceTable:
         self._weight_sums = np.asarray(self._weighted.sum(axis=1)).ravel()
         self._norms = np.sqrt(np.asarray(self._weighted.multiply(self._weighted).sum(axis=1)))
         self._norms = self._norms.ravel()
-        self._squared = sp.csr_matrix(binary @ sp.diags(self.entity_idf**2))
         self._binary = binary
         rare = df <= max(2.0, RARE_ENTITY_SHARE * self.n_articles)
         self._rare = sp.csr_matrix(binary @ sp.diags(rare.astype(np.float64)))
         self._rare.eliminate_zeros()
         self._rare_counts = np.diff(self._rare.indptr)
+        # Per entity: the weights a shared entity adds (IDF, IDF squared, rare or not).
+        self._shared_weights = np.column_stack(
+            [self.entity_idf, self.entity_idf**2, rare.astype(np.float64)]
+        )
         self._quotes = _key_matrix(quotes)
         self._quote_counts = np.diff(self._quotes.indptr)
         self._tickers = _key_matrix(tickers if tickers is not None else [_EMPTY] * len(quotes))
@@ -442,15 +518,15 @@ class EvidenceTable:
         """``entity_cosine``, ``entity_overlap`` and ``entity_conflict`` of pairs."""
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
-        shared_weight = _pair_products(self._binary, self._weighted, i, j)
-        shared_squared = _pair_products(self._binary, self._squared, i, j)
+        shared_weight, shared_squared, shared_rare = _shared_sums(
+            self._binary, self._shared_weights, i, j
+        ).T
         norm = self._norms[i] * self._norms[j]
         smaller = np.minimum(self._weight_sums[i], self._weight_sums[j])
         with np.errstate(divide="ignore", invalid="ignore"):
             cosine = np.where(norm > 0, shared_squared / norm, 0.0)
             overlap = np.where(smaller > 0, shared_weight / smaller, 0.0)
         both = (self._rare_counts[i] > 0) & (self._rare_counts[j] > 0)
-        shared_rare = _pair_products(self._rare, self._rare, i, j)
         conflict = (both & (shared_rare <= 0)).astype(np.float64)
         return {
             "entity_cosine": np.clip(cosine, 0.0, 1.0),
@@ -459,7 +535,8 @@ class EvidenceTable:
         }
 
     def ticker_conflict(self, i, j) -> np.ndarray:
-        """1.0 where both articles name tickers and share none, else 0.0."""
+        """1.0 where both articles' tickers (leads' tickers, for :func:`article_evidence`)
+        are non-empty and disjoint, else 0.0."""
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
         shared = _pair_products(self._tickers, self._tickers, i, j)

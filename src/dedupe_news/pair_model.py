@@ -48,7 +48,7 @@ PAIR_FEATURES: dict[str, str] = {
     "entity_cosine": "IDF-weighted cosine of the entity sets, in [0, 1]",
     "entity_overlap": "IDF weight of shared entities over the smaller side's, in [0, 1]",
     "entity_conflict": "1 when both name entities and share none, else 0",
-    "ticker_conflict": "1 when both name tickers and share none, else 0",
+    "ticker_conflict": "1 when both leads (title, else first 50 words) name tickers and share none",
     "quote_overlap": "shared quote keys over the smaller side's count, in [0, 1]",
     "jaccard": "MinHash estimate of the word-shingle Jaccard, in [0, 1]",
     "containment": "estimated share of the shorter text's shingles in the longer, in [0, 1]",

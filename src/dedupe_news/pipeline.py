@@ -41,7 +41,7 @@ from .scoring import ModelScorer, RuleScorer
 from .settings import Settings
 from .tables import articles_from_records
 from .timestamps import article_day, article_time_key
-from .weighting import document_frequencies, drop_unused_columns, smooth_idf, tfidf_entries
+from .weighting import corpus_tfidf_rows
 
 __all__ = ["Story", "StoryClusterer", "cluster_articles", "compare_articles"]
 
@@ -228,10 +228,7 @@ class StoryClusterer(BaseEstimator):
         n = kept.size
 
         self._report("tfidf", 0, n)
-        idf = smooth_idf(document_frequencies(counts), n)
-        # Weighed in place (the counts are not needed after): a copy was 700 MB at 1M.
-        counts = tfidf_entries(counts, idf[counts.indices])
-        matrix, self._term_columns = drop_unused_columns(counts)
+        matrix, self._term_columns = corpus_tfidf_rows(counts)
         del counts
         days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)

@@ -183,9 +183,7 @@ class ModelScorer:
                 (i[s : s + step], j[s : s + step], known and known.take(slice(s, s + step)))
                 for s in starts
             ]
-            parts = list(
-                map_tasks(_score_task, tasks, state={"scorer": self}, n_jobs=self.n_jobs)
-            )
+            parts = list(map_tasks(_score_task, tasks, state={"scorer": self}, n_jobs=self.n_jobs))
             similarity = np.concatenate([p[1] for p in parts])
             core = PairFeatures(
                 **{

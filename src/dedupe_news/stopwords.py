@@ -5,26 +5,29 @@ Turkish "bir" or Polish "się", tells no story from another, yet with IDF alone 
 still weighs about a third of a rare name, and two unrelated articles in the same
 language share dozens of them. No word list is needed: such terms are simply the
 frequent ones. :func:`frequent_terms_mask` finds them from document frequencies,
-and :func:`without_frequent_terms` removes them from a term-count matrix before
-the TF-IDF weighting.
+and :func:`stop_entries` says which entries of a term-count matrix to leave out.
+Every engine applies them in the weighting step
+(:func:`dedupe_news.weighting.stop_terms` and :func:`dedupe_news.weighting.tfidf_rows`).
 
 A term counts as frequent when it is in more than ``max_share`` of the articles
 *and* in at least ``min_documents`` of them. The second condition keeps small
 corpora intact: in five rewrites of one story the story's own words are in every
 article, and they are evidence, not stop words. So a corpus under
 :data:`MIN_DOCUMENTS` articles has no corpus stop words at all (three Spanish
-articles cannot teach that "el" and "que" say nothing).
+articles cannot teach that "el" and "que" say nothing). Shares are taken over the
+whole corpus: in a corpus of many languages, a language's function words are stop
+words only where that language makes up more than ``max_share`` of the articles.
 
-For a corpus that grows (the persistent index), the set should be fixed rather
-than recomputed at each addition, or stored vectors and new ones would disagree:
-compute it once the corpus holds :data:`STABLE_AFTER_DOCUMENTS` articles and keep
-it (a share over a thousand articles or more moves little as the corpus grows).
+For a corpus that grows (the persistent index), the set is fixed rather than
+recomputed at each addition, or stored vectors and new ones would disagree: the
+index follows batch clustering's set until it holds :data:`STABLE_AFTER_DOCUMENTS`
+articles, then stores the set of that moment and keeps it (a share over a thousand
+articles or more moves little as the corpus grows).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import ParameterError
 
@@ -33,7 +36,7 @@ __all__ = [
     "MIN_DOCUMENTS",
     "STABLE_AFTER_DOCUMENTS",
     "frequent_terms_mask",
-    "without_frequent_terms",
+    "stop_entries",
 ]
 
 MAX_DOCUMENT_SHARE = 0.5
@@ -77,48 +80,26 @@ def frequent_terms_mask(
     return (df > max_share * n_documents) & (df >= min_documents)
 
 
-def without_frequent_terms(
-    counts: sp.csr_matrix,
-    groups=None,
-    *,
-    max_share: float = MAX_DOCUMENT_SHARE,
-    min_documents: int = MIN_DOCUMENTS,
-) -> sp.csr_matrix:
-    """``counts`` (articles x terms) with each article's frequent terms set to zero.
+def stop_entries(indptr: np.ndarray, frequent: np.ndarray) -> np.ndarray:
+    """Which stored entries of a CSR matrix to leave out, given whether each entry's
+    term is frequent: the frequent ones, except in a row made only of frequent terms
+    (that row keeps them all, so that it still has a vector and its copies stay at
+    similarity 1).
 
     Parameters
     ----------
-    counts : sparse matrix, shape (n_articles, n_terms)
-        Term counts.
-    groups : array-like, shape (n_articles,), optional
-        A group per article, such as its script (:func:`dedupe_news.language.dominant_script`).
-        Shares are then taken within each group: the Japanese articles of a mostly
-        English corpus get their own stop words, which a share of the whole corpus
-        would never reach. None: one group.
+    indptr : ndarray of int, shape (n_rows + 1,)
+        The CSR row pointers.
+    frequent : ndarray of bool, shape (nnz,)
+        Whether each entry's term is a stop word (:func:`frequent_terms_mask` of its column).
 
-    An article made only of frequent terms keeps all of them, so that it still has
-    a vector (its similarity to its copies stays 1).
+    >>> stop_entries(np.array([0, 2, 3]), np.array([True, False, True])).tolist()
+    [True, False, False]
     """
-    counts = sp.csr_matrix(counts)
-    n = counts.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(counts.indptr))
-    drop = np.zeros(counts.indices.size, dtype=bool)
-    labels = (
-        np.zeros(n, dtype=np.intp) if groups is None else np.unique(groups, return_inverse=True)[1]
-    )
-    for group in np.unique(labels):
-        members = labels == group
-        in_group = members[rows]
-        document_frequency = np.bincount(counts.indices[in_group], minlength=counts.shape[1])
-        frequent = frequent_terms_mask(
-            document_frequency, int(members.sum()), max_share=max_share, min_documents=min_documents
-        )
-        drop |= in_group & frequent[counts.indices]
-    if not drop.any():
-        return counts
-    kept_per_row = np.bincount(rows[~drop], minlength=n)
-    drop &= kept_per_row[rows] > 0  # a row of frequent terms only keeps them
-    result = counts.copy()
-    result.data[drop] = 0
-    result.eliminate_zeros()
-    return result
+    frequent = np.asarray(frequent, dtype=bool)
+    lengths = np.diff(indptr)
+    if not frequent.any():
+        return frequent
+    rows = np.repeat(np.arange(lengths.size), lengths)
+    kept_per_row = np.bincount(rows[~frequent], minlength=lengths.size)
+    return frequent & (kept_per_row[rows] > 0)

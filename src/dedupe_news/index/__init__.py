@@ -18,6 +18,14 @@ batch clustering (:class:`~dedupe_news.pipeline.StoryClusterer`):
   distinctive terms (the ``per_term_limit`` most recent postings of each);
   :meth:`StoryIndex.query` scores only the ``query_candidates`` of them sharing
   the most impact, besides every LSH copy candidate, in a few SQL statements.
+* Stop words: until the index holds
+  :data:`~dedupe_news.stopwords.STABLE_AFTER_DOCUMENTS` (1,000) articles, its corpus
+  stop words are the ones batch clustering would take from the same document
+  frequencies (:func:`~dedupe_news.weighting.stop_terms`); the write transaction
+  that reaches 1,000 stores that set in the ``stop_terms`` table (and the article
+  count in the ``stop_terms_fixed_at`` meta key), and from then on the set is
+  fixed, whatever is added or evicted: stored and new articles are weighed
+  without the same terms. A stop word's posting is kept, with impact 1.
 
 Candidates are scored by the feature layer batch clustering uses
 (:func:`~dedupe_news.pair_features.pair_features` on rows read from the file, then

@@ -128,8 +128,15 @@ class BulkLoader:
             shape=(total, columns.size),
         )
         del indices, in_use, column_of  # temporaries of nnz entries
-        matrix = tfidf_rows(counts, smooth_idf(vocab.df[columns], vocab.n_articles))
-        del counts
+        df = vocab.df[columns]
+        stop = vocab.stop_mask(columns, df, vocab.n_articles)
+        matrix = tfidf_rows(counts, smooth_idf(df, vocab.n_articles), stop)
+        del counts, df
+        # Postings of the batch: every stored term, a stop word's weight is 0.
+        entries = slice(int(matrix.indptr[m]), int(matrix.indptr[total]))
+        posting_terms = columns[matrix.indices[entries]]
+        posting_impacts = impact(matrix.data[entries]).astype(np.int32)
+        matrix.eliminate_zeros()  # stop words out of the search, as in batch
         days = np.concatenate([stored.day, batch.day])
         signatures = Signatures(
             np.concatenate([stored.signatures, batch.signatures]),
@@ -178,11 +185,10 @@ class BulkLoader:
         self.store.write_stories(stored.rowid, stored.story, story[:m], vocab.n_articles)
         self._insert_articles(batch, articles, rowids, story[m:], vocab.n_articles)
         all_rowids = np.concatenate([stored.rowid, rowids])
-        entries = slice(int(matrix.indptr[m]), int(matrix.indptr[total]))
         _insert_postings(
             conn,
-            columns[matrix.indices[entries]],
-            impact(matrix.data[entries]).astype(np.int32),
+            posting_terms,
+            posting_impacts,
             batch.lengths,
             np.where(np.isnan(batch.day), UNDATED, batch.day),
             rowids,

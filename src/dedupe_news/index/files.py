@@ -9,9 +9,11 @@ from ..errors import DedupeNewsError
 from ..minhash import MINHASH_SCHEME
 from .settings import checked_settings, fixed_differences, settings_from_json, settings_to_json
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 """4: hashed term counts and publication times; 5: script-aware tokens (CJK bigrams,
-stems outside English), so files written before hold terms new articles no longer make."""
+stems outside English), so files written before hold terms new articles no longer make;
+6: corpus stop words, fixed in ``stop_terms`` once the index holds
+:data:`~dedupe_news.stopwords.STABLE_AFTER_DOCUMENTS` articles."""
 APPLICATION = "dedupe-news story index"
 
 SCHEMA = """
@@ -37,6 +39,7 @@ CREATE INDEX articles_day ON articles (day);
 CREATE INDEX articles_clustered ON articles (clustered_n);
 CREATE INDEX articles_changed ON articles (changed);
 CREATE TABLE terms (term_id INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE stop_terms (term_id INTEGER PRIMARY KEY);
 CREATE TABLE postings (
     term_id INTEGER NOT NULL, day REAL NOT NULL, article INTEGER NOT NULL,
     impact INTEGER NOT NULL,
@@ -199,6 +202,7 @@ def _create(conn: sqlite3.Connection, settings: dict) -> None:
         "generation": "0",
         "n_articles": "0",
         "next_story": "1",
+        "stop_terms_fixed_at": "0",
     }
     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
 

@@ -89,6 +89,8 @@ def _weighted(
 ) -> sp.csr_matrix:
     """L2-normalised TF-IDF rows (:func:`~dedupe_news.weighting.tfidf_rows`) in the hashed
     term space; ``extra`` articles count in N and in the df of the ``counted`` terms.
+    Stop words (:meth:`~.rows.Vocabulary.stop_mask`) weigh 0 and stay as explicit
+    zeros, so each row's entries line up with its stored term ids.
 
     Each row's entries stay in hashed column order, so it adds up in the order batch
     adds it. In the hashed term space, or over the columns in use only when not
@@ -105,13 +107,17 @@ def _weighted(
         counts_hashed = sp.csr_matrix(
             (counts.astype(np.float32), term_ids, indptr), shape=(n, N_FEATURES)
         )
-        return tfidf_entries(counts_hashed, smooth_idf(df, vocab.n_articles + extra))
+        n_articles = vocab.n_articles + extra
+        stop = vocab.stop_mask(term_ids, df, n_articles)
+        return tfidf_entries(counts_hashed, smooth_idf(df, n_articles), stop)
     columns, positions = np.unique(term_ids, return_inverse=True)
     df = vocab.df[columns]
     if extra and counted.size:
         df = df + extra * _isin_sorted(columns, counted)
     compact = sp.csr_matrix((counts.astype(np.float32), positions, indptr), shape=(n, columns.size))
-    return tfidf_rows(compact, smooth_idf(df, vocab.n_articles + extra))
+    n_articles = vocab.n_articles + extra
+    stop = vocab.stop_mask(columns, df, n_articles)
+    return tfidf_rows(compact, smooth_idf(df, n_articles), stop)
 
 
 def _isin_sorted(values: np.ndarray, sorted_distinct: np.ndarray) -> np.ndarray:

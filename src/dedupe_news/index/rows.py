@@ -1,4 +1,5 @@
-"""Stored articles as arrays, and the vocabulary: document frequencies and article count."""
+"""Stored articles as arrays, and the vocabulary: document frequencies, article count
+and stop words."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..weighting import stop_terms
 
 
 @dataclass
@@ -16,11 +19,26 @@ class Vocabulary:
     Terms are the columns of :func:`~dedupe_news.prepare.term_counts` (hashed, as in
     batch clustering). ``generation`` counts the committed write transactions:
     another connection's commit changes it, and the cache is reloaded.
+    ``fixed_stop_terms`` holds the stop words the index fixed once it held
+    :data:`~dedupe_news.stopwords.STABLE_AFTER_DOCUMENTS` articles (see :meth:`stop_mask`).
     """
 
     generation: int
     n_articles: int
     df: np.ndarray  # int64, one per hashed term column
+    fixed_stop_terms: np.ndarray | None = None  # sorted int64 term ids, once fixed
+
+    def stop_mask(self, term_ids: np.ndarray, df: np.ndarray, n_articles: int) -> np.ndarray:
+        """Whether each of ``term_ids`` is a stop word, as a boolean per term.
+
+        Until the set is fixed, as batch clustering decides it over the same counts
+        (:func:`~dedupe_news.weighting.stop_terms` of ``df``, the terms' document
+        frequencies among ``n_articles``); then, whatever the counts, whether the
+        term is in the fixed set.
+        """
+        if self.fixed_stop_terms is None:
+            return stop_terms(df, n_articles)
+        return np.isin(term_ids, self.fixed_stop_terms)
 
 
 @dataclass

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..prepare import N_FEATURES
+from ..stopwords import STABLE_AFTER_DOCUMENTS
+from ..weighting import stop_terms
 from .changes import ChangeLog, MovedArticle
 from .files import IndexFileError, connect, open_or_create, sqlite_error
 from .rows import ROW_COLUMNS, Rows, Vocabulary, concat_rows, decode_rows
@@ -107,6 +109,8 @@ class Store:
                 generation=vocab.generation + 1, first_rowid=self._next_rowid()
             )
             yield vocab
+            if vocab.fixed_stop_terms is None and vocab.n_articles >= STABLE_AFTER_DOCUMENTS:
+                self._fix_stop_terms(vocab)
             vocab.generation += 1
             self.set_meta(generation=vocab.generation, n_articles=vocab.n_articles)
             conn.execute("COMMIT")
@@ -141,7 +145,8 @@ class Store:
         """The cached vocabulary, reloaded when another connection changed the file."""
         meta = dict(
             self.conn.execute(
-                "SELECT key, value FROM meta WHERE key IN ('generation', 'n_articles')"
+                "SELECT key, value FROM meta "
+                "WHERE key IN ('generation', 'n_articles', 'stop_terms_fixed_at')"
             )
         )
         generation = int(meta["generation"])
@@ -151,8 +156,24 @@ class Store:
             ).reshape(-1, 2)
             df = np.zeros(N_FEATURES, dtype=np.int64)
             df[rows[:, 0]] = rows[:, 1]
-            self._vocab = Vocabulary(generation, int(meta["n_articles"]), df)
+            fixed = None
+            if int(meta["stop_terms_fixed_at"]):
+                fixed = np.array(
+                    self.conn.execute("SELECT term_id FROM stop_terms ORDER BY term_id").fetchall(),
+                    dtype=np.int64,
+                ).reshape(-1)
+            self._vocab = Vocabulary(generation, int(meta["n_articles"]), df, fixed)
         return self._vocab
+
+    def _fix_stop_terms(self, vocab: Vocabulary) -> None:
+        """Store the stop words of the index as they are now, for good (the set no
+        longer follows the counts: stored and new articles keep one set of terms)."""
+        fixed = np.flatnonzero(stop_terms(vocab.df, vocab.n_articles)).astype(np.int64)
+        self.conn.executemany(
+            "INSERT INTO stop_terms (term_id) VALUES (?)", ((t,) for t in fixed.tolist())
+        )
+        self.set_meta(stop_terms_fixed_at=vocab.n_articles)
+        vocab.fixed_stop_terms = fixed
 
     def count_terms(self, term_ids: np.ndarray, step: int) -> None:
         """Add ``step`` to the stored df of each of ``term_ids`` (distinct)."""
