@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from dedupe_news.normalize import strip_boilerplate, tokenize
 from dedupe_news.prepare import article_terms, term_counts
 from dedupe_news.weighting import (
+    corpus_tfidf_rows,
     document_frequencies,
     drop_unused_columns,
     smooth_idf,
@@ -132,3 +133,17 @@ def test_drop_unused_columns_keeps_the_products():
     small, used = drop_unused_columns(counts)
     assert used.tolist() == [1, 3]
     np.testing.assert_array_equal((small @ small.T).toarray(), (counts @ counts.T).toarray())
+
+
+def test_corpus_tfidf_rows_in_place_weighs_as_the_copy_does():
+    rng = np.random.default_rng(5)
+    dense = rng.poisson(0.4, size=(60, 25)).astype(np.float32)
+    dense[:, :3] += 1  # terms in every row: stop words by document frequency
+    dense[7] = 0
+    dense[7, :3] = 2  # a row of stop words only is weighed whole
+    counts = sp.csr_matrix(dense)
+    expected, expected_columns = corpus_tfidf_rows(counts)
+    got, columns = corpus_tfidf_rows(counts.copy(), in_place=True)
+    assert np.array_equal(columns, expected_columns)
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name))

@@ -228,7 +228,7 @@ class StoryClusterer(BaseEstimator):
         n = kept.size
 
         self._report("tfidf", 0, n)
-        matrix, self._term_columns = corpus_tfidf_rows(counts)
+        matrix, self._term_columns = corpus_tfidf_rows(counts, in_place=True)
         del counts
         days = np.array([article_day(articles[k]) for k in kept], dtype=np.float64)
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)

@@ -138,11 +138,16 @@ def _weigh_in_place(matrix: sp.csr_matrix, entry_idf: np.ndarray) -> None:
     inplace_csr_row_normalize_l2(matrix)
 
 
-def corpus_tfidf_rows(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+def corpus_tfidf_rows(
+    counts: sp.csr_matrix, *, in_place: bool = False
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """TF-IDF rows of a whole corpus, and the numbers of the columns they keep: IDF
     and stop words from its own document frequencies, stop words out, then only the
     columns in use (:func:`drop_unused_columns`). What batch clustering weighs its
     corpus with.
+
+    With ``in_place``, float32 CSR ``counts`` are weighed where they are (they
+    cannot be used after): no copy of the corpus's counts, 700 MB at 1M articles.
 
     >>> counts = sp.csr_matrix(np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]]))
     >>> rows, columns = corpus_tfidf_rows(counts)
@@ -151,7 +156,11 @@ def corpus_tfidf_rows(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]
     """
     df = document_frequencies(counts)
     n = counts.shape[0]
-    return drop_unused_columns(tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n)))
+    if not in_place:
+        return drop_unused_columns(tfidf_rows(counts, smooth_idf(df, n), stop_terms(df, n)))
+    entry_idf = smooth_idf(df, n)[counts.indices]
+    entry_stop = stop_terms(df, n)[counts.indices]
+    return drop_unused_columns(tfidf_entries(counts, entry_idf, entry_stop))
 
 
 def drop_unused_columns(matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
