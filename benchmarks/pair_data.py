@@ -14,7 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedupe_news import Article, MinHasher
-from dedupe_news.evidence import EvidenceTable, article_evidence, lead_text, log_length
+from dedupe_news.evidence import article_evidence, lead_text
+from dedupe_news.evidence_table import EvidenceTable, log_length
 from dedupe_news.minhash import lsh_candidate_pairs
 from dedupe_news.neighbors import cosine_neighbor_pairs, probe_max_df
 from dedupe_news.normalize import normalize_text, strip_boilerplate, tokenize

@@ -158,7 +158,11 @@ def files_hash(data: Path) -> str:
 
 def code_hash() -> str:
     digest = hashlib.sha256()
-    for path in ("src/dedupe_news/evidence.py", "benchmarks/pair_data.py"):
+    for path in (
+        "src/dedupe_news/evidence.py",
+        "src/dedupe_news/evidence_table.py",
+        "benchmarks/pair_data.py",
+    ):
         digest.update((REPO / path).read_bytes())
     return digest.hexdigest()[:12]
 

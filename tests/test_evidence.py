@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from dedupe_news.evidence import (
     NAME_STOP_WORDS,
     SHORT_TEXT_WORDS,
-    EvidenceTable,
     article_evidence,
     entity_keys,
     key_hash,
@@ -22,6 +21,7 @@ from dedupe_news.evidence import (
     quote_keys,
     ticker_keys,
 )
+from dedupe_news.evidence_table import EvidenceTable
 
 
 def has(keys: np.ndarray, *names: str) -> bool:

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .evidence import EvidenceTable, article_evidence, lead_text, log_length
+from .evidence import article_evidence, lead_text
+from .evidence_table import EvidenceTable, log_length
 from .normalize import normalize_text, tokenize
 from .pair_features import PairFeatures, cosine_similarity_pairs
 from .prepare import article_terms, term_counts
