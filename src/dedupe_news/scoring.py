@@ -180,7 +180,11 @@ class ModelScorer:
             starts = range(0, i.size, PAIRS_PER_TASK)
             step = PAIRS_PER_TASK
             tasks = [
-                (i[s : s + step], j[s : s + step], known and known.take(slice(s, s + step)))
+                (
+                    i[s : s + step],
+                    j[s : s + step],
+                    None if known is None else known.take(slice(s, s + step)),
+                )
                 for s in starts
             ]
             parts = list(map_tasks(_score_task, tasks, state={"scorer": self}, n_jobs=self.n_jobs))
