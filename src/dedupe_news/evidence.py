@@ -47,6 +47,7 @@ __all__ = [
     "lead_text",
     "quote_keys",
     "quote_spans",
+    "span_keys",
     "ticker_keys",
 ]
 
@@ -340,13 +341,21 @@ def quote_keys(text: str) -> np.ndarray:
     >>> bool(np.array_equal(a, b)), a.size
     (True, 5)
     """
-    keys: list[str] = []
-    for words in quote_spans(text):
-        if len(words) >= 3:
-            keys.extend("Q:" + " ".join(words[k : k + 3]) for k in range(len(words) - 2))
-        elif words and len("".join(words)) >= 3:
-            keys.append("Q:" + " ".join(words))
-    return _keys_array(keys)
+    return _keys_array([key for words in quote_spans(text) for key in span_keys(words)])
+
+
+def span_keys(words: Sequence[str]) -> list[str]:
+    """The ``Q:`` keys of one quoted span's words: its word 3-grams, or the whole
+    span when shorter (if it holds at least 3 characters).
+
+    >>> span_keys(["at", "a", "dead", "end"]), span_keys(["no"])
+    (['Q:at a dead', 'Q:a dead end'], [])
+    """
+    if len(words) >= 3:
+        return ["Q:" + " ".join(words[k : k + 3]) for k in range(len(words) - 2)]
+    if words and len("".join(words)) >= 3:
+        return ["Q:" + " ".join(words)]
+    return []
 
 
 def quote_spans(text: str) -> list[list[str]]:

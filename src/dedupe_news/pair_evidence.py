@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .articles import Article
-from .evidence import entity_names, quote_spans
+from .evidence import entity_names, quote_spans, span_keys
 from .normalize import strip_boilerplate, tokenize
 from .prepare import article_terms, term_column
 
@@ -68,12 +68,6 @@ def _entities(article: Article) -> list[str]:
     return _ordered_unique(entity_names(article.full_text))
 
 
-def _quote_keys(words: list[str]) -> set[str]:
-    if len(words) >= 3:
-        return {" ".join(words[k : k + 3]) for k in range(len(words) - 2)}
-    return {" ".join(words)} if words else set()
-
-
 def pair_evidence(
     a: Article,
     b: Article,
@@ -95,9 +89,11 @@ def pair_evidence(
     entities_a, entities_b = _entities(a), _entities(b)
     in_b, in_a = set(entities_b), set(entities_a)
     spans_b = quote_spans(b.full_text)
-    keys_b = set().union(*map(_quote_keys, spans_b)) if spans_b else set()
+    keys_b = {key for words in spans_b for key in span_keys(words)}
     quotes = _ordered_unique(
-        " ".join(words) for words in quote_spans(a.full_text) if _quote_keys(words) & keys_b
+        " ".join(words)
+        for words in quote_spans(a.full_text)
+        if keys_b.intersection(span_keys(words))
     )
     tokens_a = tokenize(strip_boilerplate(a.full_text))
     tokens_b = tokenize(strip_boilerplate(b.full_text))
