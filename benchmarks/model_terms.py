@@ -34,20 +34,10 @@ BASE_TERMS = (
 DATE_TERMS = ((("date_distance_days", "log1p"),),)
 """Days apart, for windows longer than a few days."""
 
-LEAN_TERMS = (
-    (("body_cosine", "sqrt"),),
-    (("lead_cosine", "sqrt"),),
-    (("entity_cosine", "sqrt"),),
-    (("entity_overlap", F),),
-    (("entity_conflict", F),),
-    (("quote_overlap", F),),
-    (("jaccard", F),),
-    (("containment", F),),
-    (("log_tokens_min", F),),
-    (("log_tokens_max", F),),
-    (("body_cosine", "sqrt"), ("log_tokens_min", F)),
-    (("neighbour_cosine", F),),
-    (("ticker_conflict", F),),
+LEAN_TERMS = tuple(
+    term
+    for term in BASE_TERMS
+    if len(term) == 1 or term == (("body_cosine", "sqrt"), ("log_tokens_min", F))
 )
 """Main effects and one length interaction only."""
 

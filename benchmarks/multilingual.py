@@ -243,6 +243,17 @@ def english_speed(path: Path, passes: int = 9) -> dict:
     }
 
 
+def monolingual_means(mono: Sequence[dict]) -> tuple[float, float, list[int]]:
+    """Mean AUCs (ours, char baseline) of monolingual rows, and the summed counts of
+    positives and negatives decided same."""
+    ours = statistics.mean(r["dedupe_news_auc"] for r in mono)
+    char = statistics.mean(r["char_ngram_auc"] for r in mono)
+    decided = [
+        sum(r[key] for r in mono) for key in ("positives_decided_same", "negatives_decided_same")
+    ]
+    return ours, char, decided
+
+
 def render_section(
     rows: Sequence[dict],
     *,
@@ -287,12 +298,7 @@ def render_section(
             f"| {r['positives_decided_same']} | {r['negatives_decided_same']} |"
         )
     if mono:
-        ours = statistics.mean(r["dedupe_news_auc"] for r in mono)
-        char = statistics.mean(r["char_ngram_auc"] for r in mono)
-        decided = [
-            sum(r[key] for r in mono)
-            for key in ("positives_decided_same", "negatives_decided_same")
-        ]
+        ours, char, decided = monolingual_means(mono)
         totals = [sum(r[key] for r in mono) for key in ("positives", "negatives")]
         out.append(
             f"| **mean, monolingual** | | {totals[0]} | {totals[1]} | **{ours:.3f}** "
@@ -322,12 +328,7 @@ def render_section(
                 f"| {r['positives_decided_same']} | {r['negatives_decided_same']} |"
             )
         if mono_model:
-            ours = statistics.mean(r["dedupe_news_auc"] for r in mono_model)
-            char = statistics.mean(r["char_ngram_auc"] for r in mono_model)
-            decided = [
-                sum(r[key] for r in mono_model)
-                for key in ("positives_decided_same", "negatives_decided_same")
-            ]
+            ours, char, decided = monolingual_means(mono_model)
             out.append(
                 f"| **mean, monolingual** | **{ours:.3f}** | **{char:.3f}** "
                 f"| {decided[0]} | {decided[1]} |"
