@@ -260,33 +260,33 @@ class ModelScorer:
         return None
 
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
-        if effective_jobs(self.n_jobs) > 1 and len(i) >= 2 * PAIRS_PER_TASK:
-            known = self._known_core(i, j)
-            i = np.asarray(i, dtype=np.intp)
-            j = np.asarray(j, dtype=np.intp)
-            starts = range(0, i.size, PAIRS_PER_TASK)
-            step = PAIRS_PER_TASK
-            tasks = [
-                (
-                    i[s : s + step],
-                    j[s : s + step],
-                    None if known is None else known.take(slice(s, s + step)),
-                )
-                for s in starts
-            ]
-            parts = list(map_tasks(_score_task, tasks, state={"scorer": self}, n_jobs=self.n_jobs))
-            similarity = np.concatenate([p[1] for p in parts])
-            core = PairFeatures(
-                **{
-                    f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
-                    for f in fields(PairFeatures)
-                }
+        """The model's scores of pairs ``(i[k], j[k])``, :data:`PAIRS_PER_TASK` at a
+        time (over ``n_jobs`` processes when there are several chunks): only a
+        chunk's model features are held at once, not all pairs' (13 arrays)."""
+        known = self._known_core(i, j)
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        step = PAIRS_PER_TASK
+        tasks = [
+            (
+                i[s : s + step],
+                j[s : s + step],
+                None if known is None else known.take(slice(s, s + step)),
             )
+            for s in range(0, i.size, step)
+        ] or [(i, j, known)]
+        state = {"scorer": self}
+        if effective_jobs(self.n_jobs) > 1 and len(tasks) >= 2:
+            parts = list(map_tasks(_score_task, tasks, state=state, n_jobs=self.n_jobs))
         else:
-            core, named = self.features(i, j)
-            similarity = self.decision.story_similarity(core, named)
-            i = np.asarray(i, dtype=np.intp)
-            j = np.asarray(j, dtype=np.intp)
+            parts = [_score_task(state, task) for task in tasks]
+        similarity = np.concatenate([p[1] for p in parts])
+        core = PairFeatures(
+            **{
+                f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
+                for f in fields(PairFeatures)
+            }
+        )
         return PairTable(
             i=i,
             j=j,
