@@ -68,8 +68,13 @@ def test_the_model_is_stored_and_fixed(tmp_path):
     with StoryIndex(path) as index:  # no model given: the stored one decides
         assert index.model is not None
         assert index.model.terms == default_model().terms
+        stats = index.stats()
+        assert stats.decision == "learned model"
+        digest = default_model().metadata["training_files_sha256"]
+        assert stats.trained_on == f"sha256:{digest}"
     rule_path = tmp_path / "rule.db"
-    StoryIndex(rule_path).close()
+    with StoryIndex(rule_path) as index:
+        assert index.stats().decision == "cosine rule"
     with pytest.raises(IncompatibleIndexError, match="fixed rule"):
         StoryIndex(rule_path, model="default")
     other = default_model()

@@ -406,7 +406,15 @@ class StoryIndex:
             file_bytes=size,
             settings=self.settings,
             generation=generation,
+            decision="cosine rule" if self.model is None else "learned model",
+            trained_on=_trained_on(self.model),
         )
+
+
+def _trained_on(model: PairModel | None) -> str | None:
+    """The hash of a model's training files, as its metadata records it."""
+    digest = None if model is None else model.metadata.get("training_files_sha256")
+    return None if digest is None else f"sha256:{digest}"
 
 
 def _check_articles(articles: Iterable[Article]) -> list[Article]:
