@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from click.testing import CliRunner
 
 from dedupe_news import Article, StoryClusterer, read_articles
@@ -162,8 +162,9 @@ def test_components_scored_together_give_the_same_stories_as_one_by_one(monkeypa
 
 def test_the_rule_scores_small_components_together_as_one_by_one():
     # Reuters: hundreds of small components, copies among them, and dated pairs.
+    from scipy.sparse.csgraph import connected_components
+
     from dedupe_news.clustering import component_similarity, copy_matrix
-    from dedupe_news.scoring import small_component_batches
 
     articles = read_articles(shared_file("reuters21578.jsonl"))
     fitted = StoryClusterer().fit(articles)
@@ -172,12 +173,15 @@ def test_the_rule_scores_small_components_together_as_one_by_one():
     table = fitted.pairs_
     i = np.array([row[int(k)] for k in table.i])
     j = np.array([row[int(k)] for k in table.j])
-    table = dataclasses.replace(table, i=i, j=j)
     n = len(rows)
-    copies = copy_matrix(n, table.i, table.j, table.story_similarity)
-    scorer.score_small_components(table, n)
-    groups = [g for batch in small_component_batches(table, n, scorer.threshold) for g in batch]
+    copies = copy_matrix(n, i, j, table.story_similarity)
+    same = table.story_similarity >= scorer.threshold
+    graph = sp.coo_matrix((np.ones(int(same.sum())), (i[same], j[same])), shape=(n, n))
+    labels = connected_components(graph, directed=False)[1]
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    groups = [g for g in groups if 3 <= g.size <= 200]
     assert len(groups) > 200 and copies.nnz > 0
+    scorer.prefetch(groups, copies)
     for members in groups:
         together = scorer.matrix(members, copies)
         alone = component_similarity(rows, scorer.rule.window_days, members, copies)

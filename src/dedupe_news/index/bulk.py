@@ -152,7 +152,6 @@ class BulkLoader:
         pair_i, pair_j = scorer.candidates(n_jobs, probe_articles=vocab.n_articles)
         table = scorer.score(pair_i, pair_j)
         copies = copy_matrix(total, table.i, table.j, table.story_similarity)
-        scorer.score_small_components(table, total)
         groups = cluster_pairs(
             total,
             table.i,
@@ -163,6 +162,7 @@ class BulkLoader:
             linkage_method=self.linkage,
             max_component=self.max_component,
             clearly_different=scorer.clearly_different,
+            prefetch=lambda groups: scorer.prefetch(groups, copies),
         )
         first_new_story = ids.next_id
         old = np.concatenate([stored.story, np.full(n, -1, dtype=np.int64)])
