@@ -94,18 +94,7 @@ def articles(language: str) -> list[Article]:
     ]
 
 
-THREE_ARE_TOO_FEW = pytest.mark.xfail(
-    strict=True,
-    reason="three articles are too few to learn Spanish stop words from the corpus "
-    "(stopwords.MIN_DOCUMENTS): 'el', 'la', 'que', 'en', 'los' and 'el martes' join the "
-    "fire story to the bank story (cosine 0.27)",
-)
-
-
-@pytest.mark.parametrize(
-    "language",
-    [pytest.param(x, marks=THREE_ARE_TOO_FEW) if x == "es" else x for x in sorted(STORIES)],
-)
+@pytest.mark.parametrize("language", sorted(STORIES))
 def test_rewrites_cluster_and_the_other_story_stays_apart(language):
     assert StoryClusterer().fit_predict(articles(language)).tolist() == [0, 0, 1]
 
