@@ -55,9 +55,14 @@ def candidate_pairs(
     max_neighbors: int,
     n_jobs: int | None = None,
     progress: Progress | None = None,
+    probe_articles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs ``i < j``: LSH copy candidates, and the TF-IDF neighbours in
-    the date window of each matrix in ``search`` (rows aligned with ``rows``)."""
+    the date window of each matrix in ``search`` (rows aligned with ``rows``).
+
+    ``probe_articles`` is the corpus size that sets which frequent terms the search
+    skips (:func:`~dedupe_news.neighbors.probe_max_df`); by default, the rows'.
+    """
     n = len(rows)
     copy_i, copy_j = lsh_candidate_pairs(rows.signatures, threshold=copy_threshold)
     codes = [copy_i.astype(np.int64) * n + copy_j]
@@ -68,7 +73,7 @@ def candidate_pairs(
             window_days=window_days,
             min_similarity=min_similarity,
             max_neighbors=max_neighbors,
-            probe_max_df=probe_max_df(n),
+            probe_max_df=probe_max_df(n if probe_articles is None else probe_articles),
             n_jobs=n_jobs,
             progress=progress,
         )
@@ -85,7 +90,7 @@ class RuleScorer:
         self.threshold = rule.rewrite_threshold
         self.clearly_different = CLEARLY_DIFFERENT
 
-    def candidates(self, n_jobs=None, progress: Progress | None = None):
+    def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         return candidate_pairs(
             self.rows,
             [self.rows.tfidf],
@@ -95,6 +100,7 @@ class RuleScorer:
             max_neighbors=self.max_neighbors,
             n_jobs=n_jobs,
             progress=progress,
+            probe_articles=probe_articles,
         )
 
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
@@ -109,6 +115,16 @@ class RuleScorer:
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         features = pair_features(self.rows, np.array([a]), self.rows, np.array([b]))
         return PairScores.from_features(id_a, id_b, self.rule, features)
+
+    def table_pair_scores(
+        self, table: PairTable, picks: np.ndarray, ids: list[str]
+    ) -> list[PairScores]:
+        """Pairs ``picks`` of ``table`` (scored by :meth:`score`) explained; ``ids``
+        names the rows."""
+        return [
+            PairScores.from_features(ids[table.i[k]], ids[table.j[k]], self.rule, table.features, k)
+            for k in picks.tolist()
+        ]
 
 
 class ModelScorer:
@@ -134,7 +150,7 @@ class ModelScorer:
         self._scored: dict[bytes, np.ndarray] = {}
         self._candidates: tuple | None = None
 
-    def candidates(self, n_jobs=None, progress: Progress | None = None):
+    def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         model = self.decision.model
         i, j = candidate_pairs(
             self.rows,
@@ -145,6 +161,7 @@ class ModelScorer:
             max_neighbors=model.max_neighbors,
             n_jobs=n_jobs,
             progress=progress,
+            probe_articles=probe_articles,
         )
         core = pair_features(self.rows, i, self.rows, j)
         near = self.rule.in_window(core.date_distance_days)
@@ -263,6 +280,25 @@ class ModelScorer:
         core, named = self.features(np.array([a]), np.array([b]))
         similarity = float(self.decision.story_similarity(core, named)[0])
         return PairScores.from_model(id_a, id_b, self.decision, core, named, similarity)
+
+    def table_pair_scores(
+        self, table: PairTable, picks: np.ndarray, ids: list[str]
+    ) -> list[PairScores]:
+        """Pairs ``picks`` of ``table`` (scored by :meth:`score`) explained, their
+        model features computed in one call; ``ids`` names the rows."""
+        i, j = table.i[picks], table.j[picks]
+        core, named = self.features(i, j)
+        return [
+            PairScores.from_model(
+                ids[i[k]],
+                ids[j[k]],
+                self.decision,
+                core.take(np.array([k])),
+                {name: values[k : k + 1] for name, values in named.items()},
+                float(table.story_similarity[picks[k]]),
+            )
+            for k in range(picks.size)
+        ]
 
 
 def _score_task(state: dict, task: tuple[np.ndarray, np.ndarray, PairFeatures | None]):
