@@ -29,7 +29,7 @@ from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .minhash import lsh_candidate_pairs
 from .model_features import EvidenceRows, model_pair_features, neighbour_graph
 from .neighbors import cosine_neighbor_pairs, probe_max_df
-from .pair_features import ArticleRows, PairFeatures, pair_features
+from .pair_features import ArticleRows, PairFeatures, cosine_similarity_pairs, pair_features
 from .parallel import effective_jobs, map_tasks
 
 __all__ = ["ModelScorer", "RuleScorer", "candidate_pairs"]
@@ -82,6 +82,56 @@ def candidate_pairs(
     return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
 
 
+def small_component_batches(table: PairTable, n: int, threshold: float):
+    """Batches of the connected components of ``table``'s pairs at or above
+    ``threshold`` with 3 to :data:`SMALL_COMPONENT` members (each a sorted index
+    array), about :data:`PAIRS_PER_BATCH` pairs per batch, until the batches hold
+    :data:`MAX_HELD_PAIRS` pairs; larger components, and any left over, are scored
+    when linkage asks for their matrix."""
+    same = table.story_similarity >= threshold
+    graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
+    labels = connected_components(graph, directed=False)[1]
+    sizes = np.bincount(labels)
+    small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
+    order = np.argsort(labels, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    batch: list[np.ndarray] = []
+    held = in_batch = 0
+    for c in small.tolist():
+        if in_batch >= PAIRS_PER_BATCH:
+            yield batch
+            held += in_batch
+            batch, in_batch = [], 0
+            if held >= MAX_HELD_PAIRS:
+                return
+        members = order[starts[c] : starts[c + 1]]
+        batch.append(members)
+        in_batch += members.size * (members.size - 1) // 2
+    if batch:
+        yield batch
+
+
+def _group_pairs(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair ``a < b`` of positions inside each group (as
+    :func:`numpy.triu_indices` orders them), as row indices, and where each
+    group's pairs start (one offset per group, and the total)."""
+    pairs = [np.triu_indices(g.size, k=1) for g in groups]
+    i = np.concatenate([g[a] for g, (a, _) in zip(groups, pairs, strict=True)])
+    j = np.concatenate([g[b] for g, (_, b) in zip(groups, pairs, strict=True)])
+    return i, j, np.cumsum([0] + [a.size for a, _ in pairs])
+
+
+def pair_matrix(size: int, similarity: np.ndarray) -> np.ndarray:
+    """The symmetric ``(size, size)`` matrix of the pairs' ``similarity`` (pairs in
+    :func:`numpy.triu_indices` order), 1 on the diagonal."""
+    a, b = np.triu_indices(size, k=1)
+    matrix = np.zeros((size, size), dtype=np.float64)
+    matrix[a, b] = similarity
+    matrix[b, a] = similarity
+    np.fill_diagonal(matrix, 1.0)
+    return matrix
+
+
 class RuleScorer:
     """Scores by the fixed rule: 0 outside the window, 1 for a copy, else the cosine."""
 
@@ -89,6 +139,7 @@ class RuleScorer:
         self.rule, self.rows, self.max_neighbors = rule, rows, max_neighbors
         self.threshold = rule.rewrite_threshold
         self.clearly_different = CLEARLY_DIFFERENT
+        self._scored: dict[bytes, np.ndarray] = {}
 
     def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         return candidate_pairs(
@@ -107,10 +158,29 @@ class RuleScorer:
         return PairTable.decide(self.rule, i, j, pair_features(self.rows, i, self.rows, j))
 
     def score_small_components(self, table: PairTable, n: int) -> None:
-        """Nothing to do: the rule's component matrices are cheap."""
+        """The matrices of the small components, computed together (see
+        :func:`small_component_batches`): the cosine of every pair inside them in
+        one call, 0 outside the window, 1 for the copy pairs of ``table``, as
+        :func:`~dedupe_news.clustering.component_similarity` gives them one by one."""
+        is_copy = table.story_similarity >= 1.0
+        copy_codes = np.unique(
+            np.minimum(table.i[is_copy], table.j[is_copy]).astype(np.int64) * n
+            + np.maximum(table.i[is_copy], table.j[is_copy])
+        )
+        for groups in small_component_batches(table, n, self.threshold):
+            i, j, offsets = _group_pairs(groups)
+            cosine = cosine_similarity_pairs(self.rows.tfidf, i, self.rows.tfidf, j)
+            gap = np.abs(self.rows.days[i] - self.rows.days[j])
+            similarity = np.where(gap > self.rule.window_days, 0.0, cosine)
+            similarity[np.isin(i.astype(np.int64) * n + j, copy_codes)] = 1.0
+            for k, members in enumerate(groups):
+                self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
 
     def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
-        return component_similarity(self.rows, self.rule.window_days, members, copies)
+        similarity = self._scored.pop(members.tobytes(), None)
+        if similarity is None:
+            return component_similarity(self.rows, self.rule.window_days, members, copies)
+        return pair_matrix(members.size, similarity)
 
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         features = pair_features(self.rows, np.array([a]), self.rows, np.array([b]))
@@ -229,36 +299,12 @@ class ModelScorer:
         """Score every pair inside each small connected component of ``table``'s
         same-story pairs in one call, for :meth:`matrix` to look up: one call per
         component costs more in overhead than in work when components are small."""
-        same = table.story_similarity >= self.threshold
-        graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
-        labels = connected_components(graph, directed=False)[1]
-        sizes = np.bincount(labels)
-        small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
-        if small.size == 0:
-            return
-        order = np.argsort(labels, kind="stable")
-        starts = np.concatenate(([0], np.cumsum(sizes)))
-        groups = [order[starts[c] : starts[c + 1]] for c in small]
-        batch: list[np.ndarray] = []
-        held = in_batch = 0
-        for members in groups + [None]:
-            if members is None or in_batch >= PAIRS_PER_BATCH:
-                self._score_groups(batch)
-                held += in_batch
-                batch, in_batch = [], 0
-            if members is None or held >= MAX_HELD_PAIRS:
-                return  # the rest is scored when linkage asks
-            batch.append(members)
-            in_batch += members.size * (members.size - 1) // 2
+        for groups in small_component_batches(table, n, self.threshold):
+            self._score_groups(groups)
 
     def _score_groups(self, groups: list[np.ndarray]) -> None:
-        if not groups:
-            return
-        pairs = [np.triu_indices(g.size, k=1) for g in groups]
-        i = np.concatenate([g[a] for g, (a, _) in zip(groups, pairs, strict=True)])
-        j = np.concatenate([g[b] for g, (_, b) in zip(groups, pairs, strict=True)])
+        i, j, offsets = _group_pairs(groups)
         similarity = self.score(i, j).story_similarity
-        offsets = np.cumsum([0] + [a.size for a, _ in pairs])
         for k, members in enumerate(groups):
             self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
 
@@ -266,15 +312,11 @@ class ModelScorer:
         """The model's probability for every pair of ``members`` (copies and the
         window decided from each pair's own features, so ``copies`` is not needed)."""
         del copies
-        a, b = np.triu_indices(members.size, k=1)
         similarity = self._scored.pop(members.tobytes(), None)
         if similarity is None:
+            a, b = np.triu_indices(members.size, k=1)
             similarity = self.score(members[a], members[b]).story_similarity
-        matrix = np.zeros((members.size, members.size), dtype=np.float64)
-        matrix[a, b] = similarity
-        matrix[b, a] = similarity
-        np.fill_diagonal(matrix, 1.0)
-        return matrix
+        return pair_matrix(members.size, similarity)
 
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         core, named = self.features(np.array([a]), np.array([b]))
