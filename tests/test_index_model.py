@@ -106,20 +106,6 @@ def test_removed_articles_lose_their_evidence(tmp_path):
     assert (kept, orphans) == (2, 0)
 
 
-def test_a_rule_index_without_the_evidence_table_still_removes(tmp_path):
-    # Format-6 files written before the evidence table existed lack it.
-    path = tmp_path / "old.db"
-    with StoryIndex(path) as index:
-        index.add(_small_corpus())
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE evidence")
-    conn.commit()
-    conn.close()
-    with StoryIndex(path) as index:
-        assert index.remove(["bank-1"]) == 1
-        assert len(index) == 3
-
-
 @pytest.fixture(scope="module")
 def ecbplus():
     articles = read_articles([shared_file("ecbplus_dev.jsonl")])
