@@ -83,6 +83,28 @@ def test_the_model_is_stored_and_fixed(tmp_path):
         StoryIndex(path, model=other)
 
 
+def test_explain_far_apart_in_time_gives_batch_verdicts(tmp_path):
+    # The same four articles again 90 days later: explain loads the articles near
+    # each day. Lead and entity IDF come from those (documented), so the scores are
+    # close to batch's over all eight, and the verdicts equal.
+    later = [
+        Article(f"{a.id}-later", a.text, title=a.title, date=DAY + dt.timedelta(days=90))
+        for a in _small_corpus()
+    ]
+    articles = _small_corpus() + later
+    batch = StoryClusterer(model="default").fit(articles)
+    with StoryIndex(tmp_path / "m.db", model="default") as index:
+        index.add(articles)
+        for a, b in [("fire-1", "fire-2"), ("fire-1", "bank-1"), ("fire-2-later", "fire-3-later")]:
+            got, want = index.explain(a, b), batch.explain(a, b)
+            assert got.same_story == want.same_story
+            assert got.story_similarity == pytest.approx(want.story_similarity, abs=0.02)
+            assert got.cosine_similarity == pytest.approx(want.cosine_similarity, abs=1e-6)
+        far = index.explain("fire-1", "fire-1-later")
+        assert far.story_similarity == 0.0 and not far.same_story  # out of the window
+        assert far.cosine_similarity == pytest.approx(1.0, abs=1e-6)
+
+
 def test_query_says_it_ranks_by_the_rule_only(tmp_path):
     with StoryIndex(tmp_path / "m.db", model="default") as index:
         index.add(_small_corpus())

@@ -63,7 +63,15 @@ def explain_with_model(
     """Stored articles ``a`` and ``b`` (one row each) scored by the stored model as a
     bulk add of them would score them: over the stored articles near both in date,
     with their candidate neighbours."""
-    span = load_span(store, rule.window_days, np.r_[a.day, b.day])
+    days = np.r_[a.day, b.day]
+    w = rule.window_days * SPAN_WINDOWS
+    if np.isnan(days).any() or math.isinf(w) or abs(days[0] - days[1]) <= 2 * w:
+        span = load_span(store, rule.window_days, days)
+    else:  # far apart: the stored articles near each, not the months between
+        bounds = (days[0] - w, days[0] + w, days[1] - w, days[1] + w)
+        span = store.load(
+            "day IS NULL OR day BETWEEN ? AND ? OR day BETWEEN ? AND ? ORDER BY rowid", bounds
+        )
     rows = stored_rows(vocab, span, hashed=False)
     rows.tfidf.eliminate_zeros()  # stop words out of the search, as in batch
     scorer = model_scorer(store, rule, rows, span)
