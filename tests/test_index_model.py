@@ -105,6 +105,16 @@ def test_explain_far_apart_in_time_gives_batch_verdicts(tmp_path):
         assert far.cosine_similarity == pytest.approx(1.0, abs=1e-6)
 
 
+def test_adding_nothing_new_to_a_model_index(tmp_path):
+    with StoryIndex(tmp_path / "m.db", model="default") as index:
+        assert index.add([]).assignments == ()
+        index.add(_small_corpus())
+        stories = index.stories()
+        again = index.add(_small_corpus(), skip_existing=True)  # everything stored already
+        assert again.assignments == () and again.moved == ()
+        assert index.stories() == stories
+
+
 def test_query_says_it_ranks_by_the_rule_only(tmp_path):
     with StoryIndex(tmp_path / "m.db", model="default") as index:
         index.add(_small_corpus())

@@ -104,6 +104,8 @@ class BulkLoader:
         the whole index): LSH copy pairs, TF-IDF neighbours in the date window,
         pair scores, then :func:`~dedupe_news.clustering.cluster_pairs`.
         """
+        if not articles:
+            return []
         conn = self.store.conn
         batch = prepare_batch(
             articles, self.hasher, n_jobs, with_evidence=self.store.model is not None

@@ -84,8 +84,13 @@ def prepare_batch(
         term_ids=joined["term_ids"],
         counts=joined["counts"],
         tokens=joined["tokens"].astype(np.int64),
-        evidence=PreparedEvidence.stack(evidence) if with_evidence else None,
+        evidence=_stacked(evidence) if with_evidence else None,
     )
+
+
+def _stacked(chunks: list[PreparedEvidence]) -> PreparedEvidence:
+    """The chunks' evidence in order (none for a call without articles)."""
+    return PreparedEvidence.stack(chunks) if chunks else prepare_evidence([], [])
 
 
 def _prepare_bulk_chunk(state: dict, chunk: Sequence[tuple[str | None, str]]):
