@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import platform
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from dedupe_news import StoryClusterer, read_articles
 from dedupe_news.index import StoryIndex
-from dedupe_news.timestamps import article_time_key
+from dedupe_news.timestamps import article_day, article_time_key
 
 from .train_model import Corpus, reuters_measures
 
@@ -43,12 +44,18 @@ def daily_labels(articles, model, directory: str) -> tuple[np.ndarray, int, floa
     started = time.process_time()
     calls = 0
     with StoryIndex(Path(directory) / "daily.db", model=model) as index:
-        for _, day in itertools.groupby(articles, key=lambda a: a.date):
+        for _, day in itertools.groupby(articles, key=publication_day):
             index.add(list(day), bulk=True)
             calls += 1
         story = {aid: s.story_id for s in index.stories() for aid in s.article_ids}
-    labels = np.array([story.get(a.id, -1 - k) for k, a in enumerate(articles)])
+    labels = np.array([story.get(a.id, -1) for a in articles])  # -1: empty text, as batch
     return labels, calls, time.process_time() - started
+
+
+def publication_day(article) -> float:
+    """The article's UTC day, whatever the time of day; undated articles together."""
+    day = article_day(article)
+    return math.inf if math.isnan(day) else day
 
 
 def corpus_row(name: str, model) -> dict:

@@ -98,7 +98,7 @@ def test_index_stats_text_and_json(docs, tmp_path):
         "last_date": "2024-09-03",
         "settings": settings,
         "generation": 1,
-        "decision": "cosine rule",
+        "decision": "fixed rule",
         "trained_on": None,
     }
     assert terms > 10

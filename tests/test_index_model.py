@@ -74,7 +74,7 @@ def test_the_model_is_stored_and_fixed(tmp_path):
         assert stats.trained_on == f"sha256:{digest}"
     rule_path = tmp_path / "rule.db"
     with StoryIndex(rule_path) as index:
-        assert index.stats().decision == "cosine rule"
+        assert index.stats().decision == "fixed rule"
     with pytest.raises(IncompatibleIndexError, match="fixed rule"):
         StoryIndex(rule_path, model="default")
     other = default_model()

@@ -129,8 +129,8 @@ def cluster_pairs(
     final = np.arange(n, dtype=np.int64)
     next_label = n
     components = list(_split_components(labels, edges))
-    if prefetch is not None:
-        prefetch([members for members, _ in components])
+    if prefetch is not None:  # those clustered whole; larger ones are split first
+        prefetch([members for members, _ in components if members.size <= max_component])
     for members, inside in components:
         groups = linkage_of.component(members, inside, threshold)
         final[members] = next_label + groups
@@ -222,7 +222,7 @@ class _Linkage:
         next_group = members.size
         split = list(_split_components(parts, _Edges(local_i, local_j, stronger.similarity)))
         if self.prefetch is not None:
-            self.prefetch([members[part] for part, _ in split])
+            self.prefetch([members[p] for p, _ in split if p.size <= self.max_component])
         for part, inside in split:
             sub = self.component(
                 members[part],

@@ -94,32 +94,32 @@ class MatrixCache:
 
     def __init__(self) -> None:
         self._scored: dict[bytes, np.ndarray] = {}
-        self._held = 0
+        self._held_pairs = 0
 
     def fill(self, groups: list[np.ndarray], score_pairs: Callable[..., np.ndarray]) -> None:
         """Score the small ``groups`` with ``score_pairs(i, j)`` (one value per pair)."""
         batch: list[np.ndarray] = []
-        in_batch = 0
+        pairs_in_batch = 0
         for members in [g for g in groups if 3 <= g.size <= SMALL_COMPONENT] + [None]:
-            if members is None or in_batch >= PAIRS_PER_BATCH:
+            if members is None or pairs_in_batch >= PAIRS_PER_BATCH:
                 if batch:
                     i, j, offsets = _group_pairs(batch)
                     similarity = score_pairs(i, j)
                     for k, group in enumerate(batch):
                         self._scored[group.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
-                    self._held += in_batch
-                batch, in_batch = [], 0
-            if members is None or self._held >= MAX_HELD_PAIRS:
+                    self._held_pairs += pairs_in_batch
+                batch, pairs_in_batch = [], 0
+            if members is None or self._held_pairs >= MAX_HELD_PAIRS:
                 return
             batch.append(members)
-            in_batch += members.size * (members.size - 1) // 2
+            pairs_in_batch += members.size * (members.size - 1) // 2
 
     def take(self, members: np.ndarray) -> np.ndarray | None:
         """The matrix of ``members`` if it was filled (once), else None."""
         similarity = self._scored.pop(members.tobytes(), None)
         if similarity is None:
             return None
-        self._held -= similarity.size
+        self._held_pairs -= similarity.size
         return pair_matrix(members.size, similarity)
 
 
@@ -152,6 +152,7 @@ class RuleScorer:
         self.threshold = rule.rewrite_threshold
         self.clearly_different = CLEARLY_DIFFERENT
         self._cache = MatrixCache()
+        self._copy_codes: tuple[sp.csr_matrix, np.ndarray] | None = None
 
     def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         return candidate_pairs(
@@ -175,8 +176,10 @@ class RuleScorer:
         ``copies``, as :func:`~dedupe_news.clustering.component_similarity` gives
         them one by one."""
         n = len(self.rows)
-        copy = sp.triu(copies, k=1).tocoo()
-        copy_codes = np.sort(copy.row.astype(np.int64) * n + copy.col)
+        if self._copy_codes is None or self._copy_codes[0] is not copies:
+            copy = sp.triu(copies, k=1).tocoo()
+            self._copy_codes = (copies, np.sort(copy.row.astype(np.int64) * n + copy.col))
+        copy_codes = self._copy_codes[1]
 
         def score_pairs(i: np.ndarray, j: np.ndarray) -> np.ndarray:
             cosine = cosine_similarity_pairs(self.rows.tfidf, i, self.rows.tfidf, j)

@@ -49,7 +49,7 @@ def model_scorer(
 ) -> ModelScorer:
     """The stored model's scorer over ``rows``: the ``stored`` articles, then the ``new``
     ones (their evidence and token counts), with lead and entity IDF fitted over them."""
-    evidence, tokens = load_evidence(store.conn, stored.rowid.tolist())
+    evidence, tokens = load_evidence(store.conn, stored.rowid.tolist(), store.path)
     if new is not None:
         evidence = PreparedEvidence.stack([evidence, new[0]])
         tokens = np.r_[tokens, new[1]]
@@ -60,9 +60,10 @@ def model_scorer(
 def explain_with_model(
     store: Store, rule: DecisionRule, vocab: Vocabulary, a: Rows, b: Rows
 ) -> PairScores:
-    """Stored articles ``a`` and ``b`` (one row each) scored by the stored model as a
-    bulk add of them would score them: over the stored articles near both in date,
-    with their candidate neighbours."""
+    """Stored articles ``a`` and ``b`` (one row each) scored by the stored model over
+    the stored articles near them in date, with their candidate neighbours: those
+    within two date windows of either (of both and the days between, when the two
+    are close enough for one bulk add to hold them)."""
     days = np.r_[a.day, b.day]
     w = rule.window_days * SPAN_WINDOWS
     if np.isnan(days).any() or math.isinf(w) or abs(days[0] - days[1]) <= 2 * w:
