@@ -83,10 +83,13 @@ def corpus_row(name: str, model) -> dict:
     return row
 
 
-def markdown(rows: list[dict], argv: list[str]) -> str:
-    commit = subprocess.run(
+def head_commit() -> str:
+    return subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
+
+
+def markdown(rows: list[dict], argv: list[str], commit: str) -> str:
     lines = [
         f"`python -m benchmarks.index_daily {' '.join(argv)}`, commit {commit}, "
         f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, Python "
@@ -115,8 +118,9 @@ def main(argv=None) -> int:
     parser.add_argument("--corpora", nargs="+", default=["gva_dev", "reuters21578"])
     parser.add_argument("--model", default="default", help="'default' or a model file")
     args = parser.parse_args(argv)
+    commit = head_commit()  # the code that runs: read before the long run
     rows = [corpus_row(name, model) for name in args.corpora for model in (None, args.model)]
-    print(markdown(rows, argv))
+    print(markdown(rows, argv, commit))
     return 0
 
 
