@@ -50,6 +50,7 @@ __all__ = [
     "group_stories",
     "linkage_score",
     "order_labels",
+    "windowed_similarity",
 ]
 
 CLEARLY_DIFFERENT = 0.05
@@ -347,6 +348,16 @@ def copy_matrix(
     return (copies + copies.T).tocsr()
 
 
+def windowed_similarity(cosine: np.ndarray, gap_days: np.ndarray, window_days: float):
+    """The fixed rule's ``story_similarity`` before copies: the cosine, or 0 where the
+    two articles are more than ``window_days`` apart (an unknown gap keeps the cosine).
+
+    >>> windowed_similarity(np.array([0.4, 0.4]), np.array([2.0, 9.0]), 5.0).tolist()
+    [0.4, 0.0]
+    """
+    return np.where(gap_days > window_days, 0.0, cosine)
+
+
 def component_similarity(
     rows: ArticleRows, window_days: float, members: np.ndarray, copies: sp.csr_matrix
 ) -> np.ndarray:
@@ -359,7 +370,7 @@ def component_similarity(
     cosine = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
     member_days = rows.days[members]
     gap = np.abs(member_days[:, None] - member_days[None, :])
-    similarity = np.where(gap > window_days, 0.0, cosine)
+    similarity = windowed_similarity(cosine, gap, window_days)
     if members.size > 1 and not (members[1:] > members[:-1]).all():
         similarity[copies[members][:, members].toarray()] = 1.0
         return similarity

@@ -23,7 +23,7 @@ from dataclasses import fields
 import numpy as np
 import scipy.sparse as sp
 
-from .clustering import CLEARLY_DIFFERENT, component_similarity
+from .clustering import CLEARLY_DIFFERENT, component_similarity, windowed_similarity
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .minhash import lsh_candidate_pairs
 from .model_features import EvidenceRows, model_pair_features, neighbour_graph
@@ -184,7 +184,7 @@ class RuleScorer:
         def score_pairs(i: np.ndarray, j: np.ndarray) -> np.ndarray:
             cosine = cosine_similarity_pairs(self.rows.tfidf, i, self.rows.tfidf, j)
             gap = np.abs(self.rows.days[i] - self.rows.days[j])
-            similarity = np.where(gap > self.rule.window_days, 0.0, cosine)
+            similarity = windowed_similarity(cosine, gap, self.rule.window_days)
             similarity[np.isin(i.astype(np.int64) * n + j, copy_codes)] = 1.0
             return similarity
 
