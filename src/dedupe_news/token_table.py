@@ -1,0 +1,100 @@
+"""What the prepare stage needs to know of each distinct token, looked up once per token.
+
+:func:`~dedupe_news.prepare.prepare_texts` needs three things of every token: its
+CRC-32 (the MinHash shingles fold it), its column in the hashed term space (the
+term counts) and whether it is a content term on its own (English stop words and
+single letters are not). A :class:`TokenTable` computes them the first time a
+token turns up, with the same functions as before
+(:func:`~dedupe_news.minhash.shingle_hash`'s ``zlib.crc32``,
+:func:`~dedupe_news.prepare.term_counts`, :func:`~dedupe_news.normalize.content_terms`),
+and keeps them in arrays, so that each token of a batch costs one dict lookup
+and the rest is numpy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import zlib
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .normalize import content_terms
+
+__all__ = ["MAX_TOKENS", "TokenTable"]
+
+MAX_TOKENS = 2_000_000
+"""The table starts afresh when it holds more distinct tokens than this (about
+300 MB), so that a long stream of new tokens cannot fill memory."""
+
+
+class TokenTable:
+    """Distinct tokens, each with its CRC-32, term column and content-term flag.
+
+    ``columns_of(tokens)`` gives the column of each token in the hashed term space
+    (:func:`~dedupe_news.prepare.term_counts` of one-token lists, so the two agree).
+
+    >>> from dedupe_news.prepare import term_column
+    >>> table = TokenTable(lambda tokens: [term_column(t) for t in tokens])
+    >>> crc, column, is_term = table.lookup(["the", "storm", "the"])
+    >>> crc.tolist() == [zlib.crc32(t.encode()) for t in ["the", "storm", "the"]]
+    True
+    >>> column[1] == term_column("storm"), is_term.tolist()
+    (np.True_, [False, True, False])
+    """
+
+    def __init__(
+        self, columns_of: Callable[[Sequence[str]], Sequence[int]], max_tokens: int = MAX_TOKENS
+    ):
+        self._columns_of = columns_of
+        self._max_tokens = max_tokens
+        self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._crc = np.zeros(0, dtype=np.uint32)
+        self._column = np.zeros(0, dtype=np.int32)
+        self._is_term = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def lookup(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CRC-32 (uint32), term column (int32) and content-term flag of each token."""
+        with self._lock:
+            ids = self._id_array(tokens)
+            return self._crc[ids], self._column[ids], self._is_term[ids]
+
+    def _id_array(self, tokens: Sequence[str]) -> np.ndarray:
+        ids = np.fromiter(
+            map(self._ids.get, tokens, itertools.repeat(-1)), dtype=np.intp, count=len(tokens)
+        )
+        missing = np.flatnonzero(ids < 0)
+        if missing.size == 0:
+            return ids
+        new = list(dict.fromkeys([tokens[k] for k in missing.tolist()]))
+        if len(self._ids) + len(new) > self._max_tokens:
+            self._clear()
+            new = list(dict.fromkeys(tokens))
+            missing = np.arange(len(tokens))
+        self._add(new)
+        ids[missing] = np.fromiter(
+            map(self._ids.__getitem__, [tokens[k] for k in missing.tolist()]),
+            dtype=np.intp,
+            count=missing.size,
+        )
+        return ids
+
+    def _add(self, new: list[str]) -> None:
+        crc = np.fromiter(
+            (zlib.crc32(t.encode("utf-8")) for t in new), dtype=np.uint32, count=len(new)
+        )
+        column = np.asarray(self._columns_of(new), dtype=np.int32)
+        is_term = np.fromiter((bool(content_terms([t])) for t in new), dtype=bool, count=len(new))
+        self._crc = np.concatenate([self._crc, crc])
+        self._column = np.concatenate([self._column, column])
+        self._is_term = np.concatenate([self._is_term, is_term])
+        first = len(self._ids)
+        self._ids.update(zip(new, range(first, first + len(new)), strict=True))
