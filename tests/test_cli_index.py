@@ -98,6 +98,8 @@ def test_index_stats_text_and_json(docs, tmp_path):
         "last_date": "2024-09-03",
         "settings": settings,
         "generation": 1,
+        "decision": "cosine rule",
+        "trained_on": None,
     }
     assert terms > 10
     text = runner.invoke(main, ["index", "stats", db, "--format", "text"]).stdout.splitlines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -157,6 +158,31 @@ def test_components_scored_together_give_the_same_stories_as_one_by_one(monkeypa
     one_by_one = StoryClusterer(model="default").fit(articles)
     assert together.labels_.tolist() == one_by_one.labels_.tolist()
     assert max(s.size for s in together.stories_) >= 3  # linkage ran on some component
+
+
+def test_the_rule_scores_small_components_together_as_one_by_one():
+    # Reuters: hundreds of small components, copies among them, and dated pairs.
+    from dedupe_news.clustering import component_similarity, copy_matrix
+    from dedupe_news.scoring import small_component_batches
+
+    articles = read_articles(shared_file("reuters21578.jsonl"))
+    fitted = StoryClusterer().fit(articles)
+    scorer, rows = fitted._fitted_scorer, fitted._rows
+    row = fitted._row
+    table = fitted.pairs_
+    i = np.array([row[int(k)] for k in table.i])
+    j = np.array([row[int(k)] for k in table.j])
+    table = dataclasses.replace(table, i=i, j=j)
+    n = len(rows)
+    copies = copy_matrix(n, table.i, table.j, table.story_similarity)
+    scorer.score_small_components(table, n)
+    groups = [g for batch in small_component_batches(table, n, scorer.threshold) for g in batch]
+    assert len(groups) > 200 and copies.nnz > 0
+    for members in groups:
+        together = scorer.matrix(members, copies)
+        alone = component_similarity(rows, scorer.rule.window_days, members, copies)
+        np.fill_diagonal(alone, 1.0)
+        np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6)
 
 
 def test_model_on_a_stream_and_on_two_processes_equals_the_list(seed_articles, monkeypatch):

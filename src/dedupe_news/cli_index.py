@@ -35,12 +35,12 @@ def index() -> None:
     """
 
 
-def _open_index(db: str, *, readonly: bool = False):
+def _open_index(db: str, *, readonly: bool = False, model: str | None = None):
     """The index at ``db``; read commands open it read-only (it must exist, and they
     never wait for a writer)."""
     from .index import StoryIndex
 
-    return StoryIndex(db, readonly=readonly)
+    return StoryIndex(db, readonly=readonly, model=model)
 
 
 def _echo_json(record: dict) -> None:
@@ -76,6 +76,14 @@ def _pair_json(best) -> dict | None:
     is_flag=True,
     help="Cluster each transaction as one batch (fast: to build an index, or add a day's news).",
 )
+@click.option(
+    "--model",
+    metavar="default|FILE",
+    default=None,
+    help="Decide by a learned same-story model ('default', or a file from 'dedupe-news "
+    "calibrate'), stored in a new index; an index with a model clusters every "
+    "transaction as --bulk does. Leave it out to use the index's own.",
+)
 @jobs_option("Processes for --bulk; -1 uses every core. Results do not depend on it.")
 @quiet_option()
 @field_options
@@ -86,6 +94,7 @@ def index_add(
     batch_size: int,
     skip_existing: bool,
     bulk: bool,
+    model: str | None,
     n_jobs: int,
     quiet: bool,
     **kwargs,
@@ -104,6 +113,7 @@ def index_add(
     Examples:
       dedupe-news index add news.db monday.jsonl tuesday.jsonl
       dedupe-news index add news.db archive.jsonl --bulk --batch-size 100000
+      dedupe-news index add news.db today.jsonl --model default
     """
     show_warnings(quiet)
     fields = fields_from(kwargs)
@@ -113,7 +123,7 @@ def index_add(
     articles = [articles[k] for k in order]
     progress = Progress.unless(quiet)
     stored = new_stories = empty = moved = 0
-    with _open_index(db) as store:
+    with _open_index(db, model=model) as store:
         progress("add", 0, len(articles))
         for start in range(0, len(articles), batch_size):
             batch = articles[start : start + batch_size]

@@ -32,6 +32,15 @@ from .minhash import Signatures, containment_similarity, jaccard_similarity
 __all__ = ["ArticleRows", "PairFeatures", "cosine_similarity_pairs", "pair_features"]
 
 _PAIRS_PER_CHUNK = 50_000
+_ENTRIES_PER_CHUNK = 4_000_000
+"""Pairs are multiplied in chunks of at most _PAIRS_PER_CHUNK pairs, fewer when the
+rows are wide (about _ENTRIES_PER_CHUNK stored entries copied per chunk): the
+candidate graph's rows hold a hundred entries or more."""
+
+
+def _pairs_per_chunk(left: sp.csr_matrix, right: sp.csr_matrix) -> int:
+    width = left.nnz / max(left.shape[0], 1) + right.nnz / max(right.shape[0], 1)
+    return int(min(_PAIRS_PER_CHUNK, max(1_000, _ENTRIES_PER_CHUNK // max(width, 1.0))))
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,11 @@ def cosine_similarity_pairs(
     if 0 < i.size <= _PAIRS_PER_CHUNK and (i == i[0]).all() and _canonical(left, right):
         return np.clip(_one_row_cosines(left, int(i[0]), right, j), 0.0, 1.0)
     out = np.zeros(i.size, dtype=np.float64)
-    for start in range(0, i.size, _PAIRS_PER_CHUNK):
-        a = left[i[start : start + _PAIRS_PER_CHUNK]]
-        b = right[j[start : start + _PAIRS_PER_CHUNK]]
-        out[start : start + _PAIRS_PER_CHUNK] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    step = _pairs_per_chunk(left, right)
+    for start in range(0, i.size, step):
+        a = left[i[start : start + step]]
+        b = right[j[start : start + step]]
+        out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     return np.clip(out, 0.0, 1.0)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, ParameterError
 
 __all__ = [
     "MODEL_FORMAT",
@@ -38,6 +38,7 @@ __all__ = [
     "PairModel",
     "default_model",
     "fit",
+    "resolve_model",
 ]
 
 MODEL_FORMAT = "dedupe-news-pair-model/1"
@@ -273,6 +274,26 @@ def default_model() -> PairModel:
     """The model shipped with the package (``models/default_model.json``)."""
     source = resources.files("dedupe_news").joinpath("models/default_model.json")
     return PairModel.from_dict(json.loads(source.read_text(encoding="utf-8")), str(source))
+
+
+def resolve_model(spec) -> PairModel | None:
+    """The model ``spec`` names: None (the fixed rule), ``"default"`` (:func:`default_model`),
+    a model file's path, or a :class:`PairModel` (returned as is). A bad file raises
+    :class:`ModelFileError`.
+
+    >>> resolve_model(None) is None, resolve_model("default").terms == default_model().terms
+    (True, True)
+    """
+    if spec is None or isinstance(spec, PairModel):
+        return spec
+    if isinstance(spec, str) and spec == "default":
+        return default_model()
+    if isinstance(spec, (str, Path)):
+        return PairModel.load(spec)
+    raise ParameterError(
+        f'model must be None, "default", a model file\'s path or a PairModel, '
+        f"got {type(spec).__name__}"
+    )
 
 
 def fit_estimator(

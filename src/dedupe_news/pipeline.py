@@ -35,7 +35,7 @@ from .minhash import MinHasher
 from .model_features import EvidenceRows, PreparedEvidence
 from .pair_evidence import fitted_term_weight, pair_evidence
 from .pair_features import ArticleRows
-from .pair_model import PairModel, default_model
+from .pair_model import PairModel, resolve_model
 from .parallel import effective_jobs, release_freed_memory
 from .scoring import ModelScorer, RuleScorer
 from .settings import Settings
@@ -167,18 +167,7 @@ class StoryClusterer(BaseEstimator):
     def resolved_model(self) -> PairModel | None:
         """The learned model the ``model`` parameter names, loaded (None for the
         fixed rule). A bad model file raises :class:`~dedupe_news.pair_model.ModelFileError`."""
-        if self.model is None:
-            return None
-        if isinstance(self.model, PairModel):
-            return self.model
-        if isinstance(self.model, str) and self.model == "default":
-            return default_model()
-        if isinstance(self.model, (str, Path)):
-            return PairModel.load(self.model)
-        raise ParameterError(
-            f'model must be None, "default", a model file\'s path or a PairModel, '
-            f"got {type(self.model).__name__}"
-        )
+        return resolve_model(self.model)
 
     @property
     def decision_rule(self) -> DecisionRule:

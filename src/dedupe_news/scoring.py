@@ -29,7 +29,7 @@ from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .minhash import lsh_candidate_pairs
 from .model_features import EvidenceRows, model_pair_features, neighbour_graph
 from .neighbors import cosine_neighbor_pairs, probe_max_df
-from .pair_features import ArticleRows, PairFeatures, pair_features
+from .pair_features import ArticleRows, PairFeatures, cosine_similarity_pairs, pair_features
 from .parallel import effective_jobs, map_tasks
 
 __all__ = ["ModelScorer", "RuleScorer", "candidate_pairs"]
@@ -55,9 +55,14 @@ def candidate_pairs(
     max_neighbors: int,
     n_jobs: int | None = None,
     progress: Progress | None = None,
+    probe_articles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs ``i < j``: LSH copy candidates, and the TF-IDF neighbours in
-    the date window of each matrix in ``search`` (rows aligned with ``rows``)."""
+    the date window of each matrix in ``search`` (rows aligned with ``rows``).
+
+    ``probe_articles`` is the corpus size that sets which frequent terms the search
+    skips (:func:`~dedupe_news.neighbors.probe_max_df`); by default, the rows'.
+    """
     n = len(rows)
     copy_i, copy_j = lsh_candidate_pairs(rows.signatures, threshold=copy_threshold)
     codes = [copy_i.astype(np.int64) * n + copy_j]
@@ -68,13 +73,63 @@ def candidate_pairs(
             window_days=window_days,
             min_similarity=min_similarity,
             max_neighbors=max_neighbors,
-            probe_max_df=probe_max_df(n),
+            probe_max_df=probe_max_df(n if probe_articles is None else probe_articles),
             n_jobs=n_jobs,
             progress=progress,
         )
         codes.append(near_i.astype(np.int64) * n + near_j)
     unique = np.unique(np.concatenate(codes))
     return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
+
+
+def small_component_batches(table: PairTable, n: int, threshold: float):
+    """Batches of the connected components of ``table``'s pairs at or above
+    ``threshold`` with 3 to :data:`SMALL_COMPONENT` members (each a sorted index
+    array), about :data:`PAIRS_PER_BATCH` pairs per batch, until the batches hold
+    :data:`MAX_HELD_PAIRS` pairs; larger components, and any left over, are scored
+    when linkage asks for their matrix."""
+    same = table.story_similarity >= threshold
+    graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
+    labels = connected_components(graph, directed=False)[1]
+    sizes = np.bincount(labels)
+    small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
+    order = np.argsort(labels, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    batch: list[np.ndarray] = []
+    held = in_batch = 0
+    for c in small.tolist():
+        if in_batch >= PAIRS_PER_BATCH:
+            yield batch
+            held += in_batch
+            batch, in_batch = [], 0
+            if held >= MAX_HELD_PAIRS:
+                return
+        members = order[starts[c] : starts[c + 1]]
+        batch.append(members)
+        in_batch += members.size * (members.size - 1) // 2
+    if batch:
+        yield batch
+
+
+def _group_pairs(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair ``a < b`` of positions inside each group (as
+    :func:`numpy.triu_indices` orders them), as row indices, and where each
+    group's pairs start (one offset per group, and the total)."""
+    pairs = [np.triu_indices(g.size, k=1) for g in groups]
+    i = np.concatenate([g[a] for g, (a, _) in zip(groups, pairs, strict=True)])
+    j = np.concatenate([g[b] for g, (_, b) in zip(groups, pairs, strict=True)])
+    return i, j, np.cumsum([0] + [a.size for a, _ in pairs])
+
+
+def pair_matrix(size: int, similarity: np.ndarray) -> np.ndarray:
+    """The symmetric ``(size, size)`` matrix of the pairs' ``similarity`` (pairs in
+    :func:`numpy.triu_indices` order), 1 on the diagonal."""
+    a, b = np.triu_indices(size, k=1)
+    matrix = np.zeros((size, size), dtype=np.float64)
+    matrix[a, b] = similarity
+    matrix[b, a] = similarity
+    np.fill_diagonal(matrix, 1.0)
+    return matrix
 
 
 class RuleScorer:
@@ -84,8 +139,9 @@ class RuleScorer:
         self.rule, self.rows, self.max_neighbors = rule, rows, max_neighbors
         self.threshold = rule.rewrite_threshold
         self.clearly_different = CLEARLY_DIFFERENT
+        self._scored: dict[bytes, np.ndarray] = {}
 
-    def candidates(self, n_jobs=None, progress: Progress | None = None):
+    def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         return candidate_pairs(
             self.rows,
             [self.rows.tfidf],
@@ -95,20 +151,50 @@ class RuleScorer:
             max_neighbors=self.max_neighbors,
             n_jobs=n_jobs,
             progress=progress,
+            probe_articles=probe_articles,
         )
 
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return PairTable.decide(self.rule, i, j, pair_features(self.rows, i, self.rows, j))
 
     def score_small_components(self, table: PairTable, n: int) -> None:
-        """Nothing to do: the rule's component matrices are cheap."""
+        """The matrices of the small components, computed together (see
+        :func:`small_component_batches`): the cosine of every pair inside them in
+        one call, 0 outside the window, 1 for the copy pairs of ``table``, as
+        :func:`~dedupe_news.clustering.component_similarity` gives them one by one."""
+        is_copy = table.story_similarity >= 1.0
+        copy_codes = np.unique(
+            np.minimum(table.i[is_copy], table.j[is_copy]).astype(np.int64) * n
+            + np.maximum(table.i[is_copy], table.j[is_copy])
+        )
+        for groups in small_component_batches(table, n, self.threshold):
+            i, j, offsets = _group_pairs(groups)
+            cosine = cosine_similarity_pairs(self.rows.tfidf, i, self.rows.tfidf, j)
+            gap = np.abs(self.rows.days[i] - self.rows.days[j])
+            similarity = np.where(gap > self.rule.window_days, 0.0, cosine)
+            similarity[np.isin(i.astype(np.int64) * n + j, copy_codes)] = 1.0
+            for k, members in enumerate(groups):
+                self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
 
     def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
-        return component_similarity(self.rows, self.rule.window_days, members, copies)
+        similarity = self._scored.pop(members.tobytes(), None)
+        if similarity is None:
+            return component_similarity(self.rows, self.rule.window_days, members, copies)
+        return pair_matrix(members.size, similarity)
 
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         features = pair_features(self.rows, np.array([a]), self.rows, np.array([b]))
         return PairScores.from_features(id_a, id_b, self.rule, features)
+
+    def table_pair_scores(
+        self, table: PairTable, picks: np.ndarray, ids: list[str]
+    ) -> list[PairScores]:
+        """Pairs ``picks`` of ``table`` (scored by :meth:`score`) explained; ``ids``
+        names the rows."""
+        return [
+            PairScores.from_features(ids[table.i[k]], ids[table.j[k]], self.rule, table.features, k)
+            for k in picks.tolist()
+        ]
 
 
 class ModelScorer:
@@ -134,7 +220,7 @@ class ModelScorer:
         self._scored: dict[bytes, np.ndarray] = {}
         self._candidates: tuple | None = None
 
-    def candidates(self, n_jobs=None, progress: Progress | None = None):
+    def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         model = self.decision.model
         i, j = candidate_pairs(
             self.rows,
@@ -145,6 +231,7 @@ class ModelScorer:
             max_neighbors=model.max_neighbors,
             n_jobs=n_jobs,
             progress=progress,
+            probe_articles=probe_articles,
         )
         core = pair_features(self.rows, i, self.rows, j)
         near = self.rule.in_window(core.date_distance_days)
@@ -173,33 +260,33 @@ class ModelScorer:
         return None
 
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
-        if effective_jobs(self.n_jobs) > 1 and len(i) >= 2 * PAIRS_PER_TASK:
-            known = self._known_core(i, j)
-            i = np.asarray(i, dtype=np.intp)
-            j = np.asarray(j, dtype=np.intp)
-            starts = range(0, i.size, PAIRS_PER_TASK)
-            step = PAIRS_PER_TASK
-            tasks = [
-                (
-                    i[s : s + step],
-                    j[s : s + step],
-                    None if known is None else known.take(slice(s, s + step)),
-                )
-                for s in starts
-            ]
-            parts = list(map_tasks(_score_task, tasks, state={"scorer": self}, n_jobs=self.n_jobs))
-            similarity = np.concatenate([p[1] for p in parts])
-            core = PairFeatures(
-                **{
-                    f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
-                    for f in fields(PairFeatures)
-                }
+        """The model's scores of pairs ``(i[k], j[k])``, :data:`PAIRS_PER_TASK` at a
+        time (over ``n_jobs`` processes when there are several chunks): only a
+        chunk's model features are held at once, not all pairs' (13 arrays)."""
+        known = self._known_core(i, j)
+        i = np.asarray(i, dtype=np.intp)
+        j = np.asarray(j, dtype=np.intp)
+        step = PAIRS_PER_TASK
+        tasks = [
+            (
+                i[s : s + step],
+                j[s : s + step],
+                None if known is None else known.take(slice(s, s + step)),
             )
+            for s in range(0, i.size, step)
+        ] or [(i, j, known)]
+        state = {"scorer": self}
+        if effective_jobs(self.n_jobs) > 1 and len(tasks) >= 2:
+            parts = list(map_tasks(_score_task, tasks, state=state, n_jobs=self.n_jobs))
         else:
-            core, named = self.features(i, j)
-            similarity = self.decision.story_similarity(core, named)
-            i = np.asarray(i, dtype=np.intp)
-            j = np.asarray(j, dtype=np.intp)
+            parts = [_score_task(state, task) for task in tasks]
+        similarity = np.concatenate([p[1] for p in parts])
+        core = PairFeatures(
+            **{
+                f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
+                for f in fields(PairFeatures)
+            }
+        )
         return PairTable(
             i=i,
             j=j,
@@ -212,36 +299,12 @@ class ModelScorer:
         """Score every pair inside each small connected component of ``table``'s
         same-story pairs in one call, for :meth:`matrix` to look up: one call per
         component costs more in overhead than in work when components are small."""
-        same = table.story_similarity >= self.threshold
-        graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
-        labels = connected_components(graph, directed=False)[1]
-        sizes = np.bincount(labels)
-        small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
-        if small.size == 0:
-            return
-        order = np.argsort(labels, kind="stable")
-        starts = np.concatenate(([0], np.cumsum(sizes)))
-        groups = [order[starts[c] : starts[c + 1]] for c in small]
-        batch: list[np.ndarray] = []
-        held = in_batch = 0
-        for members in groups + [None]:
-            if members is None or in_batch >= PAIRS_PER_BATCH:
-                self._score_groups(batch)
-                held += in_batch
-                batch, in_batch = [], 0
-            if members is None or held >= MAX_HELD_PAIRS:
-                return  # the rest is scored when linkage asks
-            batch.append(members)
-            in_batch += members.size * (members.size - 1) // 2
+        for groups in small_component_batches(table, n, self.threshold):
+            self._score_groups(groups)
 
     def _score_groups(self, groups: list[np.ndarray]) -> None:
-        if not groups:
-            return
-        pairs = [np.triu_indices(g.size, k=1) for g in groups]
-        i = np.concatenate([g[a] for g, (a, _) in zip(groups, pairs, strict=True)])
-        j = np.concatenate([g[b] for g, (_, b) in zip(groups, pairs, strict=True)])
+        i, j, offsets = _group_pairs(groups)
         similarity = self.score(i, j).story_similarity
-        offsets = np.cumsum([0] + [a.size for a, _ in pairs])
         for k, members in enumerate(groups):
             self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
 
@@ -249,20 +312,35 @@ class ModelScorer:
         """The model's probability for every pair of ``members`` (copies and the
         window decided from each pair's own features, so ``copies`` is not needed)."""
         del copies
-        a, b = np.triu_indices(members.size, k=1)
         similarity = self._scored.pop(members.tobytes(), None)
         if similarity is None:
+            a, b = np.triu_indices(members.size, k=1)
             similarity = self.score(members[a], members[b]).story_similarity
-        matrix = np.zeros((members.size, members.size), dtype=np.float64)
-        matrix[a, b] = similarity
-        matrix[b, a] = similarity
-        np.fill_diagonal(matrix, 1.0)
-        return matrix
+        return pair_matrix(members.size, similarity)
 
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         core, named = self.features(np.array([a]), np.array([b]))
         similarity = float(self.decision.story_similarity(core, named)[0])
         return PairScores.from_model(id_a, id_b, self.decision, core, named, similarity)
+
+    def table_pair_scores(
+        self, table: PairTable, picks: np.ndarray, ids: list[str]
+    ) -> list[PairScores]:
+        """Pairs ``picks`` of ``table`` (scored by :meth:`score`) explained, their
+        model features computed in one call; ``ids`` names the rows."""
+        i, j = table.i[picks], table.j[picks]
+        core, named = self.features(i, j)
+        return [
+            PairScores.from_model(
+                ids[i[k]],
+                ids[j[k]],
+                self.decision,
+                core.take(np.array([k])),
+                {name: values[k : k + 1] for name, values in named.items()},
+                float(table.story_similarity[picks[k]]),
+            )
+            for k in range(picks.size)
+        ]
 
 
 def _score_task(state: dict, task: tuple[np.ndarray, np.ndarray, PairFeatures | None]):

@@ -55,6 +55,18 @@ the stored articles dated within two windows of it, by the steps of
 the whole index), and writes it with sorted ``executemany`` inserts: the way to
 build an index, or to add a day's news.
 
+A learned model: ``StoryIndex(path, model="default")`` (or a model file, or a
+:class:`~dedupe_news.pair_model.PairModel`) stores the model in the file and decides
+as ``StoryClusterer(model=...)`` does. The model reads each pair's neighbours in
+the candidate graph (``neighbour_cosine``), which only a batch sees, so such an
+index clusters *every* call as a bulk add, with the evidence of the stored
+articles near it in date (lead term counts, entity, quote and ticker keys, token
+counts: the ``evidence`` table); its lead and entity IDF are fitted over those
+articles. Add news in batches (an hour's or a day's). A whole corpus added in one
+call gets batch's stories and scores (``tests/test_index_model.py``);
+:meth:`StoryIndex.explain` scores a pair over the stored articles near both, and
+:meth:`StoryIndex.query`, which ranks by the rule's scores, is refused.
+
 What changed: :meth:`StoryIndex.add` returns an :class:`IndexChanges`, a frozen
 record of the call: ``assignments`` (one :class:`IndexAssignment` per article of
 the call, with its final story; the result is also a sequence of them),
@@ -92,6 +104,8 @@ Modules, one part each, each owning its state:
 * :mod:`.recluster`: :class:`~.recluster.Reclusterer`, re-clustering touched
   stories, and story ids handed on to new groups;
 * :mod:`.bulk_prepare` and :mod:`.bulk`: :class:`~.bulk.BulkLoader`, bulk adds;
+* :mod:`.span`: the stored articles clustered with a bulk add, and a learned
+  model's scorer over them; :mod:`.evidence_rows`: the model's stored inputs;
 * :mod:`.records` and :mod:`.changes`: what the index returns;
 * :mod:`.core`: :class:`StoryIndex`, the facade over these parts.
 """

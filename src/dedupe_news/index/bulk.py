@@ -3,6 +3,7 @@ near it, written with sorted bulk inserts."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sqlite3
 
@@ -10,18 +11,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..articles import Article
-from ..clustering import cluster_pairs, component_similarity, copy_matrix
+from ..clustering import cluster_pairs, copy_matrix
 from ..decision import DecisionRule, PairScores, PairTable
-from ..minhash import MinHasher, Signatures, lsh_candidate_pairs
-from ..neighbors import cosine_neighbor_pairs, probe_max_df
-from ..pair_features import ArticleRows, pair_features
+from ..minhash import MinHasher, Signatures
+from ..pair_features import ArticleRows
+from ..scoring import ModelScorer, RuleScorer
 from ..timestamps import article_timestamp
 from ..weighting import smooth_idf, tfidf_rows
 from .bulk_prepare import Batch, prepare_batch
 from .candidates import CandidateFinder, impact
-from .recluster import SPAN_WINDOWS, StoryIds, story_ids_for_groups
+from .evidence_rows import insert_evidence
+from .recluster import StoryIds, story_ids_for_groups
 from .records import IndexAssignment, empty_assignment
 from .rows import Rows, Vocabulary
+from .span import load_span, model_scorer
 from .storage import UNDATED, Store
 
 
@@ -102,10 +105,12 @@ class BulkLoader:
         pair scores, then :func:`~dedupe_news.clustering.cluster_pairs`.
         """
         conn = self.store.conn
-        batch = prepare_batch(articles, self.hasher, n_jobs)
+        batch = prepare_batch(
+            articles, self.hasher, n_jobs, with_evidence=self.store.model is not None
+        )
         if batch.positions.size == 0:  # nothing new with text: nothing to store
             return [empty_assignment(a.id) for a in articles]
-        stored = self._load_span(batch.day)
+        stored = load_span(self.store, self.rule.window_days, batch.day)
         m, n = stored.rowid.size, batch.day.size
         total = m + n
         # Count the batch in N and df first: batch IDF includes every article.
@@ -143,35 +148,21 @@ class BulkLoader:
             np.concatenate([stored.shingles, batch.shingles]).astype(np.int32),
         )
         rows = ArticleRows(tfidf=matrix, signatures=signatures, days=days)
-        copy_i, copy_j = lsh_candidate_pairs(signatures, threshold=self.rule.copy_threshold)
-        near_i, near_j, _ = cosine_neighbor_pairs(
-            matrix,
-            days,
-            window_days=self.rule.window_days,
-            min_similarity=self.rule.rewrite_threshold,
-            max_neighbors=self.max_neighbors,
-            probe_max_df=probe_max_df(vocab.n_articles),
-            n_jobs=n_jobs,
-        )
-        codes = np.unique(
-            np.concatenate([copy_i.astype(np.int64) * total + copy_j, near_i * total + near_j])
-        )
-        pair_i, pair_j = (codes // total).astype(np.intp), (codes % total).astype(np.intp)
-        table = PairTable.decide(
-            self.rule, pair_i, pair_j, pair_features(rows, pair_i, rows, pair_j)
-        )
+        scorer = self._scorer(rows, stored, batch, n_jobs)
+        pair_i, pair_j = scorer.candidates(n_jobs, probe_articles=vocab.n_articles)
+        table = scorer.score(pair_i, pair_j)
         copies = copy_matrix(total, table.i, table.j, table.story_similarity)
+        scorer.score_small_components(table, total)
         groups = cluster_pairs(
             total,
             table.i,
             table.j,
             table.story_similarity,
-            threshold=self.rule.rewrite_threshold,
-            component_similarity=lambda members: component_similarity(
-                rows, self.rule.window_days, members, copies
-            ),
+            threshold=scorer.threshold,
+            component_similarity=lambda members: scorer.matrix(members, copies),
             linkage_method=self.linkage,
             max_component=self.max_component,
+            clearly_different=scorer.clearly_different,
         )
         first_new_story = ids.next_id
         old = np.concatenate([stored.story, np.full(n, -1, dtype=np.int64)])
@@ -184,6 +175,8 @@ class BulkLoader:
         rowids = np.arange(first, first + n, dtype=np.int64)
         self.store.write_stories(stored.rowid, stored.story, story[:m], vocab.n_articles)
         self._insert_articles(batch, articles, rowids, story[m:], vocab.n_articles)
+        if batch.evidence is not None:
+            insert_evidence(conn, rowids, batch.evidence, batch.tokens)
         all_rowids = np.concatenate([stored.rowid, rowids])
         _insert_postings(
             conn,
@@ -202,7 +195,7 @@ class BulkLoader:
             np.tile(np.arange(bands, dtype=np.int64), n),
             np.repeat(rowids, bands),
         )
-        edge = table.story_similarity >= self.rule.rewrite_threshold
+        edge = table.story_similarity >= scorer.threshold
         a, b = all_rowids[table.i[edge]], all_rowids[table.j[edge]]
         score = table.story_similarity[edge]
         _insert_sorted(
@@ -217,24 +210,34 @@ class BulkLoader:
             articles,
             batch.positions,
             ids_of_rows,
-            table,
+            (scorer, table),
             groups,
             story,
             first_new_story,
         )
+
+    def _scorer(
+        self, rows: ArticleRows, stored: Rows, batch: Batch, n_jobs: int | None
+    ) -> RuleScorer | ModelScorer:
+        """The fixed rule's scorer, or the stored model's (see :func:`.span.model_scorer`)."""
+        if self.store.model is None:
+            return RuleScorer(self.rule, rows, self.max_neighbors)
+        new = (batch.evidence, batch.tokens)
+        return model_scorer(self.store, self.rule, rows, stored, new, n_jobs)
 
     def _assignments(
         self,
         articles: list[Article],
         positions: np.ndarray,
         ids: list[str],
-        table: PairTable,
+        scored: tuple[RuleScorer | ModelScorer, PairTable],
         groups: np.ndarray,
         story: np.ndarray,
         first_new_story: int,
     ) -> list[IndexAssignment]:
         """One assignment per article (rows ``len(ids) - len(positions)`` on are the
         batch): its story, and its closest fellow member among the scored pairs."""
+        scorer, table = scored
         m = len(ids) - positions.size
         same = np.flatnonzero(groups[table.i] == groups[table.j])
         ends = np.concatenate([table.i[same], table.j[same]])
@@ -250,14 +253,16 @@ class BulkLoader:
                 strict=True,
             )
         )
+        batch_rows = [r for r in range(m, len(ids)) if r in best]
+        picks = np.array([best[r][1] for r in batch_rows], dtype=np.intp)
+        explained = dict(zip(batch_rows, scorer.table_pair_scores(table, picks, ids), strict=True))
         results = [empty_assignment(a.id) for a in articles]
         for r, position in enumerate(positions.tolist(), start=m):
             sid = int(story[r])
             score, scores = 0.0, None
             if r in best:
-                other, k = best[r]
-                score = float(table.story_similarity[k])
-                scores = PairScores.from_features(ids[r], ids[other], self.rule, table.features, k)
+                score = float(table.story_similarity[best[r][1]])
+                scores = _from(explained[r], ids[r])
             results[position] = IndexAssignment(
                 article_id=ids[r],
                 story_id=sid,
@@ -266,16 +271,6 @@ class BulkLoader:
                 best=scores,
             )
         return results
-
-    def _load_span(self, days: np.ndarray) -> Rows:
-        """Stored articles clustered again with a bulk batch dated ``days``: those
-        within two date windows of it and undated ones; every one if the batch
-        has undated articles (or the window is infinite)."""
-        w = self.rule.window_days * SPAN_WINDOWS
-        if np.isnan(days).any() or math.isinf(w):
-            return self.store.load("1 ORDER BY rowid", ())
-        lo, hi = float(days.min()) - w, float(days.max()) + w
-        return self.store.load("day IS NULL OR day BETWEEN ? AND ? ORDER BY rowid", (lo, hi))
 
     def _insert_articles(
         self, batch: Batch, articles: list[Article], rowids: np.ndarray, story: np.ndarray, n: int
@@ -321,3 +316,10 @@ class BulkLoader:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+
+
+def _from(scores: PairScores, article_id: str) -> PairScores:
+    """``scores`` with ``article_id`` first (a table pair may hold it second)."""
+    if scores.id_a == article_id:
+        return scores
+    return dataclasses.replace(scores, id_a=scores.id_b, id_b=scores.id_a)

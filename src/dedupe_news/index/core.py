@@ -13,6 +13,7 @@ from ..articles import Article, checked_articles
 from ..decision import PairScores
 from ..errors import ParameterError, UnknownArticleError
 from ..minhash import MinHasher
+from ..pair_model import PairModel, resolve_model
 from ..parallel import effective_jobs
 from .bulk import BulkLoader
 from .candidates import CandidateFinder
@@ -29,6 +30,7 @@ from .records import (
     empty_assignment,
 )
 from .settings import check_names, decision_rule
+from .span import explain_with_model
 from .storage import Store, in_chunks
 
 
@@ -72,6 +74,14 @@ class StoryIndex:
     timeout : float, default 60
         Seconds to wait for another process's write lock before an
         :class:`IndexBusyError`.
+    model : PairModel, "default", path or None, default None
+        Decide with a learned model, as ``StoryClusterer(model=...)`` does
+        (:mod:`~dedupe_news.pair_model`). Fixed when the file is created (the model
+        is stored in it); leave it out to use the stored one. Such an index clusters
+        every :meth:`add` call as a bulk add (``bulk=True``): the model reads each
+        article's neighbours, which only a batch sees. Its lead and entity IDF are
+        fitted over the articles clustered together (the call and the stored
+        articles within two date windows of it), the body IDF over the whole index.
 
     Examples
     --------
@@ -90,11 +100,19 @@ class StoryIndex:
         readonly: bool = False,
         create: bool = True,
         timeout: float = 60.0,
+        model: PairModel | str | Path | None = None,
         **settings,
     ):
         check_names(settings)
         self.path = str(path)
-        self._store = Store(self.path, settings, readonly=readonly, create=create, timeout=timeout)
+        self._store = Store(
+            self.path,
+            settings,
+            readonly=readonly,
+            create=create,
+            timeout=timeout,
+            model=resolve_model(model),
+        )
         s = self._store.settings
         self.rule = decision_rule(s)
         self._hasher = MinHasher(
@@ -110,6 +128,11 @@ class StoryIndex:
     def open_readonly(cls, path: str | Path, **settings) -> StoryIndex:
         """Open an existing index read-only (see ``readonly``)."""
         return cls(path, readonly=True, **settings)
+
+    @property
+    def model(self) -> PairModel | None:
+        """The learned model this index decides with (None: the fixed rule)."""
+        return self._store.model
 
     @property
     def settings(self) -> dict:
@@ -173,7 +196,7 @@ class StoryIndex:
                 )
             todo = [a for a in articles if a.id not in known]
             ids = StoryIds(store.next_story())
-            if bulk:
+            if bulk or store.model is not None:
                 results = self._bulk.add(todo, vocab, ids, n_jobs)
             else:
                 results = [
@@ -267,6 +290,12 @@ class StoryIndex:
         are more, each over its ``max_story_members`` most recent members.
         """
         _check_articles([article])
+        if self._store.model is not None:
+            raise ParameterError(
+                f"{self.path}: this index decides with a learned model, which reads an "
+                "article's neighbours in its batch; query ranks by the fixed rule only: "
+                "add the article to learn its story, or query an index built without a model"
+            )
         with self._store.reading():  # one snapshot for the whole query
             vocab = self._store.vocabulary()
             (prepared,) = prepare_articles(self._hasher, [article])
@@ -319,6 +348,8 @@ class StoryIndex:
                     raise UnknownArticleError(f"no article with id {article_id!r} in the index")
             a = store.load_rowids([rowids[id_a]])
             b = store.load_rowids([rowids[id_b]])
+            if store.model is not None:
+                return explain_with_model(store, self.rule, vocab, a, b)
         query = weigh(vocab, stored_article(a), extra=0)
         sims, features = score_rows(self.rule, query, b, vocab)
         return best_pair(self.rule, query, b.ids, sims, features)
@@ -375,7 +406,15 @@ class StoryIndex:
             file_bytes=size,
             settings=self.settings,
             generation=generation,
+            decision="cosine rule" if self.model is None else "learned model",
+            trained_on=_trained_on(self.model),
         )
+
+
+def _trained_on(model: PairModel | None) -> str | None:
+    """The hash of a model's training files, as its metadata records it."""
+    digest = None if model is None else model.metadata.get("training_files_sha256")
+    return None if digest is None else f"sha256:{digest}"
 
 
 def _check_articles(articles: Iterable[Article]) -> list[Article]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from ..errors import DedupeNewsError
 from ..minhash import MINHASH_SCHEME
+from ..pair_model import ModelFileError, PairModel
 from .settings import checked_settings, fixed_differences, settings_from_json, settings_to_json
 
 FORMAT_VERSION = 6
@@ -49,6 +51,15 @@ CREATE TABLE bands (
     key INTEGER NOT NULL, band INTEGER NOT NULL, article INTEGER NOT NULL,
     PRIMARY KEY (key, band, article)
 ) WITHOUT ROWID;
+CREATE TABLE evidence (
+    article INTEGER PRIMARY KEY,
+    tokens INTEGER NOT NULL,
+    lead_ids BLOB NOT NULL,
+    lead_counts BLOB NOT NULL,
+    entities BLOB NOT NULL,
+    quotes BLOB NOT NULL,
+    tickers BLOB NOT NULL
+);
 CREATE TABLE edges (
     a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL,
     PRIMARY KEY (a, b)
@@ -137,9 +148,20 @@ def connect(path: str, *, readonly: bool, create: bool, timeout: float) -> sqlit
     return conn
 
 
-def open_or_create(conn: sqlite3.Connection, path: str, given: dict, *, readonly: bool) -> dict:
+def open_or_create(
+    conn: sqlite3.Connection,
+    path: str,
+    given: dict,
+    *,
+    readonly: bool,
+    model: PairModel | None = None,
+) -> tuple[dict, PairModel | None]:
     """Check the file's format and settings (creating the schema in an empty file unless
-    ``readonly``); returns the settings, the stored ones updated with ``given``.
+    ``readonly``); returns the settings, the stored ones updated with ``given``, and
+    the learned model the index decides with (None: the fixed rule).
+
+    ``model`` is fixed when the file is made, like the decision settings: given
+    for an existing file, it must be the stored one.
 
     Reading takes no lock: a writer at work never makes an open wait. Only an
     empty file is locked, to create the schema.
@@ -153,8 +175,8 @@ def open_or_create(conn: sqlite3.Connection, path: str, given: dict, *, readonly
                 tables = _tables(conn)
                 if not tables:
                     settings = checked_settings(given)
-                    _create(conn, settings)
-                    return settings
+                    _create(conn, settings, model)
+                    return settings, model
                 meta = (
                     dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else None
                 )
@@ -167,7 +189,32 @@ def open_or_create(conn: sqlite3.Connection, path: str, given: dict, *, readonly
             f"{path}: an SQLite database, but not a dedupe-news story index "
             "(no meta table): give a new path to create an index"
         )
-    return _check_meta(path, meta, given)
+    return _check_meta(path, meta, given), _check_model(path, meta, model)
+
+
+def model_json(model: PairModel | None) -> str:
+    """The model as stored in the meta table ("" for none)."""
+    return "" if model is None else json.dumps(model.to_dict(), sort_keys=True)
+
+
+def _check_model(path: str, meta: dict, given: PairModel | None) -> PairModel | None:
+    """The stored model; ``given`` (when not None) must be the same one."""
+    stored = meta.get("model", "")
+    if given is not None and model_json(given) != stored:
+        built = "another learned model" if stored else "the fixed rule (no model)"
+        raise IncompatibleIndexError(
+            f"{path}: the index was built with {built}: open it without a model to use "
+            "the stored decision, or build a new index with this model"
+        )
+    if not stored:
+        return None
+    try:
+        return PairModel.from_dict(json.loads(stored), source=f"{path} (stored model)")
+    except (ValueError, ModelFileError) as exc:
+        raise IndexFileError(
+            f"{path}: the stored model is unreadable ({exc}); it is corrupt: rebuild it "
+            "from the articles"
+        ) from None
 
 
 class _transaction:
@@ -190,7 +237,7 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _create(conn: sqlite3.Connection, settings: dict) -> None:
+def _create(conn: sqlite3.Connection, settings: dict, model: PairModel | None) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -203,6 +250,7 @@ def _create(conn: sqlite3.Connection, settings: dict) -> None:
         "n_articles": "0",
         "next_story": "1",
         "stop_terms_fixed_at": "0",
+        "model": model_json(model),
     }
     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..pair_model import PairModel
 from ..prepare import N_FEATURES
 from ..stopwords import STABLE_AFTER_DOCUMENTS
 from ..weighting import stop_terms
@@ -54,13 +55,22 @@ class Store:
     """
 
     def __init__(
-        self, path: str, given: dict, *, readonly: bool, create: bool, timeout: float
+        self,
+        path: str,
+        given: dict,
+        *,
+        readonly: bool,
+        create: bool,
+        timeout: float,
+        model: PairModel | None = None,
     ) -> None:
         self.path = path
         self.readonly = readonly
         self.conn = connect(path, readonly=readonly, create=create, timeout=timeout)
         try:
-            self.settings = open_or_create(self.conn, path, given, readonly=readonly)
+            self.settings, self.model = open_or_create(
+                self.conn, path, given, readonly=readonly, model=model
+            )
         except BaseException:
             self.conn.close()
             raise
@@ -355,7 +365,8 @@ class Store:
         )
 
     def delete_articles(self, rowids: list[int]) -> None:
-        """Delete article rows and their edges (postings, bands and df are the caller's)."""
+        """Delete article rows, their evidence and their edges (postings, bands and df
+        are the caller's)."""
         conn = self.conn
         for chunk, marks in in_chunks(rowids):
             for rowid in chunk:
@@ -365,6 +376,8 @@ class Store:
                 conn.executemany("DELETE FROM edges WHERE a = ? AND b = ?", others)
                 conn.execute("DELETE FROM edges WHERE a = ?", (rowid,))
             conn.execute(f"DELETE FROM articles WHERE rowid IN ({marks})", chunk)
+            if self.model is not None:  # files made before the evidence table have none
+                conn.execute(f"DELETE FROM evidence WHERE article IN ({marks})", chunk)
 
     # -- what a write moved -----------------------------------------------------------
 
