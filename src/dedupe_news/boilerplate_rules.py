@@ -59,10 +59,10 @@ PHRASE_LITERALS = (
     "conversation", "read more", "for more", "owner of this", "welcome back", "asking this",
     "cookie", "{*", "check your", "skip to", "watch the video",
 )  # fmt: skip
-# WIDGET_LINE over a whole text of stripped lines joined by "\n", searched in "\n" +
-# text: a match is a line that WIDGET_LINE matches (the line break first is a literal
-# the search skips to, much faster than trying every place for "^").
-WIDGET_LINES = re.compile("\n" + WIDGET_LINE.pattern[1:], re.MULTILINE)
+# WIDGET_LINE over a whole text, searched in "\n" + text: every line that WIDGET_LINE
+# matches once stripped is in a match (a screen: the spaces may reach over a line
+# break). The line break first is a literal the search skips to, faster than "^".
+WIDGET_LINES = re.compile(r"\n\s*" + WIDGET_LINE.pattern[1:-1] + r"\s*$", re.MULTILINE)
 # CAPTION_CREDIT's two alternatives, each at the end of a line of a whole text.
 _PAREN_CREDIT_LINES = re.compile(r"\((ap|afp|reuters|getty)[^)]*\)\s*$", re.MULTILINE)
 _NAMED_CREDIT_LINES = re.compile(
@@ -71,9 +71,8 @@ _NAMED_CREDIT_LINES = re.compile(
 
 
 def may_have_caption_credit(text: str) -> bool:
-    """False only if no line of ``text`` (stripped lines joined by "\\n") has a
-    caption credit that :data:`CAPTION_CREDIT` would find (a screen: its classes
-    may also reach over a line break).
+    """False only if no line of ``text`` has a caption credit that :data:`CAPTION_CREDIT`
+    would find once stripped (a screen: its classes may also reach over a line break).
 
     >>> may_have_caption_credit("a man waves. (ap photo/jo)\\nhe said")
     True

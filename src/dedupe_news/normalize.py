@@ -97,7 +97,10 @@ _ASCII_APOSTROPHE = re.compile(r"'(?<=\w')(?=\w)")  # _APOSTROPHE, with a litera
 _ASCII_SEPARATORS = str.maketrans(
     {chr(c): " " for c in range(128) if not chr(c).isalnum() and c != 10}
 )
-_UPPER_CASE_LINE = re.compile(r"^[^a-z\n]+$", re.MULTILINE)
+_UPPER_CASE_LINE = re.compile(r"\n([^a-z\n]+)$", re.MULTILINE)  # a line after a line break
+_ASCII_LINE_BREAKS = str.maketrans(dict.fromkeys("\r\v\f\x1c\x1d\x1e", "\n"))
+# Lower case, and _PUNCT_MAP on ASCII (a backtick is an apostrophe).
+_ASCII_LOWER = str.maketrans({**{chr(c): chr(c).lower() for c in range(65, 91)}, "`": "'"})
 
 
 def _script_patterns(limit: int) -> tuple[re.Pattern, re.Pattern]:
@@ -223,13 +226,11 @@ def _whole_ascii_tokens(text: str, literals: Collection[str] | None) -> list[str
     """:func:`article_tokens` of an ASCII text whose lines :func:`strip_boilerplate`
     all keeps (checked over the whole text, with screens that may only send a text
     on to the line-by-line path), or None when that is not certain."""
-    raws = [raw for raw in map(str.strip, text.splitlines()) if raw]
-    if not raws:
-        return None
-    joined = "\n".join(raws)
-    low = joined.lower()
-    if "`" in low:
-        low = low.replace("`", "'")
+    if "\r" in text or "\v" in text or "\f" in text or "\x1c" in text or "\x1d" in text:
+        text = text.translate(_ASCII_LINE_BREAKS)  # as splitlines splits (an empty line
+    elif "\x1e" in text:  # is no line: the lines are not stripped here, nor need be)
+        text = text.translate(_ASCII_LINE_BREAKS)
+    low = text.translate(_ASCII_LOWER)
     if WIDGET_LINES.search("\n" + low):
         return None
     if literals is None:
@@ -239,30 +240,30 @@ def _whole_ascii_tokens(text: str, literals: Collection[str] | None) -> list[str
         while at >= 0:
             end = low.find("\n", at)
             end = len(low) if end < 0 else end
-            if is_boilerplate_line(low[low.rfind("\n", 0, at) + 1 : end]):
+            if is_boilerplate_line(low[low.rfind("\n", 0, at) + 1 : end].strip()):
                 return None
             at = low.find(literal, end)
-    upper = _UPPER_CASE_LINE.search(joined, len(raws[0]))  # the headline may be shouted
+    # A shouted line after the first line with text (the headline may be shouted).
+    upper = _UPPER_CASE_LINE.search(text, text.find("\n", len(text) - len(text.lstrip())))
     while upper:
-        if _is_shouted_promo(upper.group()):
+        if _is_shouted_promo(upper.group(1)):
             return None
-        upper = _UPPER_CASE_LINE.search(joined, upper.end() + 1)
-    if may_have_caption_credit(low):
+        upper = _UPPER_CASE_LINE.search(text, upper.end())
+    if may_have_caption_credit(low) or "'s'" in low:
         return None
     separated = low.translate(_ASCII_SEPARATORS)
     # Lines with the same words have the same letters and digits: any two such (but
     # lines without words) go the slow way.
-    squashed = separated.replace(" ", "").split("\n")
-    if len(set(squashed)) < len(squashed) - max(squashed.count("") - 1, 0):
+    squashed = separated.encode("ascii").translate(None, b" ").split(b"\n")
+    if len(set(squashed)) < len(squashed) - max(squashed.count(b"") - 1, 0):
         return None
     if "'" not in low:
         return separated.split()
-    if "\n'" in low:  # the possessive pattern would take the line break
-        return None
-    # tokenize's two apostrophe patterns, faster with a literal first; without
-    # "'s'" in the text, the possessive's leading space changes no token.
-    possessive = _POSSESSIVE if "'s'" in low else _ASCII_POSSESSIVE
-    return _ASCII_APOSTROPHE.sub("", possessive.sub("", low)).translate(_ASCII_SEPARATORS).split()
+    # tokenize's two apostrophe patterns, faster with a literal first. Without "'s'"
+    # in the text, the space the possessive takes with it changes no token, and
+    # neither pattern reaches over a line break.
+    subbed = _ASCII_APOSTROPHE.sub("", _ASCII_POSSESSIVE.sub("", low))
+    return subbed.translate(_ASCII_SEPARATORS).split()
 
 
 def _kept_lines(text: str) -> Iterator[tuple[str, list[str], bool]]:

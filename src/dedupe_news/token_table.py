@@ -13,7 +13,6 @@ and the rest is numpy.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import zlib
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from .normalize import content_terms
 
 __all__ = ["MAX_TOKENS", "TokenTable"]
 
+_MIN_TOKENS_TO_TELL_LANGUAGE = 30  # as in normalize.reads_as_english
 MAX_TOKENS = 2_000_000
 """The table starts afresh when it holds more distinct tokens than this (about
 300 MB), so that a long stream of new tokens cannot fill memory."""
@@ -53,7 +53,7 @@ class TokenTable:
         self._clear()
 
     def _clear(self) -> None:
-        self._ids: dict[str, int] = {}
+        self._ids = _Ids()
         self._crc = np.zeros(0, dtype=np.uint32)
         self._column = np.zeros(0, dtype=np.int32)
         self._is_term = np.zeros(0, dtype=bool)
@@ -64,37 +64,40 @@ class TokenTable:
     def lookup(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CRC-32 (uint32), term column (int32) and content-term flag of each token."""
         with self._lock:
-            ids = self._id_array(tokens)
+            if len(self._ids) + len(tokens) > self._max_tokens:
+                self._clear()
+            # One dict lookup per token; a new token gets the next id on the way.
+            ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.intp, count=len(tokens))
+            if self._ids.new:
+                self._add(self._ids.new)
+                self._ids.new = []
             return self._crc[ids], self._column[ids], self._is_term[ids]
-
-    def _id_array(self, tokens: Sequence[str]) -> np.ndarray:
-        ids = np.fromiter(
-            map(self._ids.get, tokens, itertools.repeat(-1)), dtype=np.intp, count=len(tokens)
-        )
-        missing = np.flatnonzero(ids < 0)
-        if missing.size == 0:
-            return ids
-        new = list(dict.fromkeys([tokens[k] for k in missing.tolist()]))
-        if len(self._ids) + len(new) > self._max_tokens:
-            self._clear()
-            new = list(dict.fromkeys(tokens))
-            missing = np.arange(len(tokens))
-        self._add(new)
-        ids[missing] = np.fromiter(
-            map(self._ids.__getitem__, [tokens[k] for k in missing.tolist()]),
-            dtype=np.intp,
-            count=missing.size,
-        )
-        return ids
 
     def _add(self, new: list[str]) -> None:
         crc = np.fromiter(
             (zlib.crc32(t.encode("utf-8")) for t in new), dtype=np.uint32, count=len(new)
         )
         column = np.asarray(self._columns_of(new), dtype=np.int32)
-        is_term = np.fromiter((bool(content_terms([t])) for t in new), dtype=bool, count=len(new))
+        # content_terms of fewer tokens than it needs to tell a language keeps each
+        # content term (a list of one token would do, but one call a token is slow).
+        is_term = np.zeros(len(new), dtype=bool)
+        step = _MIN_TOKENS_TO_TELL_LANGUAGE - 1
+        for first in range(0, len(new), step):
+            kept = set(content_terms(new[first : first + step]))
+            is_term[first : first + step] = [t in kept for t in new[first : first + step]]
         self._crc = np.concatenate([self._crc, crc])
         self._column = np.concatenate([self._column, column])
         self._is_term = np.concatenate([self._is_term, is_term])
-        first = len(self._ids)
-        self._ids.update(zip(new, range(first, first + len(new)), strict=True))
+
+
+class _Ids(dict):
+    """Token to id; a missing token is given the next id and listed in ``new``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.new: list[str] = []
+
+    def __missing__(self, token: str) -> int:
+        self[token] = id_ = len(self)
+        self.new.append(token)
+        return id_
