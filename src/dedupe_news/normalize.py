@@ -99,8 +99,6 @@ _ASCII_SEPARATORS = str.maketrans(
 )
 _UPPER_CASE_LINE = re.compile(r"\n([^a-z\n]+)$", re.MULTILINE)  # a line after a line break
 _ASCII_LINE_BREAKS = str.maketrans(dict.fromkeys("\r\v\f\x1c\x1d\x1e", "\n"))
-# Lower case, and _PUNCT_MAP on ASCII (a backtick is an apostrophe).
-_ASCII_LOWER = str.maketrans({**{chr(c): chr(c).lower() for c in range(65, 91)}, "`": "'"})
 
 
 def _script_patterns(limit: int) -> tuple[re.Pattern, re.Pattern]:
@@ -230,7 +228,9 @@ def _whole_ascii_tokens(text: str, literals: Collection[str] | None) -> list[str
         text = text.translate(_ASCII_LINE_BREAKS)  # as splitlines splits (an empty line
     elif "\x1e" in text:  # is no line: the lines are not stripped here, nor need be)
         text = text.translate(_ASCII_LINE_BREAKS)
-    low = text.translate(_ASCII_LOWER)
+    low = text.lower()
+    if "`" in low:  # _PUNCT_MAP's one change to ASCII
+        low = low.replace("`", "'")
     if WIDGET_LINES.search("\n" + low):
         return None
     if literals is None:

@@ -121,7 +121,8 @@ def prepare_texts(texts: Sequence[str], hasher: MinHasher) -> PreparedTexts:
     tokens = batch_article_tokens(texts)
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     has_text = lengths > 0
-    crc, column, is_term = TOKENS.lookup(list(itertools.chain.from_iterable(tokens)))
+    flat = itertools.chain.from_iterable(tokens)
+    crc, column, is_term = TOKENS.lookup(flat, int(lengths.sum()))
     signatures = hasher.sign_token_hashes(crc, lengths)
     kept = np.flatnonzero(has_text).tolist()
     return PreparedTexts(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -61,13 +61,17 @@ class TokenTable:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def lookup(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CRC-32 (uint32), term column (int32) and content-term flag of each token."""
+    def lookup(
+        self, tokens: Iterable[str], count: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CRC-32 (uint32), term column (int32) and content-term flag of each token
+        (``count`` tokens: give it when ``tokens`` is not a sequence)."""
+        count = len(tokens) if count is None else count  # type: ignore[arg-type]
         with self._lock:
-            if len(self._ids) + len(tokens) > self._max_tokens:
+            if len(self._ids) + count > self._max_tokens:
                 self._clear()
             # One dict lookup per token; a new token gets the next id on the way.
-            ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.intp, count=len(tokens))
+            ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.intp, count=count)
             if self._ids.new:
                 self._add(self._ids.new)
                 self._ids.new = []
