@@ -50,9 +50,10 @@ class TokenTable:
         self._columns_of = columns_of
         self._max_tokens = max_tokens
         self._lock = threading.Lock()
-        self._clear()
+        self.clear()
 
-    def _clear(self) -> None:
+    def clear(self) -> None:
+        """Forget every token."""
         self._ids = _Ids()
         self._crc = np.zeros(0, dtype=np.uint32)
         self._column = np.zeros(0, dtype=np.int32)
@@ -69,7 +70,7 @@ class TokenTable:
         count = len(tokens) if count is None else count  # type: ignore[arg-type]
         with self._lock:
             if len(self._ids) + count > self._max_tokens:
-                self._clear()
+                self.clear()
             # One dict lookup per token; a new token gets the next id on the way.
             ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.intp, count=count)
             if self._ids.new:
