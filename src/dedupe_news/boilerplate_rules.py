@@ -102,7 +102,7 @@ _SHORT_LITERALS = tuple(literal for literal in PHRASE_LITERALS if literal not in
 
 
 def _piece_code(piece: bytes) -> int:
-    return int.from_bytes(piece, "big")
+    return int.from_bytes(piece, "little")
 
 
 _BY_PIECE: dict[int, list[tuple[str, int]]] = {}
@@ -130,23 +130,25 @@ def phrase_literals_in(lowered: Sequence[str]) -> list[set[str]]:
     joined = "\x00".join(lowered)
     starts = np.cumsum([0] + [len(text) + 1 for text in lowered[:-1]])
     if len(joined) >= 4:
-        data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).astype(np.uint32)
-        codes = data[:-3] << np.uint32(24)
-        codes |= data[1:-2] << np.uint32(16)
-        codes |= data[2:-1] << np.uint32(8)
-        codes |= data[3:]
+        encoded = joined.encode("ascii")
+        data = np.frombuffer(encoded, dtype=np.uint8)
+        # The 4 bytes from each place as one little-endian number (overlapping reads).
+        codes = np.ndarray((data.size - 3,), dtype="<u4", buffer=encoded, strides=(1,))
         with np.errstate(over="ignore"):
             hashed = codes * _MIX
         hashed >>= np.uint32(16)
         hits = np.flatnonzero(_MAY_BE_PIECE[hashed])
-        hits = hits[np.isin(codes[hits], _PIECE_CODES)]
-        owners = np.searchsorted(starts, hits, side="right") - 1
-        for position, owner, code in zip(
-            hits.tolist(), owners.tolist(), codes[hits].tolist(), strict=True
-        ):
-            for literal, offset in _BY_PIECE[code]:
-                begin = position - offset
-                if begin >= starts[owner] and joined.startswith(literal, begin):
+        hit_codes = codes[hits]
+        for code, literals in _BY_PIECE.items():
+            at = hits[hit_codes == code]
+            for literal, offset in literals if at.size else ():
+                # The literal around each place its piece is (it holds no NUL, so
+                # it cannot reach from one text into the next).
+                begin = at - offset
+                begin = begin[(begin >= 0) & (begin + len(literal) <= data.size)]
+                window = data[begin[:, None] + np.arange(len(literal))]
+                begin = begin[(window == np.frombuffer(literal.encode(), np.uint8)).all(axis=1)]
+                for owner in np.unique(np.searchsorted(starts, begin, side="right") - 1).tolist():
                     found[owner].add(literal)
     for literal in _SHORT_LITERALS:
         if literal not in joined:
