@@ -10,6 +10,7 @@ lists, ``term_counts`` of their :func:`article_terms`. Signatures, term counts
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zlib
 
@@ -18,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_news.articles import joined_text
+from dedupe_news.articles import Article, joined_text
+from dedupe_news.batch_prepare import STUB_TEXT_CHARS, stub
 from dedupe_news.boilerplate_rules import PHRASE_LITERALS, phrase_literals_in
 from dedupe_news.minhash import MinHasher
 from dedupe_news.normalize import STOP_WORDS, article_tokens, strip_boilerplate, tokenize
@@ -145,3 +147,16 @@ def test_prepare_texts_reads_as_english_exactly_at_the_thresholds(n_words):
         for k in range(0, n_words // 3)
     ]
     assert_same_as_reference(texts, "numpy")
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    st.text(alphabet=list("ab \n\r\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=450),
+    st.integers(0, 300),
+)
+def test_stub_keeps_the_first_line_cut_as_before(text, padding):
+    article = Article("a1", "y" * padding + text + "z", title="T")
+    lines = article.text.strip().splitlines()  # stub as it was: every line split
+    expected = dataclasses.replace(article, text=lines[0][:STUB_TEXT_CHARS] if lines else "")
+    assert stub(article) == expected
+    assert stub(article).__dict__ == expected.__dict__
