@@ -1,7 +1,7 @@
 """Same-story ranking in many languages: SemEval-2022 task 8 news-article pairs.
 
     python -m benchmarks.multilingual [--data FILE] [--english FILE] [--shares S ...]
-                                      [--model MODEL] [--no-save]
+                                      [--model MODEL] [--without-reference] [--no-save]
 
 For each language pair in ``semeval_multilingual_pairs_dev.jsonl``, a
 ``StoryClusterer`` is fitted on every text of that language pair (each article
@@ -31,6 +31,10 @@ default is ``stopwords.MAX_DOCUMENT_SHARE``.
 ``--model default`` scores the pairs a second time with the learned pair model
 (``StoryClusterer(model="default")``) and adds its per-language table.
 
+``--without-reference`` scores them once more without the reference stop words
+(``stopwords.reference_stop_words``, swapped out for the run by patching
+``dedupe_news.normalize.reference_stop_words``) and adds a side-by-side table.
+
 Results go to ``benchmarks/results/multilingual.csv`` and their table replaces
 the multilingual section of ``benchmarks/RESULTS.md`` (``--no-save``: print only).
 """
@@ -54,6 +58,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import roc_auc_score
 
 from dedupe_news import Article, StoryClusterer, read_articles, score_clustering, stopwords
+from dedupe_news import normalize as normalize_module
 from dedupe_news import weighting as weighting_module
 from dedupe_news.normalize import strip_boilerplate, tokenize
 
@@ -178,6 +183,25 @@ def stop_word_share(share: float):
         weighting_module.stop_terms = original
 
 
+@contextlib.contextmanager
+def without_reference_stop_words():
+    """No reference stop words for the block (``normalize.content_terms`` reads
+    ``normalize.reference_stop_words``; preparation runs in this process, or in
+    workers forked from it)."""
+    original = normalize_module.reference_stop_words
+    normalize_module.reference_stop_words = frozenset
+    try:
+        yield
+    finally:
+        normalize_module.reference_stop_words = original
+
+
+def reference_rows(all_pairs: Sequence[dict]) -> list[dict]:
+    """:func:`language_rows` without the reference stop words."""
+    with without_reference_stop_words():
+        return language_rows(all_pairs)
+
+
 def share_rows(all_pairs: Sequence[dict], shares: Sequence[float], data_dir: Path) -> list[dict]:
     """One row per stop-word share: mean monolingual AUC, decisions, English ARI."""
     english = {
@@ -263,6 +287,7 @@ def render_section(
     shares: Sequence[dict] = (),
     model: str | None = None,
     model_rows: Sequence[dict] = (),
+    without_reference: Sequence[dict] = (),
 ) -> str:
     """The RESULTS.md section for ``rows``."""
     machine = report.machine_info()
@@ -333,6 +358,8 @@ def render_section(
                 f"| **mean, monolingual** | **{ours:.3f}** | **{char:.3f}** "
                 f"| {decided[0]} | {decided[1]} |"
             )
+    if without_reference:
+        out += render_reference(rows, without_reference)
     if shares:
         english = [k for k in shares[0] if k.endswith("_ari")]
         out += [
@@ -366,6 +393,39 @@ def render_section(
     return "\n".join(out) + "\n"
 
 
+def render_reference(rows: Sequence[dict], without: Sequence[dict]) -> list[str]:
+    """Lines of the side-by-side table: the rule with and without the reference stop words."""
+    before = {r["language"]: r for r in without}
+    out = [
+        "",
+        "Reference stop words side by side (`--without-reference`): the rule with the table",
+        "(`stopwords.reference_stop_words`, the default) and without it.",
+        "",
+        "| language | AUC with | AUC without | positives decided same with / without "
+        "| negatives decided same with / without |",
+        "|---|---|---|---|---|",
+    ]
+    for r in [r for r in rows if r["monolingual"]] + [r for r in rows if not r["monolingual"]]:
+        b = before[r["language"]]
+        out.append(
+            f"| {r['language']} | {r['dedupe_news_auc']:.3f} | {b['dedupe_news_auc']:.3f} "
+            f"| {r['positives_decided_same']} / {b['positives_decided_same']} "
+            f"| {r['negatives_decided_same']} / {b['negatives_decided_same']} |"
+        )
+    mono = [r for r in rows if r["monolingual"]]
+    mono_before = [before[r["language"]] for r in mono]
+    if mono:
+        (ours, _, decided), (old, _, decided_old) = (
+            monolingual_means(mono),
+            monolingual_means(mono_before),
+        )
+        out.append(
+            f"| **mean, monolingual** | **{ours:.3f}** | **{old:.3f}** "
+            f"| {decided[0]} / {decided_old[0]} | {decided[1]} / {decided_old[1]} |"
+        )
+    return out
+
+
 def replace_section(results_md: Path, section: str) -> None:
     """Put ``section`` in place of the multilingual section of RESULTS.md (appended if absent)."""
     text = results_md.read_text(encoding="utf-8") if results_md.exists() else ""
@@ -389,6 +449,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--model", default=None, help="also score with StoryClusterer(model=MODEL), e.g. default"
     )
+    parser.add_argument(
+        "--without-reference",
+        action="store_true",
+        help="also score without the reference stop words, side by side",
+    )
     parser.add_argument("--no-save", action="store_true", help="print the table, write nothing")
     args = parser.parse_args(argv)
     if not args.data.exists():
@@ -398,6 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = read_pairs(args.data)
     rows = language_rows(pairs)
     model_rows = language_rows(pairs, args.model) if args.model else []
+    without = reference_rows(pairs) if args.without_reference else []
     shares = share_rows(pairs, args.shares, args.data.parent) if args.shares else []
     english = args.english or args.data.parent / "reuters21578.jsonl"
     speed = english_speed(english) if english.exists() else None
@@ -410,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shares=shares,
         model=args.model,
         model_rows=model_rows,
+        without_reference=without,
     )
     print(section)
     if not args.no_save:

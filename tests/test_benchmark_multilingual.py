@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks import multilingual as ml
+from dedupe_news import normalize
 
 
 def pair(pair_id, text_1, text_2, overall, lang="de"):
@@ -144,3 +145,43 @@ def test_model_table_lists_the_monolingual_languages_and_their_mean():
     assert "`--model default`" in section
     assert "| de | 0.800 | 0.700 | 1 | 2 |" in section
     assert "| **mean, monolingual** | **0.900** | **0.700** | 2 | 4 |" in section
+
+
+def test_without_reference_swaps_the_reference_stop_words_for_the_block_only():
+    tokens = normalize.tokenize(
+        normalize.normalize_text(
+            "El gobernador del Banco de España presentó en Madrid unas previsiones más "
+            "optimistas para la economía y los hogares, que según el organismo crecerá "
+            "gracias al turismo y al consumo, mientras la inflación se queda en torno al "
+            "tres por ciento este año."
+        )
+    )
+    assert "que" not in normalize.content_terms(tokens)
+    with ml.without_reference_stop_words():
+        assert "que" in normalize.content_terms(tokens)
+    assert "que" not in normalize.content_terms(tokens)
+
+
+def test_reference_table_sets_the_rule_with_and_without_side_by_side():
+    def row(language, auc, negatives):
+        return {
+            "language": language,
+            "monolingual": "-" not in language,
+            "texts": 3,
+            "positives": 1,
+            "negatives": 1,
+            "dedupe_news_auc": auc,
+            "char_ngram_auc": 0.7,
+            "positives_decided_same": 1,
+            "negatives_decided_same": negatives,
+        }
+
+    section = ml.render_section(
+        [row("es", 0.9, 1), row("es-it", 0.8, 0)],
+        command="c",
+        revision="r",
+        without_reference=[row("es", 0.8, 2), row("es-it", 0.8, 1)],
+    )
+    assert "| es | 0.900 | 0.800 | 1 / 1 | 1 / 2 |" in section
+    assert "| es-it | 0.800 | 0.800 | 1 / 1 | 0 / 1 |" in section
+    assert "| **mean, monolingual** | **0.900** | **0.800** | 1 / 1 | 1 / 2 |" in section

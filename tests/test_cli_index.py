@@ -98,7 +98,7 @@ def test_index_stats_text_and_json(docs, tmp_path):
         "last_date": "2024-09-03",
         "settings": settings,
         "generation": 1,
-        "decision": "cosine rule",
+        "decision": "fixed rule",
         "trained_on": None,
     }
     assert terms > 10
@@ -182,3 +182,27 @@ def test_index_add_summary_counts_stored_articles_that_moved(tmp_path):
         "1 articles: stored 1 (0 in new stories), skipped 0 already stored and 0 with empty "
         "text; moved 1 stored articles to other stories\n"
     )
+
+
+def test_index_add_with_a_model_then_rerun_stats_and_query(docs, tmp_path):
+    db = str(tmp_path / "model.db")
+    runner = CliRunner()
+    first = runner.invoke(main, ["index", "add", db, str(docs), "--model", "default", "-q"])
+    assert first.exit_code == 0, first.output
+    stories = {
+        json.loads(line)["id"]: json.loads(line)["story"] for line in first.stdout.splitlines()
+    }
+    assert stories["storm"] == stories["storm-copy"] != stories["strike"]
+    # Adding the same file again skips everything: nothing to cluster, no error.
+    again = runner.invoke(main, ["index", "add", db, str(docs), "--skip-existing", "-q"])
+    assert again.exit_code == 0, again.output
+    assert [json.loads(line)["id"] for line in again.stdout.splitlines()] == ["blank"]
+    stats = json.loads(runner.invoke(main, ["index", "stats", db]).stdout)
+    assert stats["decision"] == "learned model" and stats["articles"] == 3
+    query = runner.invoke(main, ["index", "query", db, str(docs)])
+    assert query.exit_code == 1
+    assert "learned model" in query.output and "Traceback" not in query.output
+    other = tmp_path / "rule.db"
+    assert runner.invoke(main, ["index", "add", str(other), str(docs), "-q"]).exit_code == 0
+    refused = runner.invoke(main, ["index", "add", str(other), str(docs), "--model", "default"])
+    assert refused.exit_code == 1 and "fixed rule" in refused.output

@@ -74,13 +74,45 @@ def test_the_model_is_stored_and_fixed(tmp_path):
         assert stats.trained_on == f"sha256:{digest}"
     rule_path = tmp_path / "rule.db"
     with StoryIndex(rule_path) as index:
-        assert index.stats().decision == "cosine rule"
+        assert index.stats().decision == "fixed rule"
     with pytest.raises(IncompatibleIndexError, match="fixed rule"):
         StoryIndex(rule_path, model="default")
     other = default_model()
     other = type(other)(other.terms, other.coefficients * 0.5, other.intercept, other.metadata)
     with pytest.raises(IncompatibleIndexError, match="another learned model"):
         StoryIndex(path, model=other)
+
+
+def test_explain_far_apart_in_time_gives_batch_verdicts(tmp_path):
+    # The same four articles again 90 days later: explain loads the articles near
+    # each day. Lead and entity IDF come from those (documented), so the scores are
+    # close to batch's over all eight, and the verdicts equal.
+    later = [
+        Article(f"{a.id}-later", a.text, title=a.title, date=DAY + dt.timedelta(days=90))
+        for a in _small_corpus()
+    ]
+    articles = _small_corpus() + later
+    batch = StoryClusterer(model="default").fit(articles)
+    with StoryIndex(tmp_path / "m.db", model="default") as index:
+        index.add(articles)
+        for a, b in [("fire-1", "fire-2"), ("fire-1", "bank-1"), ("fire-2-later", "fire-3-later")]:
+            got, want = index.explain(a, b), batch.explain(a, b)
+            assert got.same_story == want.same_story
+            assert got.story_similarity == pytest.approx(want.story_similarity, abs=0.02)
+            assert got.cosine_similarity == pytest.approx(want.cosine_similarity, abs=1e-6)
+        far = index.explain("fire-1", "fire-1-later")
+        assert far.story_similarity == 0.0 and not far.same_story  # out of the window
+        assert far.cosine_similarity == pytest.approx(1.0, abs=1e-6)
+
+
+def test_adding_nothing_new_to_a_model_index(tmp_path):
+    with StoryIndex(tmp_path / "m.db", model="default") as index:
+        assert index.add([]).assignments == ()
+        index.add(_small_corpus())
+        stories = index.stories()
+        again = index.add(_small_corpus(), skip_existing=True)  # everything stored already
+        assert again.assignments == () and again.moved == ()
+        assert index.stories() == stories
 
 
 def test_query_says_it_ranks_by_the_rule_only(tmp_path):
@@ -104,20 +136,6 @@ def test_removed_articles_lose_their_evidence(tmp_path):
     finally:
         conn.close()
     assert (kept, orphans) == (2, 0)
-
-
-def test_a_rule_index_without_the_evidence_table_still_removes(tmp_path):
-    # Format-6 files written before the evidence table existed lack it.
-    path = tmp_path / "old.db"
-    with StoryIndex(path) as index:
-        index.add(_small_corpus())
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE evidence")
-    conn.commit()
-    conn.close()
-    with StoryIndex(path) as index:
-        assert index.remove(["bank-1"]) == 1
-        assert len(index) == 3
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ then one fixed set, stored in the file, however the index grows."""
 from __future__ import annotations
 
 import itertools
-import json
 import sqlite3
 
 import numpy as np
 import pytest
 
-from dedupe_news import Article, StoryClusterer
+from dedupe_news import Article, StoryClusterer, read_articles
 from dedupe_news.index import StoryIndex
 from dedupe_news.normalize import strip_boilerplate, tokenize
 from dedupe_news.prepare import article_terms, term_counts
@@ -36,23 +35,18 @@ def _stored_stop_words(db) -> tuple[int, set[int]]:
 
 
 @pytest.fixture(scope="module")
-def german():
-    """The German texts of the SemEval pairs: function words in most of them."""
-    path = shared_file("semeval_multilingual_pairs_dev.jsonl")
-    texts: dict[str, str] = {}
-    with path.open(encoding="utf-8") as handle:
-        for pair in map(json.loads, handle):
-            if pair["lang_1"] == pair["lang_2"] == "de":
-                ids = pair["pair_id"].split("_", 1)
-                texts.setdefault(ids[0], pair["text_1"])
-                texts.setdefault(ids[1], pair["text_2"])
-    articles = [Article(k, v) for k, v in texts.items()]
+def shootings():
+    """200 articles of the GVA corpus: "shooting", "police", "shot" are in most of
+    them. (German function words no longer make corpus stop words: the reference
+    table, :func:`dedupe_news.stopwords.reference_stop_words`, drops them before
+    counting.)"""
+    articles = read_articles(shared_file("gva_dev.jsonl"))[:200]
     return articles, StoryClusterer().fit(articles)
 
 
 @pytest.mark.parametrize("bulk", [True, False])
-def test_index_weighs_stop_words_as_batch(tmp_path, german, bulk):
-    articles, batch = german
+def test_index_weighs_stop_words_as_batch(tmp_path, shootings, bulk):
+    articles, batch = shootings
     ids = [a.id for a in articles]
     with StoryIndex(tmp_path / "stop.db") as index:
         index.add(articles, bulk=bulk)
@@ -64,7 +58,7 @@ def test_index_weighs_stop_words_as_batch(tmp_path, german, bulk):
     assert len(pairs) > 200
     # Stop words were in play (and, under STABLE_AFTER_DOCUMENTS articles, not fixed).
     counts = term_counts([article_terms(tokenize(strip_boilerplate(a.text))) for a in articles])
-    assert stop_terms(document_frequencies(counts), len(articles)).sum() >= 5
+    assert stop_terms(document_frequencies(counts), len(articles)).sum() >= 3
     assert len(articles) < STABLE_AFTER_DOCUMENTS
     assert _stored_stop_words(tmp_path / "stop.db") == (0, set())
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from click.testing import CliRunner
 
 from dedupe_news import Article, StoryClusterer, read_articles
@@ -154,32 +154,51 @@ def test_components_scored_together_give_the_same_stories_as_one_by_one(monkeypa
 
     articles = read_articles(shared_file("gva_dev.jsonl"))[:800]
     together = StoryClusterer(model="default").fit(articles)
+    monkeypatch.setattr(scoring, "PAIRS_PER_BATCH", 20)  # many batches, then the cap:
+    monkeypatch.setattr(scoring, "MAX_HELD_PAIRS", 50)  # the rest are asked one by one
+    capped = StoryClusterer(model="default").fit(articles)
     monkeypatch.setattr(scoring, "SMALL_COMPONENT", 0)
     one_by_one = StoryClusterer(model="default").fit(articles)
     assert together.labels_.tolist() == one_by_one.labels_.tolist()
+    assert capped.labels_.tolist() == one_by_one.labels_.tolist()
     assert max(s.size for s in together.stories_) >= 3  # linkage ran on some component
 
 
-def test_the_rule_scores_small_components_together_as_one_by_one():
+def test_the_rule_scores_small_components_together_as_one_by_one(monkeypatch):
     # Reuters: hundreds of small components, copies among them, and dated pairs.
+    from scipy.sparse.csgraph import connected_components
+
+    from dedupe_news import scoring
     from dedupe_news.clustering import component_similarity, copy_matrix
-    from dedupe_news.scoring import small_component_batches
+    from dedupe_news.decision import DecisionRule
+    from dedupe_news.minhash import MinHasher
+    from dedupe_news.pair_features import ArticleRows
+    from dedupe_news.prepare import prepare_texts
+    from dedupe_news.settings import Settings
+    from dedupe_news.timestamps import article_day
+    from dedupe_news.weighting import corpus_tfidf_rows
 
     articles = read_articles(shared_file("reuters21578.jsonl"))
-    fitted = StoryClusterer().fit(articles)
-    scorer, rows = fitted._fitted_scorer, fitted._rows
-    row = fitted._row
-    table = fitted.pairs_
-    i = np.array([row[int(k)] for k in table.i])
-    j = np.array([row[int(k)] for k in table.j])
-    table = dataclasses.replace(table, i=i, j=j)
+    prepared = prepare_texts([a.full_text for a in articles], MinHasher())
+    kept = np.flatnonzero(prepared.has_text)
+    tfidf, _ = corpus_tfidf_rows(prepared.term_counts)
+    days = np.array([article_day(articles[k]) for k in kept])
+    rows = ArticleRows(tfidf=tfidf, signatures=prepared.signatures, days=days)
+    scorer = scoring.RuleScorer(DecisionRule.from_settings(Settings()), rows, max_neighbors=30)
+    table = scorer.score(*scorer.candidates())
     n = len(rows)
     copies = copy_matrix(n, table.i, table.j, table.story_similarity)
-    scorer.score_small_components(table, n)
-    groups = [g for batch in small_component_batches(table, n, scorer.threshold) for g in batch]
+    same = table.same_story
+    graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
+    labels = connected_components(graph, directed=False)[1]
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    groups = [g for g in groups if 3 <= g.size <= 200]
     assert len(groups) > 200 and copies.nnz > 0
-    for members in groups:
-        together = scorer.matrix(members, copies)
+    scorer.prefetch(groups, copies)
+    # Every matrix must come from the batch: the one-by-one path is not there.
+    monkeypatch.setattr(scoring, "component_similarity", None)
+    matrices = [scorer.matrix(members, copies) for members in groups]
+    for members, together in zip(groups, matrices, strict=True):
         alone = component_similarity(rows, scorer.rule.window_days, members, copies)
         np.fill_diagonal(alone, 1.0)
         np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6)
@@ -188,14 +207,14 @@ def test_the_rule_scores_small_components_together_as_one_by_one():
 def test_model_on_a_stream_and_on_two_processes_equals_the_list(seed_articles, monkeypatch):
     from dedupe_news import batch_prepare, scoring
 
-    monkeypatch.setattr(batch_prepare, "CHUNK", 3)  # several chunks of evidence to stack
-    monkeypatch.setattr(scoring, "PAIRS_PER_TASK", 4)  # pairs scored in several processes
     others = [
         Article(f"x{k}", f"Harbour cranes at the port of Hull, brief {k}", title=f"Hull {k}")
         for k in range(8)
     ]
     docs = seed_articles + others
-    listed = StoryClusterer(model="default").fit(docs)
+    listed = StoryClusterer(model="default").fit(docs)  # one chunk, one process
+    monkeypatch.setattr(batch_prepare, "CHUNK", 3)  # several chunks of evidence to stack
+    monkeypatch.setattr(scoring, "PAIRS_PER_TASK", 4)  # pairs scored in chunks, two processes
     for jobs in (1, 2):
         streamed = StoryClusterer(model="default", n_jobs=jobs).fit(a for a in docs)
         assert streamed.labels_.tolist() == listed.labels_.tolist()

@@ -91,3 +91,24 @@ def test_rows_with_unsorted_columns_take_the_general_path():
     right = sp.csr_matrix(np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.6, 0.0, 0.8]], np.float32))
     got = cosine_similarity_pairs(left, np.array([0, 0]), right, np.array([0, 1]))
     np.testing.assert_allclose(got, [0.8, 0.6 * 0.8 + 0.8 * 0.6], rtol=1e-6)
+
+
+def test_wide_rows_are_multiplied_in_smaller_chunks_with_the_same_cosines(monkeypatch):
+    import importlib
+
+    features = importlib.import_module("dedupe_news.pair_features")
+    rng = np.random.default_rng(3)
+    matrix = sp.random(60, 40, density=0.5, format="csr", random_state=4, dtype=np.float64)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
+    matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+    i, j = rng.integers(0, 60, 500), rng.integers(0, 60, 500)
+    dense = matrix.toarray()
+    reference = np.clip(np.einsum("kc,kc->k", dense[i], dense[j]), 0.0, 1.0)
+    # About 40 entries a pair: 400 entries per chunk makes chunks of 10 pairs.
+    monkeypatch.setattr(features, "_ENTRIES_PER_CHUNK", 400)
+    monkeypatch.setattr(features, "_MIN_PAIRS_PER_CHUNK", 7)
+    assert features._pairs_per_chunk(matrix, matrix) == 10
+    np.testing.assert_allclose(cosine_similarity_pairs(matrix, i, matrix, j), reference, atol=1e-12)
+    monkeypatch.setattr(features, "_ENTRIES_PER_CHUNK", 1)  # the floor: 7 pairs a chunk
+    assert features._pairs_per_chunk(matrix, matrix) == 7
+    np.testing.assert_allclose(cosine_similarity_pairs(matrix, i, matrix, j), reference, atol=1e-12)

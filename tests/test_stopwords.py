@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks import stop_word_table
 from dedupe_news.errors import ParameterError
+from dedupe_news.normalize import content_terms, normalize_text, tokenize, word_stem
 from dedupe_news.stopwords import (
     MAX_DOCUMENT_SHARE,
     MIN_DOCUMENTS,
+    REFERENCE_TABLE,
     frequent_terms_mask,
+    reference_stop_words,
     stop_entries,
 )
 from dedupe_news.weighting import document_frequencies, smooth_idf, stop_terms, tfidf_rows
+from tests.conftest import shared_file
 
 
 def test_frequent_terms_need_the_share_and_the_minimum_count():
@@ -96,3 +104,43 @@ def test_stop_words_no_longer_link_articles_through_them():
     assert (plain @ plain.T).toarray()[0, 1] > 0.3  # every term kept: the function word links them
     rows = sp.csr_matrix(_stop_weighted(counts))
     assert (rows @ rows.T).toarray()[0, 1] == 0.0
+
+
+def _reference_table() -> str:
+    return (
+        Path(stop_word_table.__file__).parents[1] / "src" / "dedupe_news" / REFERENCE_TABLE
+    ).read_text(encoding="utf-8")
+
+
+def test_the_reference_table_is_small_json_of_frequent_stems():
+    text = _reference_table()
+    assert len(text.encode()) < 8_000
+    table = json.loads(text)
+    assert table["max_share"] == MAX_DOCUMENT_SHARE and table["min_documents"] == MIN_DOCUMENTS
+    assert table["languages"]["en"]["terms"] == {}  # English keeps its own list
+    for language, entry in table["languages"].items():
+        assert all(share > MAX_DOCUMENT_SHARE for share in entry["terms"].values()), language
+        assert all(word_stem(t) == t for t in entry["terms"]), language
+    assert {"der", "que", "che", "się", "bir"} <= reference_stop_words()
+
+
+def test_the_reference_table_rebuilds_from_the_shared_corpora():
+    data = shared_file("semeval_multilingual_pairs_dev.jsonl").parent
+    assert stop_word_table.dump(stop_word_table.build(data)) == _reference_table()
+
+
+def test_reference_stop_words_leave_text_that_reads_as_english_alone():
+    spanish = tokenize(
+        normalize_text(
+            "El gobernador del Banco de España presentó en Madrid unas previsiones más "
+            "optimistas: la economía crecerá un 2,3 por ciento gracias al turismo y al "
+            "consumo de los hogares, según el organismo, que mantiene la inflación en torno "
+            "al 3 por ciento."
+        )
+    )
+    terms = content_terms(spanish)
+    assert "gober" in terms and "madri" in terms
+    assert not {"el", "la", "que", "los", "del"} & set(terms)
+    assert {"el", "que", "los"} <= set(content_terms(spanish, reference=False))
+    english = tokenize(normalize_text("Police in Los Angeles said a man died. " * 5))
+    assert "los" in content_terms(english)  # English text keeps whole words, "los" too

@@ -82,7 +82,8 @@ def _pair_json(best) -> dict | None:
     default=None,
     help="Decide by a learned same-story model ('default', or a file from 'dedupe-news "
     "calibrate'), stored in a new index; an index with a model clusters every "
-    "transaction as --bulk does. Leave it out to use the index's own.",
+    "transaction (--batch-size articles) as --bulk does. Leave it out to use the "
+    "index's own.",
 )
 @jobs_option("Processes for --bulk; -1 uses every core. Results do not depend on it.")
 @quiet_option()

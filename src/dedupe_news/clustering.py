@@ -73,6 +73,7 @@ def cluster_pairs(
     linkage_method: str = "weighted",
     max_component: int = 2000,
     clearly_different: float = CLEARLY_DIFFERENT,
+    prefetch: Callable[[list[np.ndarray]], None] | None = None,
 ) -> np.ndarray:
     """Group ``n`` items into clusters from scored pairs.
 
@@ -101,6 +102,10 @@ def cluster_pairs(
         so a wire story reprinted thousands of times stays one story.
     clearly_different : float
         Pairs below this similarity veto a merge (see :func:`linkage_score`).
+    prefetch : callable, optional
+        Given the sorted members of the components about to be clustered (all of
+        them, then the parts of each oversized one as it is split), may compute
+        their matrices ahead in a few calls, for ``component_similarity`` to return.
 
     Returns
     -------
@@ -119,11 +124,14 @@ def cluster_pairs(
     if linkage_method == "single":
         return order_labels(labels)
     linkage_of = _Linkage(
-        threshold, component_similarity, linkage_method, max_component, clearly_different
+        threshold, component_similarity, linkage_method, max_component, clearly_different, prefetch
     )
     final = np.arange(n, dtype=np.int64)
     next_label = n
-    for members, inside in _split_components(labels, edges):
+    components = list(_split_components(labels, edges))
+    if prefetch is not None:  # those clustered whole; larger ones are split first
+        prefetch([members for members, _ in components if members.size <= max_component])
+    for members, inside in components:
         groups = linkage_of.component(members, inside, threshold)
         final[members] = next_label + groups
         next_label += int(groups.max()) + 1
@@ -185,6 +193,7 @@ class _Linkage:
     method: str
     max_component: int
     clearly_different: float = CLEARLY_DIFFERENT
+    prefetch: Callable[[list[np.ndarray]], None] | None = None
 
     def component(self, members: np.ndarray, edges: _Edges, edge_threshold: float) -> np.ndarray:
         """0-based groups of a connected component's sorted ``members``."""
@@ -211,7 +220,10 @@ class _Linkage:
         del edges, is_copy
         groups = np.arange(members.size, dtype=np.int64)
         next_group = members.size
-        for part, inside in _split_components(parts, _Edges(local_i, local_j, stronger.similarity)):
+        split = list(_split_components(parts, _Edges(local_i, local_j, stronger.similarity)))
+        if self.prefetch is not None:
+            self.prefetch([members[p] for p, _ in split if p.size <= self.max_component])
+        for part, inside in split:
             sub = self.component(
                 members[part],
                 _Edges(members[inside.i], members[inside.j], inside.similarity),

@@ -37,6 +37,7 @@ from .boilerplate_rules import (
     may_have_caption_credit,
 )
 from .language import COMBINING_MARK_RANGES, UNSPACED_RANGES, character_class
+from .stopwords import reference_stop_words
 
 __all__ = [
     "STOP_WORDS",
@@ -342,11 +343,13 @@ def tokenize(normalized: str) -> list[str]:
     return tokens
 
 
-def content_terms(tokens: Sequence[str]) -> list[str]:
+def content_terms(tokens: Sequence[str], *, reference: bool = True) -> list[str]:
     """Terms that carry content: stop words and single letters removed, and, in an
     article that does not read as English (:func:`reads_as_english`), words cut to
     their stem (:func:`word_stem`), so that inflected forms of a name or a word count
-    as one term.
+    as one term, less the reference stop words of languages other than English
+    (:func:`~dedupe_news.stopwords.reference_stop_words`; ``reference=False`` keeps
+    them).
 
     >>> content_terms(["the", "talks", "reached", "a", "dead", "end"])
     ['talks', 'reached', 'dead', 'end']
@@ -354,7 +357,11 @@ def content_terms(tokens: Sequence[str]) -> list[str]:
     terms = [t for t in tokens if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
     if _looks_english(tokens, len(tokens) - len(terms)):
         return terms
-    return [word_stem(t) for t in terms]
+    stems = [word_stem(t) for t in terms]
+    if not reference:
+        return stems
+    left_out = reference_stop_words()
+    return [s for s in stems if s not in left_out]
 
 
 def reads_as_english(tokens: Sequence[str]) -> bool:

@@ -33,14 +33,18 @@ __all__ = ["ArticleRows", "PairFeatures", "cosine_similarity_pairs", "pair_featu
 
 _PAIRS_PER_CHUNK = 50_000
 _ENTRIES_PER_CHUNK = 4_000_000
+_MIN_PAIRS_PER_CHUNK = 1_000
 """Pairs are multiplied in chunks of at most _PAIRS_PER_CHUNK pairs, fewer when the
-rows are wide (about _ENTRIES_PER_CHUNK stored entries copied per chunk): the
-candidate graph's rows hold a hundred entries or more."""
+rows are wide (about _ENTRIES_PER_CHUNK stored entries copied per chunk, and at
+least _MIN_PAIRS_PER_CHUNK pairs): the candidate graph's rows hold a hundred
+entries or more."""
 
 
 def _pairs_per_chunk(left: sp.csr_matrix, right: sp.csr_matrix) -> int:
     width = left.nnz / max(left.shape[0], 1) + right.nnz / max(right.shape[0], 1)
-    return int(min(_PAIRS_PER_CHUNK, max(1_000, _ENTRIES_PER_CHUNK // max(width, 1.0))))
+    return int(
+        min(_PAIRS_PER_CHUNK, max(_MIN_PAIRS_PER_CHUNK, _ENTRIES_PER_CHUNK // max(width, 1.0)))
+    )
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,6 @@ class StoryClusterer(BaseEstimator):
 
         self._report("clustering", 0, n)
         copies = copy_matrix(n, table.i, table.j, table.story_similarity)
-        scorer.score_small_components(table, n)
         labels_kept = cluster_pairs(
             n,
             table.i,
@@ -246,6 +245,7 @@ class StoryClusterer(BaseEstimator):
             linkage_method=settings.linkage,
             max_component=settings.max_component,
             clearly_different=scorer.clearly_different,
+            prefetch=lambda groups: scorer.prefetch(groups, copies),
         )
         self._report("clustering", n, n)
 

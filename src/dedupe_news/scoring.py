@@ -22,7 +22,6 @@ from dataclasses import fields
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from .clustering import CLEARLY_DIFFERENT, component_similarity
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
@@ -32,7 +31,7 @@ from .neighbors import cosine_neighbor_pairs, probe_max_df
 from .pair_features import ArticleRows, PairFeatures, cosine_similarity_pairs, pair_features
 from .parallel import effective_jobs, map_tasks
 
-__all__ = ["ModelScorer", "RuleScorer", "candidate_pairs"]
+__all__ = ["MatrixCache", "ModelScorer", "RuleScorer", "candidate_pairs", "pair_matrix"]
 
 Progress = Callable[[int], None]
 
@@ -40,9 +39,9 @@ SMALL_COMPONENT = 200
 PAIRS_PER_BATCH = 200_000
 PAIRS_PER_TASK = 100_000
 MAX_HELD_PAIRS = 5_000_000
-"""Components of up to SMALL_COMPONENT articles are scored together, in batches of
+"""Components of 3 to SMALL_COMPONENT articles are scored together, in batches of
 about PAIRS_PER_BATCH pairs, holding at most MAX_HELD_PAIRS scores (40 MB) for
-linkage to take (see :meth:`ModelScorer.score_small_components`)."""
+linkage to take (see :class:`MatrixCache`)."""
 
 
 def candidate_pairs(
@@ -82,33 +81,46 @@ def candidate_pairs(
     return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
 
 
-def small_component_batches(table: PairTable, n: int, threshold: float):
-    """Batches of the connected components of ``table``'s pairs at or above
-    ``threshold`` with 3 to :data:`SMALL_COMPONENT` members (each a sorted index
-    array), about :data:`PAIRS_PER_BATCH` pairs per batch, until the batches hold
-    :data:`MAX_HELD_PAIRS` pairs; larger components, and any left over, are scored
-    when linkage asks for their matrix."""
-    same = table.story_similarity >= threshold
-    graph = sp.coo_matrix((np.ones(int(same.sum())), (table.i[same], table.j[same])), (n, n))
-    labels = connected_components(graph, directed=False)[1]
-    sizes = np.bincount(labels)
-    small = np.flatnonzero((sizes >= 3) & (sizes <= SMALL_COMPONENT))
-    order = np.argsort(labels, kind="stable")
-    starts = np.concatenate(([0], np.cumsum(sizes)))
-    batch: list[np.ndarray] = []
-    held = in_batch = 0
-    for c in small.tolist():
-        if in_batch >= PAIRS_PER_BATCH:
-            yield batch
-            held += in_batch
-            batch, in_batch = [], 0
-            if held >= MAX_HELD_PAIRS:
+class MatrixCache:
+    """Component matrices computed ahead, many components per call.
+
+    Linkage asks for one component's full ``story_similarity`` matrix at a time,
+    and for small components one call costs more in overhead than in work.
+    :meth:`fill` scores every pair inside each group of 3 to
+    :data:`SMALL_COMPONENT` members in batches of about :data:`PAIRS_PER_BATCH`
+    pairs (while fewer than :data:`MAX_HELD_PAIRS` are held); :meth:`take` hands a
+    group's matrix over once. Groups are sorted index arrays, keyed by content.
+    """
+
+    def __init__(self) -> None:
+        self._scored: dict[bytes, np.ndarray] = {}
+        self._held_pairs = 0
+
+    def fill(self, groups: list[np.ndarray], score_pairs: Callable[..., np.ndarray]) -> None:
+        """Score the small ``groups`` with ``score_pairs(i, j)`` (one value per pair)."""
+        batch: list[np.ndarray] = []
+        pairs_in_batch = 0
+        for members in [g for g in groups if 3 <= g.size <= SMALL_COMPONENT] + [None]:
+            if members is None or pairs_in_batch >= PAIRS_PER_BATCH:
+                if batch:
+                    i, j, offsets = _group_pairs(batch)
+                    similarity = score_pairs(i, j)
+                    for k, group in enumerate(batch):
+                        self._scored[group.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
+                    self._held_pairs += pairs_in_batch
+                batch, pairs_in_batch = [], 0
+            if members is None or self._held_pairs >= MAX_HELD_PAIRS:
                 return
-        members = order[starts[c] : starts[c + 1]]
-        batch.append(members)
-        in_batch += members.size * (members.size - 1) // 2
-    if batch:
-        yield batch
+            batch.append(members)
+            pairs_in_batch += members.size * (members.size - 1) // 2
+
+    def take(self, members: np.ndarray) -> np.ndarray | None:
+        """The matrix of ``members`` if it was filled (once), else None."""
+        similarity = self._scored.pop(members.tobytes(), None)
+        if similarity is None:
+            return None
+        self._held_pairs -= similarity.size
+        return pair_matrix(members.size, similarity)
 
 
 def _group_pairs(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -139,7 +151,8 @@ class RuleScorer:
         self.rule, self.rows, self.max_neighbors = rule, rows, max_neighbors
         self.threshold = rule.rewrite_threshold
         self.clearly_different = CLEARLY_DIFFERENT
-        self._scored: dict[bytes, np.ndarray] = {}
+        self._cache = MatrixCache()
+        self._copy_codes: tuple[sp.csr_matrix, np.ndarray] | None = None
 
     def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
         return candidate_pairs(
@@ -157,30 +170,31 @@ class RuleScorer:
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         return PairTable.decide(self.rule, i, j, pair_features(self.rows, i, self.rows, j))
 
-    def score_small_components(self, table: PairTable, n: int) -> None:
-        """The matrices of the small components, computed together (see
-        :func:`small_component_batches`): the cosine of every pair inside them in
-        one call, 0 outside the window, 1 for the copy pairs of ``table``, as
-        :func:`~dedupe_news.clustering.component_similarity` gives them one by one."""
-        is_copy = table.story_similarity >= 1.0
-        copy_codes = np.unique(
-            np.minimum(table.i[is_copy], table.j[is_copy]).astype(np.int64) * n
-            + np.maximum(table.i[is_copy], table.j[is_copy])
-        )
-        for groups in small_component_batches(table, n, self.threshold):
-            i, j, offsets = _group_pairs(groups)
+    def prefetch(self, groups: list[np.ndarray], copies: sp.csr_matrix) -> None:
+        """Compute the small groups' matrices together (:class:`MatrixCache`): the
+        cosine of every pair inside them in one call, 0 outside the window, 1 for the
+        ``copies``, as :func:`~dedupe_news.clustering.component_similarity` gives
+        them one by one."""
+        n = len(self.rows)
+        if self._copy_codes is None or self._copy_codes[0] is not copies:
+            copy = sp.triu(copies, k=1).tocoo()
+            self._copy_codes = (copies, np.sort(copy.row.astype(np.int64) * n + copy.col))
+        copy_codes = self._copy_codes[1]
+
+        def score_pairs(i: np.ndarray, j: np.ndarray) -> np.ndarray:
             cosine = cosine_similarity_pairs(self.rows.tfidf, i, self.rows.tfidf, j)
             gap = np.abs(self.rows.days[i] - self.rows.days[j])
             similarity = np.where(gap > self.rule.window_days, 0.0, cosine)
             similarity[np.isin(i.astype(np.int64) * n + j, copy_codes)] = 1.0
-            for k, members in enumerate(groups):
-                self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
+            return similarity
+
+        self._cache.fill(groups, score_pairs)
 
     def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
-        similarity = self._scored.pop(members.tobytes(), None)
-        if similarity is None:
+        found = self._cache.take(members)
+        if found is None:
             return component_similarity(self.rows, self.rule.window_days, members, copies)
-        return pair_matrix(members.size, similarity)
+        return found
 
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         features = pair_features(self.rows, np.array([a]), self.rows, np.array([b]))
@@ -217,7 +231,7 @@ class ModelScorer:
         self.threshold = decision.threshold
         self.clearly_different = decision.clearly_different
         self.graph = neighbour_graph(len(rows), np.zeros(0), np.zeros(0), np.zeros(0))
-        self._scored: dict[bytes, np.ndarray] = {}
+        self._cache = MatrixCache()
         self._candidates: tuple | None = None
 
     def candidates(self, n_jobs=None, progress: Progress | None = None, probe_articles=None):
@@ -295,28 +309,21 @@ class ModelScorer:
             same_story=self.decision.same_story(similarity),
         )
 
-    def score_small_components(self, table: PairTable, n: int) -> None:
-        """Score every pair inside each small connected component of ``table``'s
-        same-story pairs in one call, for :meth:`matrix` to look up: one call per
-        component costs more in overhead than in work when components are small."""
-        for groups in small_component_batches(table, n, self.threshold):
-            self._score_groups(groups)
-
-    def _score_groups(self, groups: list[np.ndarray]) -> None:
-        i, j, offsets = _group_pairs(groups)
-        similarity = self.score(i, j).story_similarity
-        for k, members in enumerate(groups):
-            self._scored[members.tobytes()] = similarity[offsets[k] : offsets[k + 1]]
+    def prefetch(self, groups: list[np.ndarray], copies: sp.csr_matrix) -> None:
+        """Score every pair inside the small groups in a few calls
+        (:class:`MatrixCache`; copies are decided from each pair's own features)."""
+        del copies
+        self._cache.fill(groups, lambda i, j: self.score(i, j).story_similarity)
 
     def matrix(self, members: np.ndarray, copies: sp.csr_matrix) -> np.ndarray:
         """The model's probability for every pair of ``members`` (copies and the
         window decided from each pair's own features, so ``copies`` is not needed)."""
         del copies
-        similarity = self._scored.pop(members.tobytes(), None)
-        if similarity is None:
+        found = self._cache.take(members)
+        if found is None:
             a, b = np.triu_indices(members.size, k=1)
-            similarity = self.score(members[a], members[b]).story_similarity
-        return pair_matrix(members.size, similarity)
+            found = pair_matrix(members.size, self.score(members[a], members[b]).story_similarity)
+        return found
 
     def pair_scores(self, a: int, b: int, id_a: str, id_b: str) -> PairScores:
         core, named = self.features(np.array([a]), np.array([b]))

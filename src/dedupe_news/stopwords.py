@@ -13,10 +13,22 @@ A term counts as frequent when it is in more than ``max_share`` of the articles
 *and* in at least ``min_documents`` of them. The second condition keeps small
 corpora intact: in five rewrites of one story the story's own words are in every
 article, and they are evidence, not stop words. So a corpus under
-:data:`MIN_DOCUMENTS` articles has no corpus stop words at all (three Spanish
-articles cannot teach that "el" and "que" say nothing). Shares are taken over the
-whole corpus: in a corpus of many languages, a language's function words are stop
-words only where that language makes up more than ``max_share`` of the articles.
+:data:`MIN_DOCUMENTS` articles has no corpus stop words at all. Shares are taken
+over the whole corpus: in a corpus of many languages, a language's function words
+are stop words only where that language makes up more than ``max_share`` of the
+articles.
+
+Where the corpus cannot tell (three Spanish articles cannot teach that "el" and
+"que" say nothing; twenty German articles among a thousand English ones are under
+half of the corpus), a reference corpus can: :func:`reference_stop_words` are the
+terms the same rule finds in the news of each language of a reference table
+(:data:`REFERENCE_TABLE`, built from real news by ``python -m
+benchmarks.stop_word_table``; 75 stems of ar, de, es, fr, it, pl, ru, tr; none for
+English or Chinese). :func:`~dedupe_news.normalize.content_terms` leaves them out of
+the terms of every article that does not read as English, before the terms are
+counted, so every engine gets them through preparation, and the set never changes
+as a corpus grows. English text keeps the English list: no English term is in most
+articles of every English reference corpus.
 
 For a corpus that grows (the persistent index), the set is fixed rather than
 recomputed at each addition, or stored vectors and new ones would disagree: the
@@ -27,6 +39,10 @@ articles or more moves little as the corpus grows).
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
+
 import numpy as np
 
 from .errors import ParameterError
@@ -34,8 +50,10 @@ from .errors import ParameterError
 __all__ = [
     "MAX_DOCUMENT_SHARE",
     "MIN_DOCUMENTS",
+    "REFERENCE_TABLE",
     "STABLE_AFTER_DOCUMENTS",
     "frequent_terms_mask",
+    "reference_stop_words",
     "stop_entries",
 ]
 
@@ -47,6 +65,25 @@ MIN_DOCUMENTS = 10
 
 STABLE_AFTER_DOCUMENTS = 1000
 """Corpus size from which a growing corpus may fix its stop words for good."""
+
+REFERENCE_TABLE = "models/reference_stop_words.json"
+"""The reference stop words, in the package: built by ``python -m benchmarks.stop_word_table``."""
+
+
+@cache
+def reference_stop_words() -> frozenset[str]:
+    """The stop words of a reference news corpus, every language of the table together:
+    the terms the corpus rule (:func:`frequent_terms_mask`) finds in each language's
+    reference articles (:data:`REFERENCE_TABLE`; stems, as
+    :func:`~dedupe_news.normalize.content_terms` cuts words outside English).
+
+    >>> {"der", "que", "\u0447\u0442\u043e"} <= reference_stop_words()  # German, Spanish, Russian
+    True
+    """
+    table = json.loads(
+        resources.files("dedupe_news").joinpath(REFERENCE_TABLE).read_text(encoding="utf-8")
+    )
+    return frozenset(t for entry in table["languages"].values() for t in entry["terms"])
 
 
 def frequent_terms_mask(

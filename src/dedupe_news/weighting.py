@@ -15,7 +15,9 @@ Corpus stop words (:func:`stop_terms`: terms in more than half of the articles,
 and in at least 10 of them; see :mod:`~dedupe_news.stopwords`) weigh nothing,
 except in an article made only of them. Batch and Spark take them from the
 corpus's document frequencies; the index from its stored ones until it fixes its
-set (see :mod:`~dedupe_news.index`).
+set (see :mod:`~dedupe_news.index`). The reference stop words
+(:func:`~dedupe_news.stopwords.reference_stop_words`) never get here: preparation
+leaves them out of the counts of articles that do not read as English.
 """
 
 from __future__ import annotations

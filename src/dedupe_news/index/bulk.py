@@ -104,6 +104,8 @@ class BulkLoader:
         the whole index): LSH copy pairs, TF-IDF neighbours in the date window,
         pair scores, then :func:`~dedupe_news.clustering.cluster_pairs`.
         """
+        if not articles:
+            return []
         conn = self.store.conn
         batch = prepare_batch(
             articles, self.hasher, n_jobs, with_evidence=self.store.model is not None
@@ -152,7 +154,6 @@ class BulkLoader:
         pair_i, pair_j = scorer.candidates(n_jobs, probe_articles=vocab.n_articles)
         table = scorer.score(pair_i, pair_j)
         copies = copy_matrix(total, table.i, table.j, table.story_similarity)
-        scorer.score_small_components(table, total)
         groups = cluster_pairs(
             total,
             table.i,
@@ -163,6 +164,7 @@ class BulkLoader:
             linkage_method=self.linkage,
             max_component=self.max_component,
             clearly_different=scorer.clearly_different,
+            prefetch=lambda groups: scorer.prefetch(groups, copies),
         )
         first_new_story = ids.next_id
         old = np.concatenate([stored.story, np.full(n, -1, dtype=np.int64)])
@@ -176,7 +178,7 @@ class BulkLoader:
         self.store.write_stories(stored.rowid, stored.story, story[:m], vocab.n_articles)
         self._insert_articles(batch, articles, rowids, story[m:], vocab.n_articles)
         if batch.evidence is not None:
-            insert_evidence(conn, rowids, batch.evidence, batch.tokens)
+            insert_evidence(conn, rowids, batch.evidence, batch.token_counts)
         all_rowids = np.concatenate([stored.rowid, rowids])
         _insert_postings(
             conn,
@@ -210,7 +212,8 @@ class BulkLoader:
             articles,
             batch.positions,
             ids_of_rows,
-            (scorer, table),
+            scorer,
+            table,
             groups,
             story,
             first_new_story,
@@ -222,7 +225,7 @@ class BulkLoader:
         """The fixed rule's scorer, or the stored model's (see :func:`.span.model_scorer`)."""
         if self.store.model is None:
             return RuleScorer(self.rule, rows, self.max_neighbors)
-        new = (batch.evidence, batch.tokens)
+        new = (batch.evidence, batch.token_counts)
         return model_scorer(self.store, self.rule, rows, stored, new, n_jobs)
 
     def _assignments(
@@ -230,14 +233,14 @@ class BulkLoader:
         articles: list[Article],
         positions: np.ndarray,
         ids: list[str],
-        scored: tuple[RuleScorer | ModelScorer, PairTable],
+        scorer: RuleScorer | ModelScorer,
+        table: PairTable,
         groups: np.ndarray,
         story: np.ndarray,
         first_new_story: int,
     ) -> list[IndexAssignment]:
         """One assignment per article (rows ``len(ids) - len(positions)`` on are the
         batch): its story, and its closest fellow member among the scored pairs."""
-        scorer, table = scored
         m = len(ids) - positions.size
         same = np.flatnonzero(groups[table.i] == groups[table.j])
         ends = np.concatenate([table.i[same], table.j[same]])
@@ -262,7 +265,7 @@ class BulkLoader:
             score, scores = 0.0, None
             if r in best:
                 score = float(table.story_similarity[best[r][1]])
-                scores = _from(explained[r], ids[r])
+                scores = _with_first(explained[r], ids[r])
             results[position] = IndexAssignment(
                 article_id=ids[r],
                 story_id=sid,
@@ -318,7 +321,7 @@ class BulkLoader:
             )
 
 
-def _from(scores: PairScores, article_id: str) -> PairScores:
+def _with_first(scores: PairScores, article_id: str) -> PairScores:
     """``scores`` with ``article_id`` first (a table pair may hold it second)."""
     if scores.id_a == article_id:
         return scores

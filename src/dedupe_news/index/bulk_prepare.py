@@ -26,7 +26,7 @@ class Batch:
     lengths: np.ndarray
     term_ids: np.ndarray  # hashed term columns (int32), sorted within each article
     counts: np.ndarray  # raw counts (float32)
-    tokens: np.ndarray  # body tokens per article (int64)
+    token_counts: np.ndarray  # body tokens per article (int64)
     evidence: PreparedEvidence | None = None  # the model's inputs, when asked for
 
 
@@ -83,9 +83,14 @@ def prepare_batch(
         lengths=joined["lengths"],
         term_ids=joined["term_ids"],
         counts=joined["counts"],
-        tokens=joined["tokens"].astype(np.int64),
-        evidence=PreparedEvidence.stack(evidence) if with_evidence else None,
+        token_counts=joined["tokens"].astype(np.int64),
+        evidence=_stacked(evidence) if with_evidence else None,
     )
+
+
+def _stacked(chunks: list[PreparedEvidence]) -> PreparedEvidence:
+    """The chunks' evidence in order (none for a call without articles)."""
+    return PreparedEvidence.stack(chunks) if chunks else prepare_evidence([], [])
 
 
 def _prepare_bulk_chunk(state: dict, chunk: Sequence[tuple[str | None, str]]):

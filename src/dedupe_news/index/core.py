@@ -31,6 +31,7 @@ from .records import (
 )
 from .settings import check_names, decision_rule
 from .span import explain_with_model
+from .stats import index_stats
 from .storage import Store, in_chunks
 
 
@@ -82,6 +83,8 @@ class StoryIndex:
         article's neighbours, which only a batch sees. Its lead and entity IDF are
         fitted over the articles clustered together (the call and the stored
         articles within two date windows of it), the body IDF over the whole index.
+        The model's own threshold, candidate floor and neighbour count then apply,
+        not ``rewrite_threshold`` and ``max_neighbors``.
 
     Examples
     --------
@@ -182,6 +185,8 @@ class StoryIndex:
         member among the scored pairs (0 and None when it is alone).
         ``n_jobs`` processes prepare the texts and search neighbours (-1: every
         core); it only applies with ``bulk=True`` and does not change the result.
+        An index with a learned model (``model``) adds every call as with
+        ``bulk=True``.
         """
         articles = _check_articles(articles)
         effective_jobs(n_jobs)  # validates
@@ -338,7 +343,11 @@ class StoryIndex:
     def explain(self, id_a: str, id_b: str) -> PairScores:
         """Every similarity of two stored articles and the verdict, with the current IDF:
         what :meth:`StoryClusterer.explain <dedupe_news.pipeline.StoryClusterer.explain>`
-        gives for the same articles when batch clustering holds the same corpus."""
+        gives for the same articles when batch clustering holds the same corpus.
+
+        With a learned model, the pair is scored over the stored articles near each
+        of the two in date (their candidate neighbours), with lead and entity IDF
+        fitted over those articles (:func:`~.span.explain_with_model`)."""
         store = self._store
         with store.reading():
             vocab = store.vocabulary()
@@ -383,38 +392,8 @@ class StoryIndex:
         )
 
     def stats(self) -> IndexStats:
-        """Counts, dates, file size and settings of the index."""
-        conn = self._store.conn
-        with self._store.reading():
-            articles, stories, first, last = conn.execute(
-                "SELECT count(*), count(DISTINCT story), min(date), max(date) FROM articles"
-            ).fetchone()
-            terms = conn.execute("SELECT count(*) FROM terms WHERE df > 0").fetchone()[0]
-            generation = self._store.vocabulary().generation
-        size = sum(
-            Path(self.path + suffix).stat().st_size
-            for suffix in ("", "-wal")
-            if Path(self.path + suffix).exists()
-        )
-        return IndexStats(
-            path=self.path,
-            articles=articles,
-            stories=stories,
-            terms=terms,
-            first_date=first,
-            last_date=last,
-            file_bytes=size,
-            settings=self.settings,
-            generation=generation,
-            decision="cosine rule" if self.model is None else "learned model",
-            trained_on=_trained_on(self.model),
-        )
-
-
-def _trained_on(model: PairModel | None) -> str | None:
-    """The hash of a model's training files, as its metadata records it."""
-    digest = None if model is None else model.metadata.get("training_files_sha256")
-    return None if digest is None else f"sha256:{digest}"
+        """Counts, dates, file size, settings and decision of the index."""
+        return index_stats(self._store)
 
 
 def _check_articles(articles: Iterable[Article]) -> list[Article]:

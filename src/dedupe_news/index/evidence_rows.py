@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from ..model_features import PreparedEvidence
 from ..prepare import N_FEATURES
+from .files import IndexFileError
 from .storage import in_chunks
 
 __all__ = ["insert_evidence", "load_evidence"]
@@ -30,6 +31,11 @@ def insert_evidence(
     conn: sqlite3.Connection, rowids: np.ndarray, evidence: PreparedEvidence, tokens: np.ndarray
 ) -> None:
     """Store the evidence of articles ``rowids`` (aligned with ``evidence`` and ``tokens``)."""
+    if not rowids.size == len(evidence) == tokens.size:
+        raise ValueError(
+            f"{rowids.size} articles to store, but evidence of {len(evidence)} and token "
+            f"counts of {tokens.size}"
+        )
     lead = evidence.lead_counts.tocsr()
     lead.sort_indices()
 
@@ -50,7 +56,7 @@ def insert_evidence(
 
 
 def load_evidence(
-    conn: sqlite3.Connection, rowids: Sequence[int]
+    conn: sqlite3.Connection, rowids: Sequence[int], path: str = "the index"
 ) -> tuple[PreparedEvidence, np.ndarray]:
     """The stored evidence and token counts of articles ``rowids``, in that order.
 
@@ -65,7 +71,10 @@ def load_evidence(
             found[row[0]] = row
     missing = [r for r in rowids if r not in found]
     if missing:
-        raise KeyError(f"no stored evidence for article rows {missing[:5]}")
+        raise IndexFileError(
+            f"{path}: stored articles (rows {missing[:5]}) have no model evidence; the index "
+            "is corrupt: rebuild it from the articles"
+        )
     ordered = [found[r] for r in rowids]
     lengths = np.array([len(row[2]) // 4 for row in ordered], dtype=np.int64)
     lead_counts = sp.csr_matrix(

@@ -11,11 +11,13 @@ from ..minhash import MINHASH_SCHEME
 from ..pair_model import ModelFileError, PairModel
 from .settings import checked_settings, fixed_differences, settings_from_json, settings_to_json
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 """4: hashed term counts and publication times; 5: script-aware tokens (CJK bigrams,
 stems outside English), so files written before hold terms new articles no longer make;
 6: corpus stop words, fixed in ``stop_terms`` once the index holds
-:data:`~dedupe_news.stopwords.STABLE_AFTER_DOCUMENTS` articles."""
+:data:`~dedupe_news.stopwords.STABLE_AFTER_DOCUMENTS` articles; 7: the reference stop
+words (:func:`~dedupe_news.stopwords.reference_stop_words`) left out of the terms of
+articles outside English, and the ``evidence`` table of an index with a learned model."""
 APPLICATION = "dedupe-news story index"
 
 SCHEMA = """

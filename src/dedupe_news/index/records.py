@@ -73,7 +73,7 @@ class IndexStats:
     file_bytes: int
     settings: dict
     generation: int = 0  # committed write transactions (see StoryIndex.assignments)
-    decision: str = "cosine rule"  # or "learned model": see StoryIndex(model=...)
+    decision: str = "fixed rule"  # or "learned model": see StoryIndex(model=...)
     trained_on: str | None = None  # the stored model's training data, "sha256:<hex>"
 
     def as_json(self) -> dict:

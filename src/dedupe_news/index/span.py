@@ -49,7 +49,7 @@ def model_scorer(
 ) -> ModelScorer:
     """The stored model's scorer over ``rows``: the ``stored`` articles, then the ``new``
     ones (their evidence and token counts), with lead and entity IDF fitted over them."""
-    evidence, tokens = load_evidence(store.conn, stored.rowid.tolist())
+    evidence, tokens = load_evidence(store.conn, stored.rowid.tolist(), store.path)
     if new is not None:
         evidence = PreparedEvidence.stack([evidence, new[0]])
         tokens = np.r_[tokens, new[1]]
@@ -60,10 +60,19 @@ def model_scorer(
 def explain_with_model(
     store: Store, rule: DecisionRule, vocab: Vocabulary, a: Rows, b: Rows
 ) -> PairScores:
-    """Stored articles ``a`` and ``b`` (one row each) scored by the stored model as a
-    bulk add of them would score them: over the stored articles near both in date,
-    with their candidate neighbours."""
-    span = load_span(store, rule.window_days, np.r_[a.day, b.day])
+    """Stored articles ``a`` and ``b`` (one row each) scored by the stored model over
+    the stored articles near them in date, with their candidate neighbours: those
+    within two date windows of either (of both and the days between, when the two
+    are close enough for one bulk add to hold them)."""
+    days = np.r_[a.day, b.day]
+    w = rule.window_days * SPAN_WINDOWS
+    if np.isnan(days).any() or math.isinf(w) or abs(days[0] - days[1]) <= 2 * w:
+        span = load_span(store, rule.window_days, days)
+    else:  # far apart: the stored articles near each, not the months between
+        bounds = (days[0] - w, days[0] + w, days[1] - w, days[1] + w)
+        span = store.load(
+            "day IS NULL OR day BETWEEN ? AND ? OR day BETWEEN ? AND ? ORDER BY rowid", bounds
+        )
     rows = stored_rows(vocab, span, hashed=False)
     rows.tfidf.eliminate_zeros()  # stop words out of the search, as in batch
     scorer = model_scorer(store, rule, rows, span)

@@ -376,8 +376,7 @@ class Store:
                 conn.executemany("DELETE FROM edges WHERE a = ? AND b = ?", others)
                 conn.execute("DELETE FROM edges WHERE a = ?", (rowid,))
             conn.execute(f"DELETE FROM articles WHERE rowid IN ({marks})", chunk)
-            if self.model is not None:  # files made before the evidence table have none
-                conn.execute(f"DELETE FROM evidence WHERE article IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM evidence WHERE article IN ({marks})", chunk)
 
     # -- what a write moved -----------------------------------------------------------
 
