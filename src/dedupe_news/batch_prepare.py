@@ -9,6 +9,7 @@ dropped: memory holds signatures, term counts and evidence keys, not the corpus.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -130,7 +131,6 @@ def stub(article: Article) -> Article:
     # (a stripped text opens with no line break): no need to split all its lines.
     lines = article.text.strip()[:STUB_TEXT_CHARS].splitlines()
     first = lines[0] if lines else ""
-    # dataclasses.replace without __init__ (the fields are checked already): 5x faster.
-    copied = object.__new__(Article)
-    copied.__dict__.update(article.__dict__, text=first)
-    return copied
+    # (dataclasses.replace keeps the attributes inline: a copied __dict__ would take
+    # 128 bytes more an article, 128 MB at 1M.)
+    return dataclasses.replace(article, text=first)
