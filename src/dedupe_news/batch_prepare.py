@@ -119,7 +119,18 @@ def _prepare_task(
 
 
 def stub(article: Article) -> Article:
-    """The article with only the first line of its text, cut to STUB_TEXT_CHARS."""
-    lines = article.text.strip().splitlines()
-    first = lines[0][:STUB_TEXT_CHARS] if lines else ""
+    """The article with only the first line of its text, cut to STUB_TEXT_CHARS.
+
+    >>> short = stub(Article("a1", "  Storm hits\\nthe coast", title="Storm"))
+    >>> short == Article("a1", "Storm hits", title="Storm")
+    True
+    >>> len(stub(Article("a2", "x" * 500 + "\\ny")).text) == STUB_TEXT_CHARS
+    True
+    """
+    # The first line of the first STUB_TEXT_CHARS characters is the first line, cut
+    # (a stripped text opens with no line break): no need to split all its lines.
+    lines = article.text.strip()[:STUB_TEXT_CHARS].splitlines()
+    first = lines[0] if lines else ""
+    # (dataclasses.replace keeps the attributes inline: a copied __dict__ would take
+    # 128 bytes more an article, 128 MB at 1M.)
     return dataclasses.replace(article, text=first)

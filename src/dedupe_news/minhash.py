@@ -50,7 +50,7 @@ COMPILED_MIN_BATCH = 200
 _EMPTY = np.uint32(0xFFFFFFFF)
 _FOLD_SEED = np.uint32(0x9747B28C)
 _FOLD_PRIME = np.uint32(0x01000193)
-_SHINGLES_PER_CHUNK = 1 << 14  # 8 MiB of permuted values: 2.6x faster than 1 << 16 here
+_SHINGLES_PER_CHUNK = 1 << 13  # 4 MiB of permuted values: 1.4x faster than 1 << 14 here
 _PAIRS_PER_CHUNK = 1 << 16
 
 
@@ -206,26 +206,51 @@ class MinHasher:
 
     def sign(self, token_lists: Sequence[Sequence[str]]) -> Signatures:
         """Signatures for a batch of token lists, one row per list."""
-        compiled = self.backend == "numba" or (
-            self.backend == "auto"
-            and self._numba_installed
-            and len(token_lists) >= COMPILED_MIN_BATCH
-        )
-        if not compiled:
-            return self._sign_numpy(token_lists)
+        if not self._compiled(len(token_lists)):
+            lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+            return self._sign_numpy(self._token_hashes(token_lists), lengths)
         from . import minhash_kernel
 
         signed = minhash_kernel.sign_packed(
             *minhash_kernel.pack_tokens(token_lists), self.shingle_size, self._a, self._b
         )
         if signed is None:  # a token with a NUL byte in it: the packed form can't hold it
-            return self._sign_numpy(token_lists)
+            lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+            return self._sign_numpy(self._token_hashes(token_lists), lengths)
         return Signatures(hashvalues=signed[0], shingle_counts=signed[1])
 
-    def _sign_numpy(self, token_lists: Sequence[Sequence[str]]) -> Signatures:
-        n = len(token_lists)
+    def sign_token_hashes(self, token_hashes: np.ndarray, lengths: np.ndarray) -> Signatures:
+        """:meth:`sign` of token lists given as the CRC-32 of every token
+        (``zlib.crc32`` of its UTF-8 bytes), all lists end to end, and the number
+        of tokens of each list.
+
+        >>> hasher = MinHasher(num_perm=4)
+        >>> tokens = [["peace", "talks", "end"], []]
+        >>> hashes = np.array([zlib.crc32(t.encode()) for t in tokens[0]], dtype=np.uint32)
+        >>> bool((hasher.sign_token_hashes(hashes, np.array([3, 0])).hashvalues
+        ...       == hasher.sign(tokens).hashvalues).all())
+        True
+        """
+        token_hashes = np.asarray(token_hashes, dtype=np.uint32)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if not self._compiled(lengths.size):
+            return self._sign_numpy(token_hashes, lengths)
+        from . import minhash_kernel
+
+        hashvalues, shingle_counts = minhash_kernel.sign_hashes(
+            token_hashes, lengths, self.shingle_size, self._a, self._b
+        )
+        return Signatures(hashvalues=hashvalues, shingle_counts=shingle_counts)
+
+    def _compiled(self, n_lists: int) -> bool:
+        return self.backend == "numba" or (
+            self.backend == "auto" and self._numba_installed and n_lists >= COMPILED_MIN_BATCH
+        )
+
+    def _sign_numpy(self, token_hashes: np.ndarray, lengths: np.ndarray) -> Signatures:
+        n = lengths.size
         hashvalues = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
-        hashes, owners = self._shingle_hashes(token_lists)
+        hashes, owners = self._shingle_hashes(token_hashes, lengths)
         if hashes.size == 0:
             return Signatures(hashvalues=hashvalues, shingle_counts=np.zeros(n, dtype=np.int32))
         # Each article's distinct shingles: sorting (article, hash) codes is fast here,
@@ -262,17 +287,15 @@ class MinHasher:
             return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
 
     def _shingle_hashes(
-        self, token_lists: Sequence[Sequence[str]]
+        self, flat: np.ndarray, lengths: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """All shingle hashes of the batch, and the article index that owns each."""
         k = self.shingle_size
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         if lengths.sum() == 0:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp)
-        flat = self._token_hashes(token_lists)
         offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         per_doc = np.where(lengths >= k, lengths - k + 1, 0)
-        owners = np.repeat(np.arange(len(token_lists), dtype=np.intp), per_doc)
+        owners = np.repeat(np.arange(lengths.size, dtype=np.intp), per_doc)
         first = np.concatenate(([0], np.cumsum(per_doc)[:-1]))
         starts = np.arange(owners.size) - np.repeat(first, per_doc) + np.repeat(offsets, per_doc)
         h = np.full(owners.size, _FOLD_SEED, dtype=np.uint32)
@@ -281,12 +304,23 @@ class MinHasher:
                 h = _fmix32((h * _FOLD_PRIME) ^ flat[starts + step])
         short = np.flatnonzero((lengths > 0) & (lengths < k))
         if short.size:
-            extra = np.array([shingle_hash(token_lists[d]) for d in short], dtype=np.uint32)
+            extra = np.array(
+                [_fold(flat[offsets[d] : offsets[d] + lengths[d]]) for d in short], dtype=np.uint32
+            )
             h = np.concatenate([h, extra])
             owners = np.concatenate([owners, short.astype(np.intp)])
             order = np.argsort(owners, kind="stable")
             h, owners = h[order], owners[order]
         return h, owners
+
+
+def _fold(token_hashes: np.ndarray) -> int:
+    """:func:`shingle_hash` of one shingle, from its tokens' CRC-32 values."""
+    with np.errstate(over="ignore"):
+        h = np.full(1, _FOLD_SEED, dtype=np.uint32)
+        for token_hash in token_hashes:
+            h = _fmix32((h * _FOLD_PRIME) ^ token_hash)
+        return int(h[0])
 
 
 @lru_cache(maxsize=8)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-__all__ = ["pack_tokens", "sign_packed"]
+__all__ = ["pack_tokens", "sign_hashes", "sign_packed"]
 
 _SEPARATOR = "\x00"
 # Typed constants: numba would otherwise widen uint32 arithmetic (or turn mixed
@@ -164,6 +164,18 @@ def sign_packed(
     token_hashes = _token_hashes(buffer, CRC_TABLE, int(token_counts.sum()))
     if token_hashes is None:
         return None
+    return sign_hashes(token_hashes, token_counts, shingle_size, a, b)
+
+
+def sign_hashes(
+    token_hashes: np.ndarray,
+    token_counts: np.ndarray,
+    shingle_size: int,
+    a: np.ndarray,
+    b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(hashvalues, shingle_counts)`` of token lists given as the CRC-32 of every
+    token, end to end, and the number of tokens per list."""
     n = token_counts.size
     hashvalues = np.full((n, a.size), _FULL, dtype=np.uint32)
     shingle_counts = np.zeros(n, dtype=np.int32)

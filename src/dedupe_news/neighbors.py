@@ -170,7 +170,7 @@ def window_neighbors(
             # all its column blocks now, not every column block's (4 x 30 per row at
             # 35,000 articles a day, 2.4 GB at 1M articles).
             parts = (np.concatenate(part) for part in zip(*row_block, strict=True))
-            found.append(_top_per_row(*parts, max_neighbors))
+            found.append(_top_per_row(*parts, max_neighbors, in_order=False))
             row_block = []
             if progress:
                 progress(stop)
@@ -251,15 +251,30 @@ def _search_sorted(state: dict, task: tuple[int, int, int, int, bool]):
         gap = np.abs(days[a] - days[b])
         keep = (a != b) & ~(gap > state["window_days"])  # NaN: unknown
         found.append(
-            _top_per_row(order[a[keep]], order[b[keep]], sims[keep], state["max_neighbors"])
+            _top_per_row(
+                order[a[keep]], order[b[keep]], sims[keep], state["max_neighbors"], in_order=False
+            )
         )
         chunk = end
     i, j, s = (np.concatenate(parts) for parts in zip(*found, strict=True))
     return i, j, s
 
 
-def _top_per_row(i: np.ndarray, j: np.ndarray, similarity: np.ndarray, k: int):
-    """The ``k`` most similar pairs per ``i``, lower ``j`` first among equals."""
+def _top_per_row(
+    i: np.ndarray, j: np.ndarray, similarity: np.ndarray, k: int, in_order: bool = True
+):
+    """The ``k`` most similar pairs per ``i``, lower ``j`` first among equals, sorted
+    by ``i``, similarity (descending) and ``j``; with ``in_order=False``, the same
+    pairs in any order (the pairs of a row with at most ``k`` are then not sorted)."""
+    if not in_order and i.size:
+        crowded = np.bincount(i)[i] > k
+        if not crowded.all():
+            top = _top_per_row(i[crowded], j[crowded], similarity[crowded], k)
+            few = ~crowded
+            return tuple(
+                np.concatenate([part, rest[few]])
+                for part, rest in zip(top, (i, j, similarity), strict=True)
+            )
     order = np.lexsort((j, -similarity, i))
     i, j, similarity = i[order], j[order], similarity[order]
     first = np.searchsorted(i, i, side="left")

@@ -23,10 +23,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .boilerplate_rules import (
+    BOILERPLATE_PHRASE,
+    CAPTION_CREDIT,
+    MAX_BOILERPLATE_WORDS,
+    PHRASE_LITERALS,
+    WIDGET_LINE,
+    WIDGET_LINES,
+    may_have_caption_credit,
+)
 from .language import COMBINING_MARK_RANGES, UNSPACED_RANGES, character_class
 from .stopwords import reference_stop_words
 
@@ -82,6 +91,15 @@ _PUNCT_MAP = str.maketrans(
 _POSSESSIVE = re.compile(r"\s?'s\b")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _TOKEN = re.compile(r"[^\W_]+")
+_ASCII_POSSESSIVE = re.compile(r"'s\b")
+_ASCII_APOSTROPHE = re.compile(r"'(?<=\w')(?=\w)")  # _APOSTROPHE, with a literal first
+# Every ASCII character but letters, digits and the line break to a space: the words
+# of _TOKEN are then what str.split finds.
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(128) if not chr(c).isalnum() and c != 10}
+)
+_UPPER_CASE_LINE = re.compile(r"\n([^a-z\n]+)$", re.MULTILINE)  # a line after a line break
+_ASCII_LINE_BREAKS = str.maketrans(dict.fromkeys("\r\v\f\x1c\x1d\x1e", "\n"))
 
 
 def _script_patterns(limit: int) -> tuple[re.Pattern, re.Pattern]:
@@ -115,42 +133,6 @@ _ARABIC_PREFIXES = (
 )  # fmt: skip
 _DOTTED_I = "i\u0307"  # the case folding of Turkish capital I with dot
 
-# Whole lines that are page furniture, not story (matched case-folded, stripped).
-_WIDGET_LINE = re.compile(
-    r"^(advertisement|close|comments?|email|e-mail|print|share|tweet|more|menu|search|"
-    r"google|google\+|pinterest|twitter|facebook|linkedin|reddit|whatsapp|tumblr|"
-    r"like this:.*|loading\.*|related( articles| stories)?:?|update:?|trending( stories)?:?|"
-    r"[_\-=*~•·|]{3,})$"
-)
-# Phrases that mark a short line as boilerplate wherever they stand in it.
-_BOILERPLATE_PHRASE = re.compile(
-    r"all rights reserved|^copyright\b|^\(?©|\(c\) \d{4}|this material may not be published|"
-    r"leave a comment|categori[sz]ed as|click here|click on the button|enable javascript|"
-    r"javascript (is )?(disabled|required)|sign up for|sign in|log in\b|already have an account|"
-    r"already a subscriber|subscribe (now|today|to)|newsletter|follow us|follow [\w.]+ on|"
-    r"on (twitter|facebook|instagram)\s*[:|]|share (this|on)|you must enter the characters|"
-    r"a friend wanted you to see|verification (email|message)|notification|terms of (service|use)|"
-    r"privacy policy|thank you for registering|report an error|submit a tip|join the conversation|"
-    r"read more\b|for more (news|from|on)\b|you are the owner of this article|"
-    r"welcome back|why are we asking this|cookies?\b.*\b(policy|accept|consent)|"
-    r"\{\*.*\*\}|please check your (email|spam)|skip to (main )?content|watch the video"
-)
-# Photo credits and captions: "... Photo: Reuters." / "(AP Photo/John Smith)".
-_CAPTION_CREDIT = re.compile(
-    r"(\((ap|afp|reuters|getty)[^)]*\)|\b(photo|image|picture|credit|photograph)s?\s*(by)?\s*:\s*[^.]{1,60}\.?)\s*$"
-)
-_MAX_BOILERPLATE_WORDS = 30
-# A literal that every alternative of _BOILERPLATE_PHRASE contains: a text with none of
-# them has no phrase line, so its lines skip that regex (keep the two in step).
-_PHRASE_LITERALS = (
-    "reserved", "copyright", "\u00a9", "(c) ", "not be published", "comment", "categori",
-    "click ", "javascript", "sign ", "log in", "account", "subscri", "newsletter", "follow ",
-    "twitter", "facebook", "instagram", "share ", "characters", "a friend", "verification",
-    "notification", "terms of", "privacy", "registering", "report an error", "a tip",
-    "conversation", "read more", "for more", "owner of this", "welcome back", "asking this",
-    "cookie", "{*", "check your", "skip to", "watch the video",
-)  # fmt: skip
-
 
 def normalize_text(text: str) -> str:
     """Unicode NFKC, ASCII quotes and dashes, case folding.
@@ -181,11 +163,11 @@ def is_boilerplate_line(line: str) -> bool:
     >>> is_boilerplate_line("putin said peace talks had reached a dead end.")
     False
     """
-    if _WIDGET_LINE.match(line):
+    if WIDGET_LINE.match(line):
         return True
-    if len(line.split()) > _MAX_BOILERPLATE_WORDS:
+    if len(line.split()) > MAX_BOILERPLATE_WORDS:
         return False
-    return bool(_BOILERPLATE_PHRASE.search(line))
+    return bool(BOILERPLATE_PHRASE.search(line))
 
 
 def strip_boilerplate(text: str) -> str:
@@ -207,17 +189,25 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(kept)
 
 
-def article_tokens(text: str) -> list[str]:
+def article_tokens(text: str, literals: Collection[str] | None = None) -> list[str]:
     """The tokens of a raw article text: ``tokenize(strip_boilerplate(text))``.
 
-    Faster than the two calls: the words found on each line to spot repeated
-    lines are its tokens too, for a line of ASCII without an apostrophe or a
-    caption credit; :func:`tokenize` runs on the other lines only (a token never
-    spans two lines).
+    Faster than the two calls. A text of ASCII in which no line is boilerplate, a
+    shouted promo, a caption or a repeat is tokenised whole (:func:`_whole_ascii_tokens`);
+    elsewhere the words found on each line to spot repeated lines are its tokens
+    too, for a line of ASCII without an apostrophe or a caption credit, and
+    :func:`tokenize` runs on the other lines only (a token never spans two lines).
+
+    ``literals``, if given, holds at least the phrase literals found in ``text.lower()``
+    (:func:`~dedupe_news.boilerplate_rules.phrase_literals_in` finds them for a batch).
 
     >>> article_tokens("Leave a comment\\nPutin's forces, 12-year-old")
     ['putin', 'forces', '12', 'year', 'old']
     """
+    if text.isascii():
+        whole = _whole_ascii_tokens(text, literals)
+        if whole is not None:
+            return whole
     tokens: list[str] = []
     kept = False
     for line, words, plain in _kept_lines(text):
@@ -231,23 +221,69 @@ def article_tokens(text: str) -> list[str]:
     return tokens
 
 
+def _whole_ascii_tokens(text: str, literals: Collection[str] | None) -> list[str] | None:
+    """:func:`article_tokens` of an ASCII text whose lines :func:`strip_boilerplate`
+    all keeps (checked over the whole text, with screens that may only send a text
+    on to the line-by-line path), or None when that is not certain."""
+    if "\r" in text or "\v" in text or "\f" in text or "\x1c" in text or "\x1d" in text:
+        text = text.translate(_ASCII_LINE_BREAKS)  # as splitlines splits (an empty line
+    elif "\x1e" in text:  # is no line: the lines are not stripped here, nor need be)
+        text = text.translate(_ASCII_LINE_BREAKS)
+    low = text.lower()
+    if "`" in low:  # _PUNCT_MAP's one change to ASCII
+        low = low.replace("`", "'")
+    if WIDGET_LINES.search("\n" + low):
+        return None
+    if literals is None:
+        literals = [literal for literal in PHRASE_LITERALS if literal in low]
+    for literal in literals:  # is a line with a phrase literal boilerplate?
+        at = low.find(literal)
+        while at >= 0:
+            end = low.find("\n", at)
+            end = len(low) if end < 0 else end
+            if is_boilerplate_line(low[low.rfind("\n", 0, at) + 1 : end].strip()):
+                return None
+            at = low.find(literal, end)
+    # A shouted line after the first line with text (the headline may be shouted).
+    upper = _UPPER_CASE_LINE.search(text, text.find("\n", len(text) - len(text.lstrip())))
+    while upper:
+        if _is_shouted_promo(upper.group(1)):
+            return None
+        upper = _UPPER_CASE_LINE.search(text, upper.end())
+    if may_have_caption_credit(low) or "'s'" in low:
+        return None
+    separated = low.translate(_ASCII_SEPARATORS)
+    # Lines with the same words have the same letters and digits: any two such (but
+    # lines without words) go the slow way.
+    squashed = separated.encode("ascii").translate(None, b" ").split(b"\n")
+    if len(set(squashed)) < len(squashed) - max(squashed.count(b"") - 1, 0):
+        return None
+    if "'" not in low:
+        return separated.split()
+    # tokenize's two apostrophe patterns, faster with a literal first. Without "'s'"
+    # in the text, the space the possessive takes with it changes no token, and
+    # neither pattern reaches over a line break.
+    subbed = _ASCII_APOSTROPHE.sub("", _ASCII_POSSESSIVE.sub("", low))
+    return subbed.translate(_ASCII_SEPARATORS).split()
+
+
 def _kept_lines(text: str) -> Iterator[tuple[str, list[str], bool]]:
     """The lines :func:`strip_boilerplate` keeps, normalised, each with the words of
     its repeat key and whether that key is the whole line (no caption credit cut)."""
     raws = [raw for raw in map(str.strip, text.splitlines()) if raw]
     lines = [_normalize_line(raw) for raw in raws]
     # One pass over the text for the phrases' literals; only a line with one of them
-    # can match _BOILERPLATE_PHRASE.
+    # can match BOILERPLATE_PHRASE.
     joined = "\n".join(lines)
-    present = [literal for literal in _PHRASE_LITERALS if literal in joined]
+    present = [literal for literal in PHRASE_LITERALS if literal in joined]
     seen: set[str] = set()
     kept_any = False
     mostly_lower: bool | None = None  # computed only when a shouted line turns up
     for raw, line in zip(raws, lines, strict=True):
-        if _WIDGET_LINE.match(line):
+        if WIDGET_LINE.match(line):
             continue
         if present and any(literal in line for literal in present):
-            if len(line.split()) <= _MAX_BOILERPLATE_WORDS and _BOILERPLATE_PHRASE.search(line):
+            if len(line.split()) <= MAX_BOILERPLATE_WORDS and BOILERPLATE_PHRASE.search(line):
                 continue
         if kept_any and _is_shouted_promo(raw):  # the first line is the headline, never a promo
             if mostly_lower is None:
@@ -256,7 +292,7 @@ def _kept_lines(text: str) -> Iterator[tuple[str, list[str], bool]]:
                 continue
         plain = "(" not in line and ":" not in line
         # A caption credit may follow a parenthesis or a colon.
-        words = _TOKEN.findall(line if plain else _CAPTION_CREDIT.sub("", line))
+        words = _TOKEN.findall(line if plain else CAPTION_CREDIT.sub("", line))
         if not words:
             continue
         key = " ".join(words)
