@@ -484,3 +484,17 @@ def test_cli_index_add_bulk(tmp_path):
     assert rows["storm-copy"]["best"]["id"] == "storm"
     bad = runner.invoke(main, ["index", "add", db, str(docs), "--bulk", "--jobs", "0"])
     assert bad.exit_code != 0 and "n_jobs" in bad.output and "Traceback" not in bad.output
+
+
+def test_bulk_add_keeps_2001_identical_articles_in_one_story(tmp_path):
+    # More copies than max_component (2000): one story, as in batch (issue 13).
+    text = (
+        "Storm hits the coast tonight as forecasters warn of flooding in the low-lying "
+        "towns along the river, officials said on Tuesday after an emergency meeting."
+    )
+    articles = [Article(f"a{k}", text, date=dt.date(2024, 3, 1)) for k in range(2001)]
+    with StoryIndex(tmp_path / "storm.db") as index:
+        assert index.settings["max_component"] == 2000
+        index.add(articles, bulk=True)
+        stories = index.stories()
+    assert [len(s.article_ids) for s in stories] == [2001]
