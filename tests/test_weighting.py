@@ -21,6 +21,24 @@ from dedupe_news.weighting import (
 )
 
 
+def corpus_rows(max_terms: int):
+    """1 to 8 articles, each a list of up to ``max_terms`` term ids among 12."""
+    return st.lists(
+        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=max_terms),
+        min_size=1,
+        max_size=8,
+    )
+
+
+def count_matrix(rows: list[list[int]]) -> sp.csr_matrix:
+    """Raw term counts (float32) of articles given as term-id lists, 12 columns."""
+    dense = np.zeros((len(rows), 12), dtype=np.float32)
+    for r, terms in enumerate(rows):
+        for t in terms:
+            dense[r, t] += 1
+    return sp.csr_matrix(dense)
+
+
 def reference(counts: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(TfidfTransformer(sublinear_tf=True).fit_transform(counts))
 
@@ -36,38 +54,20 @@ def test_tfidf_rows_equal_tfidf_transformer_bit_for_bit(seed_articles, chain_art
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=12),
-        min_size=1,
-        max_size=8,
-    )
-)
+@given(corpus_rows(max_terms=12))
 def test_tfidf_rows_equal_the_reference_on_any_counts(rows):
-    dense = np.zeros((len(rows), 12), dtype=np.float32)
-    for r, terms in enumerate(rows):
-        for t in terms:
-            dense[r, t] += 1
-    counts = sp.csr_matrix(dense)
+    counts = count_matrix(rows)
     got = tfidf_rows(counts, smooth_idf(document_frequencies(counts), len(rows)))
     np.testing.assert_array_equal(got.toarray(), reference(counts).toarray())
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
 @given(
-    st.lists(
-        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=30),
-        min_size=1,
-        max_size=8,
-    ),
+    corpus_rows(max_terms=30),
     st.integers(min_value=1, max_value=50),
 )
 def test_idf_per_entry_weighs_bit_for_bit_as_idf_per_column(rows, extra_documents):
-    dense = np.zeros((len(rows), 12), dtype=np.float32)
-    for r, terms in enumerate(rows):
-        for t in terms:
-            dense[r, t] += 1
-    counts = sp.csr_matrix(dense)
+    counts = count_matrix(rows)
     idf = smooth_idf(document_frequencies(counts), len(rows) + extra_documents)
     expected = tfidf_rows(counts, idf)
     got = tfidf_entries(counts.copy(), idf[counts.indices])
@@ -77,20 +77,12 @@ def test_idf_per_entry_weighs_bit_for_bit_as_idf_per_column(rows, extra_document
 
 @settings(max_examples=60, derandomize=True, deadline=None)
 @given(
-    st.lists(
-        st.lists(st.integers(min_value=0, max_value=11), min_size=0, max_size=30),
-        min_size=1,
-        max_size=8,
-    ),
+    corpus_rows(max_terms=30),
     st.lists(st.booleans(), min_size=12, max_size=12),
 )
 def test_stop_words_per_entry_weigh_bit_for_bit_as_per_column(rows, stop):
     # The index weighs stop words per stored entry, batch and Spark per column.
-    dense = np.zeros((len(rows), 12), dtype=np.float32)
-    for r, terms in enumerate(rows):
-        for t in terms:
-            dense[r, t] += 1
-    counts = sp.csr_matrix(dense)
+    counts = count_matrix(rows)
     stop = np.array(stop)
     idf = smooth_idf(document_frequencies(counts), len(rows))
     expected = tfidf_rows(counts, idf, stop)
@@ -99,7 +91,7 @@ def test_stop_words_per_entry_weigh_bit_for_bit_as_per_column(rows, stop):
     assert got.data.tobytes() == expected.data.tobytes()
     # Stop entries weigh 0 unless the row has nothing else; the rest as without stop words.
     for r in range(len(rows)):
-        row = dense[r]
+        row = counts[r].toarray().ravel()
         if not row.any():
             continue
         keep = (row > 0) & ~stop if ((row > 0) & ~stop).any() else row > 0
