@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+import dedupe_news
 from dedupe_news.spark import STAGES
 
 from . import corpus, report
@@ -143,7 +144,11 @@ def run_child(
 ) -> dict:
     command = [sys.executable, "-m", "benchmarks.spark_bench", "--child", engine]
     command += [str(size), str(seed), str(corpus_path), str(labels_path), model]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYSPARK_PYTHON": sys.executable}
+    # The child imports the dedupe_news this process imported (a worktree's src/
+    # before an installed copy), and the benchmarks package from this checkout.
+    package_root = Path(dedupe_news.__file__).resolve().parents[1]
+    path = os.pathsep.join(dict.fromkeys([str(package_root), str(REPO_ROOT)]))
+    env = {**os.environ, "PYTHONPATH": path, "PYSPARK_PYTHON": sys.executable}
     done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]

@@ -5,9 +5,12 @@ leads, each once) first give the candidate graph (:mod:`.graph`). Each article's
 *model row* is then its weighted row (:data:`~.arrow.FEATURES_SCHEMA` and
 :data:`~.arrow.MODEL_FEATURES_SCHEMA`) with its graph row: any two model rows give
 every feature the model reads, as :class:`~dedupe_news.scoring.ModelScorer` gives
-it over the whole corpus (lead IDF, entity IDF and graph are the corpus's). Pairs
-are joined with their two model rows and scored on the workers; linkage and the
-matches score their pairs from the same rows (:func:`model_similarity`).
+it over the whole corpus (lead IDF, entity IDF and graph are the corpus's).
+Linkage and the matches score their pairs from these rows (:func:`model_similarity`).
+A candidate pair already holds its core features (body cosine, Jaccard,
+containment, date distance), so it is joined with its two articles' *evidence
+rows* only (:data:`EVIDENCE_COLUMNS`: no body row, no signature), a quarter of the
+bytes to shuffle, and scored on the workers.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..decision import PairTable
 from ..evidence_table import EntityFrequencies, EvidenceTable
 from ..model_features import EvidenceRows, model_pair_features
-from ..pair_features import pair_features
+from ..pair_features import PairFeatures, pair_features
 from ..pair_model import PAIR_FEATURES
 from .arrow import PAIRS_SCHEMA, list_values, pairs_table
 from .graph import graph_matrix, graph_rows
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     from .stages import Cache
 
 __all__ = [
+    "EVIDENCE_COLUMNS",
     "MODEL_COLUMNS",
     "MODEL_PAIRS_SCHEMA",
     "NAMED_FEATURES",
@@ -62,6 +67,16 @@ MODEL_COLUMNS = (
 )
 """The columns of a model row."""
 
+EVIDENCE_COLUMNS = ("pos", "shingles", *MODEL_COLUMNS[6:])
+"""What a candidate pair, which holds its core features, needs of each article."""
+
+_CORE_COLUMNS = (
+    "cosine_similarity",
+    "jaccard_similarity",
+    "containment_similarity",
+    "date_distance_days",
+)
+
 NAMED_FEATURES = tuple(name for name in PAIR_FEATURES if name != "date_distance_days")
 """The model features a scored pair carries beside its core ones (the date distance
 is one of those, NaN when unknown)."""
@@ -82,24 +97,35 @@ def model_scored_pairs(
 ) -> DataFrame:
     """:data:`MODEL_PAIRS_SCHEMA` rows of the candidate ``pairs``, joined with their
     two model ``rows``."""
+    joined = side_by_side(
+        pairs.select("i", "j", *_CORE_COLUMNS), "i", "j", rows, EVIDENCE_COLUMNS, _CORE_COLUMNS
+    )
     return cache.checkpoint(
-        side_by_side(pairs.select("i", "j"), "i", "j", rows).mapInArrow(
+        joined.mapInArrow(
             partial(_score_batches, plan=plan, vocabulary=vocabulary), MODEL_PAIRS_SCHEMA
         )
     )
 
 
-def side_by_side(pairs: DataFrame, left: str, right: str, rows: DataFrame) -> DataFrame:
-    """``pairs`` with the model row of their ``left`` article (``i_`` columns) beside
-    that of their ``right`` one (``j_`` columns)."""
+def side_by_side(
+    pairs: DataFrame,
+    left: str,
+    right: str,
+    rows: DataFrame,
+    columns: tuple[str, ...] = MODEL_COLUMNS,
+    keep: tuple[str, ...] = (),
+) -> DataFrame:
+    """``pairs`` with the model row (its ``columns``) of their ``left`` article
+    (``i_`` columns) beside that of their ``right`` one (``j_`` columns), and the
+    pairs' own columns ``keep``."""
     from pyspark.sql import functions as F
 
-    i_rows = rows.select([F.col(c).alias(f"i_{c}") for c in MODEL_COLUMNS])
-    j_rows = rows.select([F.col(c).alias(f"j_{c}") for c in MODEL_COLUMNS])
+    i_rows = rows.select([F.col(c).alias(f"i_{c}") for c in columns])
+    j_rows = rows.select([F.col(c).alias(f"j_{c}") for c in columns])
     return (
         pairs.join(i_rows, F.col(left) == F.col("i_pos"))
         .join(j_rows, F.col(right) == F.col("j_pos"))
-        .select(*i_rows.columns, *j_rows.columns)
+        .select(*i_rows.columns, *j_rows.columns, *keep)
     )
 
 
@@ -143,41 +169,46 @@ def _key_lists(table: pa.Table, column: str) -> list[np.ndarray]:
     return [values[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
-def paired_table(table: pa.Table) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+def paired_table(
+    table: pa.Table, columns: tuple[str, ...] = MODEL_COLUMNS
+) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """The ``i_`` rows of a side-by-side table followed by its ``j_`` rows, and the
     pairs ``(k, m + k)`` that join them."""
     import pyarrow as pa
 
-    left = table.select([f"i_{c}" for c in MODEL_COLUMNS]).rename_columns(list(MODEL_COLUMNS))
-    right = table.select([f"j_{c}" for c in MODEL_COLUMNS]).rename_columns(list(MODEL_COLUMNS))
+    left = table.select([f"i_{c}" for c in columns]).rename_columns(list(columns))
+    right = table.select([f"j_{c}" for c in columns]).rename_columns(list(columns))
     m = table.num_rows
     k = np.arange(m)
     return pa.concat_tables([left, right]), k, m + k
 
 
 def _score_batches(batches, plan: Plan, vocabulary):
+    """Worker: candidate pairs, with their core features and both evidence rows, scored."""
     import pyarrow as pa
 
     for batch in batches:
         if not batch.num_rows:
             continue
-        both, i, j = paired_table(pa.Table.from_batches([batch]))
-        inputs = model_inputs(both, plan, vocabulary)
-        core, named, similarity = model_similarity(inputs, plan, i, j)
+        table = pa.Table.from_batches([batch])
+        both, i, j = paired_table(table, EVIDENCE_COLUMNS)
+        shingles = both.column("shingles").to_numpy().astype(np.int64)
+        core = PairFeatures(
+            *(table.column(name).to_numpy().astype(np.float64) for name in _CORE_COLUMNS),
+            smaller_shingles=np.minimum(shingles[i], shingles[j]),
+        )
+        named = model_pair_features(
+            model_evidence(both, plan, vocabulary),
+            graph_matrix(both, plan),
+            i,
+            j,
+            core,
+            plan.settings.min_containment_shingles,
+        )
+        similarity = np.asarray(plan.decision.story_similarity(core, named), dtype=np.float64)
+        scored = PairTable(i, j, core, similarity, plan.decision.same_story(similarity))
         pos = both.column("pos").to_numpy()
-        scores = _Scores(core, similarity)
-        table = pairs_table(pos[i], pos[j], scores)
+        out = pairs_table(pos[i], pos[j], scored)
         for name in NAMED_FEATURES:
-            table = table.append_column(name, pa.array(np.asarray(named[name], dtype=np.float64)))
-        yield from table.to_batches()
-
-
-class _Scores:
-    """What :func:`~.arrow.pairs_table` reads of a scored table."""
-
-    def __init__(self, core, similarity):
-        self.cosine_similarity = core.cosine_similarity
-        self.jaccard_similarity = core.jaccard_similarity
-        self.containment_similarity = core.containment_similarity
-        self.date_distance_days = core.date_distance_days
-        self.story_similarity = similarity
+            out = out.append_column(name, pa.array(np.asarray(named[name], dtype=np.float64)))
+        yield from out.to_batches()
