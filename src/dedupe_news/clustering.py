@@ -19,6 +19,11 @@ Pairs that are clearly different (``story_similarity`` below 0.05) get a large
 distance, a soft veto: a bridge article cannot merge two stories that share
 nothing. ``linkage="single"`` keeps the plain connected components, for
 comparison.
+
+That is the fixed rule's clustering. A learned model names its own in its file
+(:attr:`~dedupe_news.pair_model.PairModel.linkage_method`, ``veto_distance``):
+the default model links its probabilities by average linkage, with a veto below
+0.3 at distance 10 that a pair with a text under 16 tokens never casts.
 """
 
 from __future__ import annotations
