@@ -300,6 +300,12 @@ def reuters_measures(corpus: Corpus, labels: np.ndarray) -> dict:
         by_label.setdefault(label, set()).update(names)
     single = [k for k, t in enumerate(tickers) if len(t) == 1]
     mixed = sum(1 for k in single if by_label[labels[k]] - tickers[k])
+    singles_by_label: dict[int, set] = {}
+    for k in single:
+        singles_by_label.setdefault(labels[k], set()).update(tickers[k])
+    # Only other single-ticker titles: a deal title naming both companies
+    # ("USAIR <U> TO BUY PIEDMONT <PIE>") does not count here.
+    mixed_single = sum(1 for k in single if singles_by_label[labels[k]] - tickers[k])
     texts: dict[tuple, list[int]] = {}
     for k, a in enumerate(corpus.articles):
         texts.setdefault((a.full_text.strip(), a.date), []).append(k)
@@ -307,6 +313,7 @@ def reuters_measures(corpus: Corpus, labels: np.ndarray) -> dict:
     together = sum(1 for g in groups if len(set(labels[g].tolist())) == 1)
     return {
         "cross_ticker_share": mixed / len(single),
+        "cross_single_ticker_share": mixed_single / len(single),
         "duplicate_groups_together": f"{together}/{len(groups)}",
     }
 
