@@ -22,6 +22,7 @@ article against rows it read from SQLite; Spark passes the rows of one block.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -29,7 +30,20 @@ import scipy.sparse as sp
 
 from .minhash import Signatures, containment_similarity, jaccard_similarity
 
-__all__ = ["ArticleRows", "PairFeatures", "cosine_similarity_pairs", "pair_features"]
+__all__ = [
+    "COMPILED_MIN_PAIRS",
+    "ArticleRows",
+    "PairFeatures",
+    "cosine_similarity_pairs",
+    "pair_features",
+]
+
+COMPILED_MIN_PAIRS = 5_000
+"""From this many pairs on, :func:`cosine_similarity_pairs` multiplies with the
+compiled loop (:mod:`~dedupe_news.pair_kernel`) when numba is installed: the same
+numbers, bit for bit, several times faster; below, loading it costs more than it saves."""
+
+_NUMBA_INSTALLED = importlib.util.find_spec("numba") is not None
 
 _PAIRS_PER_CHUNK = 50_000
 _ENTRIES_PER_CHUNK = 4_000_000
@@ -95,6 +109,16 @@ def cosine_similarity_pairs(
     j = np.asarray(j, dtype=np.intp)
     if 0 < i.size <= _PAIRS_PER_CHUNK and (i == i[0]).all() and _canonical(left, right):
         return np.clip(_one_row_cosines(left, int(i[0]), right, j), 0.0, 1.0)
+    if (
+        _NUMBA_INSTALLED
+        and i.size >= COMPILED_MIN_PAIRS
+        and _canonical(left, right)
+        and left.dtype in (np.float32, np.float64)
+        and left.shape[1] == right.shape[1]
+    ):
+        from .pair_kernel import pair_dot_products
+
+        return np.clip(pair_dot_products(left, i, right, j), 0.0, 1.0)
     out = np.zeros(i.size, dtype=np.float64)
     step = _pairs_per_chunk(left, right)
     for start in range(0, i.size, step):
