@@ -119,12 +119,12 @@ def _dot_sorted(
         other = j[k]
         count = 0
         for e in range(right_indptr[other], right_indptr[other + 1]):
+            # Without a branch: every product is written, kept only (the count moves
+            # on) for a column of the left row and when not zero.
             column = right_indices[e]
-            if present[column]:
-                product = dense[column] * right_data[e]
-                if product != 0:
-                    products[count] = product
-                    count += 1
+            product = dense[column] * right_data[e]
+            products[count] = product
+            count += present[column] & (product != 0)
         if count:
             out[k] = products[0] + pairwise_sum(products, 1, count - 1, zero)
     return out
