@@ -12,9 +12,15 @@ from hypothesis import strategies as st
 
 pytest.importorskip("numba")
 
+from dedupe_news.evidence_table import EvidenceTable  # noqa: E402
 from dedupe_news.model_features import neighbour_graph  # noqa: E402
 from dedupe_news.pair_features import cosine_similarity_pairs  # noqa: E402
-from dedupe_news.pair_kernel import PAIRWISE_BLOCK, pair_dot_products, pairwise_sum  # noqa: E402
+from dedupe_news.pair_kernel import (  # noqa: E402
+    PAIRWISE_BLOCK,
+    pair_dot_products,
+    pair_weight_sums,
+    pairwise_sum,
+)
 
 # Magnitudes whose products round, are exact, or underflow to zero (scipy drops a
 # zero product, which changes how numpy groups the rest of the sum).
@@ -128,3 +134,48 @@ def test_the_candidate_graph_is_canonical_and_its_cosines_are_unchanged():
     i, j = rng.integers(0, n, 6000), rng.integers(0, n, 6000)
     before = np.clip(scipy_products(unsorted, i, unsorted, j), 0.0, 1.0)
     assert cosine_similarity_pairs(graph, i, graph, j).tobytes() == before.tobytes()
+
+
+@settings(max_examples=80, derandomize=True, deadline=None)
+@given(shapes, st.integers(1, 4), st.booleans(), st.data())
+def test_pair_weight_sums_equal_scipy_bit_for_bit(shape, n_weights, binary, data):
+    seed, n_rows, n_columns, density, _ = shape
+    matrix = random_rows(seed, n_rows, n_columns, density, np.float64)
+    if binary:  # key matrices: every stored value 1
+        matrix.data[:] = 1.0
+    rng = np.random.default_rng(seed)
+    weights = rng.normal(size=(n_columns, n_weights)) * SCALES[rng.integers(0, 7, (n_columns, 1))]
+    n_pairs = data.draw(st.integers(0, 60))
+    pairs = st.lists(st.integers(0, n_rows - 1), min_size=n_pairs, max_size=n_pairs)
+    i = np.array(data.draw(pairs), dtype=np.intp)
+    j = np.array(data.draw(pairs), dtype=np.intp)
+    reference = sp.csr_matrix(matrix[i].multiply(matrix[j])) @ weights
+    got = pair_weight_sums(matrix, i, matrix, j, weights)
+    assert got.shape == (n_pairs, n_weights)
+    assert got.tobytes() == np.ascontiguousarray(reference).tobytes()
+
+
+def test_evidence_features_are_the_same_compiled_or_not(monkeypatch):
+    features = importlib.import_module("dedupe_news.pair_features")
+    rng = np.random.default_rng(9)
+    keys = rng.integers(0, 400, size=(600, 12))  # rows of up to 12 distinct keys
+    entities = [np.unique(row[: rng.integers(0, 13)]) for row in keys]
+    quotes = [np.unique(row[: rng.integers(0, 4)] * 7) for row in keys[::-1]]
+    tickers = [np.unique(row[: rng.integers(0, 2)] % 9) for row in keys]
+    table = EvidenceTable(entities, quotes, tickers)
+    i, j = rng.integers(0, 600, 8000), rng.integers(0, 600, 8000)
+
+    def every_feature():
+        found = table.entity_features(i, j)
+        found["quote_overlap"] = table.quote_overlap(i, j)
+        found["ticker_conflict"] = table.ticker_conflict(i, j)
+        return found
+
+    monkeypatch.setattr(features, "COMPILED_MIN_PAIRS", 1)
+    compiled = every_feature()
+    monkeypatch.setattr(features, "_NUMBA_INSTALLED", False)
+    plain = every_feature()
+    assert compiled.keys() == plain.keys()
+    for name, values in compiled.items():
+        assert values.tobytes() == plain[name].tobytes(), name
+    assert compiled["entity_conflict"].any() and compiled["entity_cosine"].any()

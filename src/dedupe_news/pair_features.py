@@ -34,8 +34,10 @@ __all__ = [
     "COMPILED_MIN_PAIRS",
     "ArticleRows",
     "PairFeatures",
+    "compiled_pairs",
     "cosine_similarity_pairs",
     "pair_features",
+    "row_dot_products",
 ]
 
 COMPILED_MIN_PAIRS = 5_000
@@ -109,23 +111,42 @@ def cosine_similarity_pairs(
     j = np.asarray(j, dtype=np.intp)
     if 0 < i.size <= _PAIRS_PER_CHUNK and (i == i[0]).all() and _canonical(left, right):
         return np.clip(_one_row_cosines(left, int(i[0]), right, j), 0.0, 1.0)
-    if (
+    return np.clip(row_dot_products(left, i, right, j), 0.0, 1.0)
+
+
+def compiled_pairs(left: sp.csr_matrix, right: sp.csr_matrix, n_pairs: int) -> bool:
+    """Whether products of ``n_pairs`` row pairs of ``left`` and ``right`` run in the
+    compiled loop (:mod:`~dedupe_news.pair_kernel`): numba is installed, there are at
+    least :data:`COMPILED_MIN_PAIRS` pairs, and both are canonical CSR matrices of one
+    float dtype and as many columns."""
+    return (
         _NUMBA_INSTALLED
-        and i.size >= COMPILED_MIN_PAIRS
+        and n_pairs >= COMPILED_MIN_PAIRS
         and _canonical(left, right)
         and left.dtype in (np.float32, np.float64)
         and left.shape[1] == right.shape[1]
-    ):
+    )
+
+
+def row_dot_products(
+    left: sp.csr_matrix, i: np.ndarray, right: sp.csr_matrix, j: np.ndarray
+) -> np.ndarray:
+    """Dot products of rows ``left[i[k]]`` and ``right[j[k]]`` as float64: scipy's
+    elementwise product summed per row (``left[i].multiply(right[j]).sum(axis=1)``),
+    in chunks, or bit for bit the same in the compiled loop (:func:`compiled_pairs`)."""
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    if compiled_pairs(left, right, i.size):
         from .pair_kernel import pair_dot_products
 
-        return np.clip(pair_dot_products(left, i, right, j), 0.0, 1.0)
+        return pair_dot_products(left, i, right, j)
     out = np.zeros(i.size, dtype=np.float64)
     step = _pairs_per_chunk(left, right)
     for start in range(0, i.size, step):
         a = left[i[start : start + step]]
         b = right[j[start : start + step]]
         out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    return np.clip(out, 0.0, 1.0)
+    return out
 
 
 def _canonical(left: sp.csr_matrix, right: sp.csr_matrix) -> bool:
