@@ -179,9 +179,17 @@ def _cased_letters(line: str) -> tuple[int, int]:
     return upper, lower
 
 
-def _title_case(words: Sequence[str]) -> bool:
-    """True for a Title Case line: 3/4 of its 4+ long words capitalised."""
+def _title_case(words: Sequence[str], upper: int | None = None) -> bool:
+    """True for a Title Case line: 3/4 of its 4+ long words capitalised.
+
+    ``upper``, the line's upper-case letters (:func:`_cased_letters`), bounds the
+    capitalised words: below 3/4 of the long words, the line is not Title Case.
+    """
+    if upper is not None and upper < 3:
+        return False  # 3 capitalised words at least (3/4 of 4)
     long_words = [w for w in words if len(w) > 3]
+    if upper is not None and upper < 0.75 * len(long_words):
+        return False
     if len(long_words) >= 4:
         capitalised = sum(w[0].isupper() for w in long_words)
         if capitalised >= 0.75 * len(long_words):
@@ -213,7 +221,7 @@ def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
         return  # no capitalised word, or a line in capitals
     parts = _WORD_SPLIT.split(line)  # gap, word, gap, word, ..., gap
     words = parts[1::2]
-    if not words or _title_case(words):
+    if not words or _title_case(words, upper):
         return
     starts = [k for k, w in enumerate(words) if not w[0].islower()]
     run: list[str] = []
