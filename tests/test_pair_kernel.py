@@ -32,12 +32,18 @@ def scipy_products(left, i, right, j) -> np.ndarray:
     return np.asarray(left[i].multiply(right[j]).sum(axis=1)).ravel().astype(np.float64)
 
 
-def random_rows(seed: int, n_rows: int, n_columns: int, density: float, dtype) -> sp.csr_matrix:
-    """Canonical CSR rows with signed values of mixed magnitudes and some stored zeros."""
+def random_rows(
+    seed: int, n_rows: int, n_columns: int, density: float, dtype, non_finite: bool = False
+) -> sp.csr_matrix:
+    """Canonical CSR rows with signed values of mixed magnitudes and some stored zeros
+    (and, when ``non_finite``, some infinities and NaNs)."""
     rng = np.random.default_rng(seed)
     matrix = sp.random(n_rows, n_columns, density=density, format="csr", random_state=rng)
     values = rng.normal(size=matrix.nnz) * SCALES[rng.integers(0, SCALES.size, matrix.nnz)]
     values[rng.random(matrix.nnz) < 0.05] = 0.0
+    if non_finite:
+        odd = rng.random(matrix.nnz) < 0.03
+        values[odd] = rng.choice([np.inf, -np.inf, np.nan], size=int(odd.sum()))
     matrix.data = values
     matrix.sort_indices()
     return matrix.astype(dtype)
@@ -56,8 +62,10 @@ shapes = st.tuples(
 @given(shapes, st.data())
 def test_pair_dot_products_equal_scipy_bit_for_bit(shape, data):
     seed, n_rows, n_columns, density, dtype = shape
-    left = random_rows(seed, n_rows, n_columns, density, dtype)
-    right = random_rows(seed + 1, data.draw(st.integers(1, 40)), n_columns, density, dtype)
+    odd = data.draw(st.sampled_from([False, False, "left", "right"]))
+    left = random_rows(seed, n_rows, n_columns, density, dtype, odd == "left")
+    n_right = data.draw(st.integers(1, 40))
+    right = random_rows(seed + 1, n_right, n_columns, density, dtype, odd == "right")
     n_pairs = data.draw(st.integers(0, 60))
     rows = st.lists(st.integers(0, n_rows - 1), min_size=n_pairs, max_size=n_pairs)
     others = st.lists(st.integers(0, right.shape[0] - 1), min_size=n_pairs, max_size=n_pairs)
@@ -66,9 +74,10 @@ def test_pair_dot_products_equal_scipy_bit_for_bit(shape, data):
     if data.draw(st.booleans()):  # sorted by the left row, as candidate pairs come
         order = np.argsort(i, kind="stable")
         i, j = i[order], j[order]
-    got = pair_dot_products(left, i, right, j)
-    assert got.dtype == np.float64
-    assert got.tobytes() == scipy_products(left, i, right, j).tobytes()
+    with np.errstate(invalid="ignore", over="ignore"):
+        got = pair_dot_products(left, i, right, j)
+        assert got.dtype == np.float64
+        assert got.tobytes() == scipy_products(left, i, right, j).tobytes()
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
@@ -140,7 +149,8 @@ def test_the_candidate_graph_is_canonical_and_its_cosines_are_unchanged():
 @given(shapes, st.integers(1, 4), st.booleans(), st.data())
 def test_pair_weight_sums_equal_scipy_bit_for_bit(shape, n_weights, binary, data):
     seed, n_rows, n_columns, density, _ = shape
-    matrix = random_rows(seed, n_rows, n_columns, density, np.float64)
+    non_finite = data.draw(st.sampled_from([False, False, True]))
+    matrix = random_rows(seed, n_rows, n_columns, density, np.float64, non_finite)
     if binary:  # key matrices: every stored value 1
         matrix.data[:] = 1.0
     rng = np.random.default_rng(seed)
@@ -149,8 +159,9 @@ def test_pair_weight_sums_equal_scipy_bit_for_bit(shape, n_weights, binary, data
     pairs = st.lists(st.integers(0, n_rows - 1), min_size=n_pairs, max_size=n_pairs)
     i = np.array(data.draw(pairs), dtype=np.intp)
     j = np.array(data.draw(pairs), dtype=np.intp)
-    reference = sp.csr_matrix(matrix[i].multiply(matrix[j])) @ weights
-    got = pair_weight_sums(matrix, i, matrix, j, weights)
+    with np.errstate(invalid="ignore", over="ignore"):
+        reference = sp.csr_matrix(matrix[i].multiply(matrix[j])) @ weights
+        got = pair_weight_sums(matrix, i, matrix, j, weights)
     assert got.shape == (n_pairs, n_weights)
     assert got.tobytes() == np.ascontiguousarray(reference).tobytes()
 

@@ -3,14 +3,15 @@
 (``pip install "dedupe-news[fast]"``).
 
 It computes bit for bit what the scipy path computes, one pair at a time: scipy's
-elementwise product of two canonical CSR rows keeps the nonzero products of their
-shared columns, in column order, and ``sum(axis=1)`` adds each row's products with
+elementwise product of two canonical CSR rows of finite values keeps the nonzero
+products of their shared columns, in column order, and ``sum(axis=1)`` adds each row's products with
 ``np.add.reduceat``: the first product, plus the pairwise sum of the others
 (numpy's ``pairwise_sum``: plain addition below 8 terms, 8 running sums up to
 :data:`PAIRWISE_BLOCK` terms, halves above). Here the rows of the left side are
 spread into a dense array once per run of pairs with the same left row (pairs
-sorted by it cost one spread per row), and each right row is walked once. The
-tests check the result against the scipy path.
+sorted by it cost one spread per row), and each right row is walked once. Rows
+holding an infinity or NaN (whose products with the other row's missing zeros
+are NaN, and count) go to scipy. The tests check the result against the scipy path.
 
 Importing this module imports numba (and compiles on first use, or loads the
 compiled loop from numba's cache).
@@ -103,7 +104,6 @@ def _dot_sorted(
 ):  # fmt: skip
     out = np.zeros(i.size, dtype=np.float64)
     dense = np.zeros(n_columns, dtype=left_data.dtype)
-    present = np.zeros(n_columns, dtype=np.bool_)
     products = np.empty(max(longest, 1), dtype=left_data.dtype)
     current = -1
     for k in range(i.size):
@@ -111,23 +111,28 @@ def _dot_sorted(
         if row != current:
             if current >= 0:
                 for e in range(left_indptr[current], left_indptr[current + 1]):
-                    present[left_indices[e]] = False
+                    dense[left_indices[e]] = zero
             for e in range(left_indptr[row], left_indptr[row + 1]):
                 dense[left_indices[e]] = left_data[e]
-                present[left_indices[e]] = True
             current = row
         other = j[k]
         count = 0
+        # Without a branch: every product is written, kept (the count moves on) when
+        # not zero. The values are finite, so a column the left row lacks (a dense
+        # entry of 0) gives a zero product, as a stored zero does.
         for e in range(right_indptr[other], right_indptr[other + 1]):
-            # Without a branch: every product is written, kept only (the count moves
-            # on) for a column of the left row and when not zero.
-            column = right_indices[e]
-            product = dense[column] * right_data[e]
+            product = dense[right_indices[e]] * right_data[e]
             products[count] = product
-            count += present[column] & (product != 0)
+            count += product != 0
         if count:
             out[k] = products[0] + pairwise_sum(products, 1, count - 1, zero)
     return out
+
+
+def _finite(left: sp.csr_matrix, right: sp.csr_matrix) -> bool:
+    return bool(np.isfinite(left.data).all()) and (
+        right is left or bool(np.isfinite(right.data).all())
+    )
 
 
 def pair_dot_products(
@@ -136,7 +141,8 @@ def pair_dot_products(
     """``np.asarray(left[i].multiply(right[j]).sum(axis=1)).ravel()`` as float64, bit
     for bit, for CSR matrices of one float dtype (float32 multiplies and sums in
     float32, as scipy does) in canonical format (sorted, distinct columns per
-    row) with as many columns each.
+    row) with as many columns each. Compiled for finite values; with an infinity or
+    NaN stored, scipy computes it (then a row's unshared entries count too).
 
     >>> m = sp.csr_matrix(np.array([[0.6, 0.8], [1.0, 0.0]]))
     >>> pair_dot_products(m, np.array([0, 1]), m, np.array([1, 1])).tolist()
@@ -146,6 +152,8 @@ def pair_dot_products(
     j = np.asarray(j, dtype=np.int64)
     if i.size == 0:
         return np.zeros(0, dtype=np.float64)
+    if not _finite(left, right):  # scipy's NaN products of unshared columns: its own path
+        return np.asarray(left[i].multiply(right[j]).sum(axis=1), dtype=np.float64).ravel()
     order = None
     if i.size > 1 and (np.diff(i) < 0).any():
         order = np.argsort(i, kind="stable")
@@ -214,6 +222,8 @@ def pair_weight_sums(
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if not _finite(left, right):  # scipy's NaN products of unshared columns: its own path
+        return np.ascontiguousarray(sp.csr_matrix(left[i].multiply(right[j])) @ weights)
     order = None
     if i.size > 1 and (np.diff(i) < 0).any():
         order = np.argsort(i, kind="stable")
