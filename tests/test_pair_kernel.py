@@ -13,13 +13,15 @@ from hypothesis import strategies as st
 pytest.importorskip("numba")
 
 from dedupe_news.evidence_table import EvidenceTable  # noqa: E402
+from dedupe_news.minhash import Signatures  # noqa: E402
 from dedupe_news.model_features import neighbour_graph  # noqa: E402
-from dedupe_news.pair_features import cosine_similarity_pairs  # noqa: E402
+from dedupe_news.pair_features import cosine_similarity_pairs, pair_features  # noqa: E402
 from dedupe_news.pair_kernel import (  # noqa: E402
     PAIRWISE_BLOCK,
     pair_dot_products,
     pair_weight_sums,
     pairwise_sum,
+    signature_agreement,
 )
 
 # Magnitudes whose products round, are exact, or underflow to zero (scipy drops a
@@ -190,3 +192,35 @@ def test_evidence_features_are_the_same_compiled_or_not(monkeypatch):
     for name, values in compiled.items():
         assert values.tobytes() == plain[name].tobytes(), name
     assert compiled["entity_conflict"].any() and compiled["entity_cosine"].any()
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 20), st.integers(1, 40), st.integers(0, 80))
+def test_signature_agreement_is_the_mean_of_equal_minima(seed, n_rows, n_perm, n_pairs):
+    rng = np.random.default_rng(seed)
+    hashes = rng.integers(0, 4, size=(n_rows, n_perm)).astype(np.uint32)  # many ties
+    i, j = rng.integers(0, n_rows, n_pairs), rng.integers(0, n_rows, n_pairs)
+    expected = (hashes[i] == hashes[j]).mean(axis=1)
+    assert signature_agreement(hashes, i, hashes, j).tobytes() == expected.tobytes()
+
+
+def test_pair_features_are_the_same_compiled_or_not(monkeypatch):
+    features = importlib.import_module("dedupe_news.pair_features")
+    rng = np.random.default_rng(13)
+    n = 500
+    hashes = rng.integers(0, 3, size=(n, 16)).astype(np.uint32)
+    counts = rng.integers(0, 40, n)
+    counts[hashes[:, 0] == 2] = 0  # some empty articles
+    rows = features.ArticleRows(
+        random_rows(14, n, 300, 0.05, np.float32),
+        Signatures(hashes, counts),
+        rng.integers(0, 30, n).astype(np.float64),
+    )
+    i, j = rng.integers(0, n, 7000), rng.integers(0, n, 7000)
+    monkeypatch.setattr(features, "COMPILED_MIN_PAIRS", 1)
+    compiled = pair_features(rows, i, rows, j)
+    monkeypatch.setattr(features, "_NUMBA_INSTALLED", False)
+    plain = pair_features(rows, i, rows, j)
+    for name in ("cosine_similarity", "jaccard_similarity", "containment_similarity"):
+        assert getattr(compiled, name).tobytes() == getattr(plain, name).tobytes(), name
+    assert compiled.jaccard_similarity.any() and not compiled.jaccard_similarity.all()

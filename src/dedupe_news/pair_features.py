@@ -243,7 +243,7 @@ def pair_features(
     """
     i = np.asarray(i, dtype=np.intp)
     j = np.asarray(j, dtype=np.intp)
-    jaccard = jaccard_similarity(left.signatures, i, right.signatures, j)
+    jaccard = _jaccard(left.signatures, i, right.signatures, j)
     return PairFeatures(
         cosine_similarity=cosine_similarity_pairs(left.tfidf, i, right.tfidf, j),
         jaccard_similarity=jaccard,
@@ -255,3 +255,19 @@ def pair_features(
             left.signatures.shingle_counts[i], right.signatures.shingle_counts[j]
         ).astype(np.int64),
     )
+
+
+def _jaccard(left: Signatures, i: np.ndarray, right: Signatures, j: np.ndarray) -> np.ndarray:
+    """:func:`~dedupe_news.minhash.jaccard_similarity`, bit for bit; from
+    :data:`COMPILED_MIN_PAIRS` pairs on with numba installed, compiled
+    (:func:`~dedupe_news.pair_kernel.signature_agreement`: no copy of the rows)."""
+    shape, other = left.hashvalues.shape, right.hashvalues.shape
+    if not (_NUMBA_INSTALLED and i.size >= COMPILED_MIN_PAIRS and len(shape) == 2):
+        return jaccard_similarity(left, i, right, j)
+    if shape[1] < 1 or other[1:] != shape[1:]:
+        return jaccard_similarity(left, i, right, j)
+    from .pair_kernel import signature_agreement
+
+    agree = signature_agreement(left.hashvalues, i, right.hashvalues, j)
+    either_empty = (left.shingle_counts[i] == 0) | (right.shingle_counts[j] == 0)
+    return np.where(either_empty, 0.0, agree)

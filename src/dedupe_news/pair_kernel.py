@@ -23,7 +23,13 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-__all__ = ["PAIRWISE_BLOCK", "pair_dot_products", "pair_weight_sums", "pairwise_sum"]
+__all__ = [
+    "PAIRWISE_BLOCK",
+    "pair_dot_products",
+    "pair_weight_sums",
+    "pairwise_sum",
+    "signature_agreement",
+]
 
 PAIRWISE_BLOCK = 128
 """numpy's ``PW_BLOCKSIZE``: longer sums are split in two, recursively."""
@@ -237,3 +243,37 @@ def pair_weight_sums(
     result = np.empty_like(out)
     result[order] = out
     return result
+
+
+@njit(cache=True, nogil=True)
+def _agreement(left, i, right, j):
+    n_perm = left.shape[1]
+    out = np.empty(i.size, dtype=np.float64)
+    for k in range(i.size):
+        a, b = left[i[k]], right[j[k]]
+        same = 0
+        for p in range(n_perm):
+            same += a[p] == b[p]
+        out[k] = same / n_perm
+    return out
+
+
+def signature_agreement(
+    left: np.ndarray, i: np.ndarray, right: np.ndarray, j: np.ndarray
+) -> np.ndarray:
+    """``(left[i] == right[j]).mean(axis=1)``, bit for bit, without copying the rows:
+    the share of permutations on which two MinHash signatures (rows of at least one
+    column) agree.
+
+    >>> a = np.array([[1, 2, 3, 4], [1, 2, 0, 0]], dtype=np.uint32)
+    >>> signature_agreement(a, np.array([0]), a, np.array([1])).tolist()
+    [0.5]
+    """
+    if left.shape[1] < 1 or left.shape[1] != right.shape[1]:
+        raise ValueError("signatures need as many permutations each, at least one")
+    return _agreement(
+        np.ascontiguousarray(left),
+        np.asarray(i, dtype=np.int64),
+        np.ascontiguousarray(right),
+        np.asarray(j, dtype=np.int64),
+    )
