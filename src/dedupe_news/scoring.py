@@ -82,7 +82,11 @@ def candidate_pairs(
             progress=progress,
         )
         codes.append(near_i.astype(np.int64) * n + near_j)
-    unique = np.unique(np.concatenate(codes))
+    # Sorted, then distinct: np.unique's hash path (numpy 2.3+) took 2 s here for 2.6M
+    # codes from Reuters' model search; a sort takes 0.05 s, for the same array.
+    unique = np.sort(np.concatenate(codes))
+    first = np.ones(min(unique.size, 1), dtype=bool)  # none for no pairs at all
+    unique = unique[np.concatenate((first, unique[1:] != unique[:-1]))]
     return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
 
 
