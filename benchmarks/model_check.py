@@ -116,6 +116,10 @@ def markdown(model_name: str, ari: dict, reuters: dict, seeds: dict, rounds: int
             "cross_ticker_share",
             "Reuters single-ticker articles sharing a story with another ticker",
         ),
+        (
+            "cross_single_ticker_share",
+            "Reuters single-ticker articles sharing a story with another single-ticker title",
+        ),
         ("duplicate_groups_together", "Reuters exact-duplicate groups kept together"),
         ("cpu_seconds", "Reuters `fit` CPU seconds"),
     ):

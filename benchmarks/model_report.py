@@ -17,8 +17,9 @@ def markdown(results: dict, metadata: dict, reach: dict, seconds: float, recipe)
         f"(shared with other sessions); Python {platform.python_version()}",
         f"- training files sha256: `{metadata['training_files_sha256'][:16]}...`",
         f"- model: terms `{recipe.terms}` (`benchmarks/model_terms.py`), C {recipe.c:g}",
-        f"- clustering: weighted linkage, threshold {recipe.threshold}, CLEARLY_DIFFERENT "
-        f"{recipe.veto}; copies (Jaccard >= 0.5 or containment >= 0.8) score 1, pairs "
+        f"- clustering: {recipe.linkage} linkage, threshold {recipe.threshold}, clearly "
+        f"different below {recipe.veto} (linkage distance {recipe.veto_distance:g}; never "
+        f"for a pair with a text under {recipe.veto_min_tokens} tokens); copies (Jaccard >= 0.5 or containment >= 0.8) score 1, pairs "
         f"more than {recipe.window_days:g} days apart 0",
         f"- candidates: LSH copies + body and lead TF-IDF neighbours, floor {recipe.floor}, "
         f"{recipe.max_neighbors} neighbours, {recipe.window_days:g}-day window; neighbour "

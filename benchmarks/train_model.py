@@ -14,8 +14,8 @@ Labelled candidate pairs come from the dev corpora:
 Candidates are what the pipeline scores (LSH copies, TF-IDF neighbours in the
 date window) with a lower floor and more neighbours. Each corpus weighs the same
 in training. Clustering runs :func:`dedupe_news.clustering.cluster_pairs`
-(weighted linkage) on the model's probability at threshold 0.5, with the full
-probability matrix inside components. Feature tables are cached in /tmp.
+(average linkage) on the model's probability at threshold 0.5, with the full
+probability matrix inside components, as the product does. Feature tables are cached in /tmp.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from sklearn.metrics import roc_auc_score
 from dedupe_news import Article, read_articles, score_clustering
 from dedupe_news.clustering import cluster_pairs
 from dedupe_news.pair_model import PairModel, fit
+from dedupe_news.settings import LINKAGES
 
 from .model_report import markdown
 from .model_terms import DEFAULT_TERMS, TERM_SETS
@@ -66,8 +67,11 @@ class Recipe:
     terms: str = DEFAULT_TERMS
     c: float = 1.0
     threshold: float = 0.5
-    veto: float = 0.1  # CLEARLY_DIFFERENT, in probability space
+    veto: float = 0.3  # CLEARLY_DIFFERENT, in probability space
     graph_floor: float = 0.0  # neighbour graph: edges of at least this body cosine
+    linkage: str = "average"
+    veto_distance: float = 10.0  # linkage distance of a clearly different pair
+    veto_min_tokens: int = 16  # a pair with a shorter text never vetoes
 
 
 def log(message: str) -> None:
@@ -237,12 +241,22 @@ def probabilities(model: PairModel, features: dict) -> np.ndarray:
     return np.where(features["in_window"], p, 0.0)
 
 
-def cluster(model, context: PairContext, table: dict, threshold: float, veto: float):
+def linkage_probabilities(model: PairModel, features: dict, recipe: Recipe) -> np.ndarray:
+    """What linkage reads, as ``ModelScorer.linkage_similarity`` gives it: pairs in
+    the window with a text under ``veto_min_tokens`` tokens never veto."""
+    p = probabilities(model, features)
+    short = features["log_tokens_min"] < np.log1p(recipe.veto_min_tokens)
+    lift = short & features["in_window"] & (p < recipe.veto)
+    return np.where(lift, recipe.veto, p)
+
+
+def cluster(model, context: PairContext, table: dict, threshold: float, recipe: Recipe):
     similarity = probabilities(model, table)
 
     def component_similarity(members: np.ndarray) -> np.ndarray:
         a, b, ri, rj = component_pairs(members)
-        return symmetric(members.size, a, b, probabilities(model, context.features(ri, rj)))
+        features = context.features(ri, rj)
+        return symmetric(members.size, a, b, linkage_probabilities(model, features, recipe))
 
     return cluster_pairs(
         context.n,
@@ -251,29 +265,30 @@ def cluster(model, context: PairContext, table: dict, threshold: float, veto: fl
         similarity,
         threshold=threshold,
         component_similarity=component_similarity,
-        linkage_method="weighted",
-        clearly_different=veto,
+        linkage_method=recipe.linkage,
+        clearly_different=recipe.veto,
+        veto_distance=recipe.veto_distance,
     )
 
 
 def evaluate(corpus: Corpus, context, table, model, recipe: Recipe) -> dict:
     """The corpus's acceptance measures under ``model``."""
     result = {}
-    threshold, veto = recipe.threshold, recipe.veto
+    threshold = recipe.threshold
     labelled = (table["label"] >= 0) & table["in_window"]
     if len(set(table["label"][labelled].tolist())) == 2:
         result["pair_auc"] = roc_auc_score(
             table["label"][labelled], probabilities(model, table)[labelled]
         )
     if corpus.kind == "gold":
-        labels = cluster(model, context, table, threshold, veto)
+        labels = cluster(model, context, table, threshold, recipe)
         scores = score_clustering(corpus.group, labels)
         result.update(ari=scores.adjusted_rand_index, f1=scores.pairwise_f1)
     elif corpus.kind == "tickers":
-        result.update(reuters_measures(corpus, cluster(model, context, table, threshold, veto)))
+        result.update(reuters_measures(corpus, cluster(model, context, table, threshold, recipe)))
     else:
         for t in (threshold * 0.8, threshold, threshold * 1.2):
-            labels = cluster(model, context, table, t, veto)
+            labels = cluster(model, context, table, t, recipe)
             result[f"seeds@{t:.2f}"] = seeds_verdict(corpus, labels)
     return result
 
@@ -285,6 +300,12 @@ def reuters_measures(corpus: Corpus, labels: np.ndarray) -> dict:
         by_label.setdefault(label, set()).update(names)
     single = [k for k, t in enumerate(tickers) if len(t) == 1]
     mixed = sum(1 for k in single if by_label[labels[k]] - tickers[k])
+    singles_by_label: dict[int, set] = {}
+    for k in single:
+        singles_by_label.setdefault(labels[k], set()).update(tickers[k])
+    # Only other single-ticker titles: a deal title naming both companies
+    # ("USAIR <U> TO BUY PIEDMONT <PIE>") does not count here.
+    mixed_single = sum(1 for k in single if singles_by_label[labels[k]] - tickers[k])
     texts: dict[tuple, list[int]] = {}
     for k, a in enumerate(corpus.articles):
         texts.setdefault((a.full_text.strip(), a.date), []).append(k)
@@ -292,6 +313,7 @@ def reuters_measures(corpus: Corpus, labels: np.ndarray) -> dict:
     together = sum(1 for g in groups if len(set(labels[g].tolist())) == 1)
     return {
         "cross_ticker_share": mixed / len(single),
+        "cross_single_ticker_share": mixed_single / len(single),
         "duplicate_groups_together": f"{together}/{len(groups)}",
     }
 
@@ -327,6 +349,9 @@ def parse_args(argv):
     parser.add_argument(
         "--graph-floor", type=float, default=default.graph_floor, help="neighbour graph edges"
     )
+    parser.add_argument("--linkage", choices=LINKAGES, default=default.linkage)
+    parser.add_argument("--veto-distance", type=float, default=default.veto_distance)
+    parser.add_argument("--veto-min-tokens", type=int, default=default.veto_min_tokens)
     args = parser.parse_args(argv)
     recipe = Recipe(
         args.window,
@@ -337,6 +362,9 @@ def parse_args(argv):
         args.threshold,
         args.veto,
         args.graph_floor,
+        args.linkage,
+        args.veto_distance,
+        args.veto_min_tokens,
     )
     return args, recipe
 
@@ -381,6 +409,11 @@ def main(argv=None) -> int:
         "clearly_different": recipe.veto,
         "window_days": recipe.window_days,
         "neighbour_graph_floor": recipe.graph_floor,
+        "linkage": {
+            "method": recipe.linkage,
+            "veto_distance": recipe.veto_distance,
+            "veto_min_tokens": recipe.veto_min_tokens,
+        },
         "candidates": {"floor": recipe.floor, "max_neighbors": recipe.max_neighbors},
         "scores": results,
     }

@@ -16,6 +16,7 @@ from dedupe_news.evidence import (
     SHORT_TEXT_WORDS,
     article_evidence,
     entity_keys,
+    entity_names,
     key_hash,
     lead_text,
     quote_keys,
@@ -278,3 +279,24 @@ def test_ticker_conflict_reads_the_titles_not_the_partners_named_below():
     assert table.ticker_conflict(np.array([0]), np.array([1])).tolist() == [1.0]
     no_title = article_evidence(None, "Boeing <BA> said AMR <AMR> ordered jets.")
     assert has(no_title.tickers, "T:BA", "T:AMR")  # the lead is the first words then
+
+
+def test_a_headline_has_at_most_short_text_words_whatever_the_trailing_space():
+    for tail in ("", " ", "\n  \t", " \n"):
+        short = "Putin " + "said " * (SHORT_TEXT_WORDS - 1) + tail
+        long = "Putin " + "said " * SHORT_TEXT_WORDS + tail
+        assert "E:putin" in entity_names(short)  # its opener counts: a headline
+        assert "E:putin" not in entity_names(long)
+
+
+def test_keys_are_the_same_when_the_hash_memory_fills_and_is_forgotten(monkeypatch):
+    from dedupe_news import evidence
+
+    text = "Vladimir Putin met Recep Erdogan in Istanbul; <NLC> rose 5% to 1.1 billion."
+    fresh = entity_keys(text)
+    monkeypatch.setattr(evidence, "_HASHED_MAX", 3)
+    evidence._HASHED.clear()
+    for _ in range(3):
+        np.testing.assert_array_equal(entity_keys(text), fresh)
+        assert len(evidence._HASHED) <= 3
+    np.testing.assert_array_equal(fresh, np.unique([key_hash(k) for k in set(entity_names(text))]))

@@ -177,7 +177,7 @@ def calibrate_model(
         ],
         **{
             key: base.metadata[key]
-            for key in ("threshold", "clearly_different", "candidates")
+            for key in ("threshold", "clearly_different", "candidates", "linkage")
             if key in base.metadata
         },
         "trained_by": "dedupe-news calibrate",

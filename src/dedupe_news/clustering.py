@@ -19,6 +19,11 @@ Pairs that are clearly different (``story_similarity`` below 0.05) get a large
 distance, a soft veto: a bridge article cannot merge two stories that share
 nothing. ``linkage="single"`` keeps the plain connected components, for
 comparison.
+
+That is the fixed rule's clustering. A learned model names its own in its file
+(:attr:`~dedupe_news.pair_model.PairModel.linkage_method`, ``veto_distance``):
+the default model links its probabilities by average linkage, with a veto below
+0.3 at distance 10 that a pair with a text under 16 tokens never casts.
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ def cluster_pairs(
     max_component: int = 2000,
     clearly_different: float = CLEARLY_DIFFERENT,
     prefetch: Callable[[list[np.ndarray]], None] | None = None,
+    veto_distance: float = VETO_DISTANCE,
 ) -> np.ndarray:
     """Group ``n`` items into clusters from scored pairs.
 
@@ -103,6 +109,8 @@ def cluster_pairs(
         so a wire story reprinted thousands of times stays one story.
     clearly_different : float
         Pairs below this similarity veto a merge (see :func:`linkage_score`).
+    veto_distance : float
+        The linkage distance of such a pair, instead of ``1 - similarity``.
     prefetch : callable, optional
         Given the sorted members of the components about to be clustered (all of
         them, then the parts of each oversized one as it is split), may compute
@@ -125,7 +133,13 @@ def cluster_pairs(
     if linkage_method == "single":
         return order_labels(labels)
     linkage_of = _Linkage(
-        threshold, component_similarity, linkage_method, max_component, clearly_different, prefetch
+        threshold,
+        component_similarity,
+        linkage_method,
+        max_component,
+        clearly_different,
+        prefetch,
+        veto_distance,
     )
     final = np.arange(n, dtype=np.int64)
     next_label = n
@@ -195,6 +209,7 @@ class _Linkage:
     max_component: int
     clearly_different: float = CLEARLY_DIFFERENT
     prefetch: Callable[[list[np.ndarray]], None] | None = None
+    veto_distance: float = VETO_DISTANCE
 
     def component(self, members: np.ndarray, edges: _Edges, edge_threshold: float) -> np.ndarray:
         """0-based groups of a connected component's sorted ``members``."""
@@ -202,7 +217,9 @@ class _Linkage:
             return np.zeros(2, dtype=np.int64)
         if members.size <= self.max_component:
             similarity = self.component_similarity(members)
-            return _agglomerate(similarity, self.threshold, self.method, self.clearly_different)
+            return _agglomerate(
+                similarity, self.threshold, self.method, self.clearly_different, self.veto_distance
+            )
         while True:
             next_threshold = edge_threshold + _THRESHOLD_STEP
             is_copy = edges.similarity >= COPY_SIMILARITY
@@ -262,12 +279,16 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 
 def _agglomerate(
-    similarity: np.ndarray, threshold: float, method: str, clearly_different: float
+    similarity: np.ndarray,
+    threshold: float,
+    method: str,
+    clearly_different: float,
+    veto_distance: float,
 ) -> np.ndarray:
     """Agglomerative groups (0-based) of a dense similarity matrix, cut at ``threshold``."""
     similarity = np.clip(similarity, 0.0, 1.0)
     distance = 1.0 - similarity
-    distance[similarity < clearly_different] = VETO_DISTANCE
+    distance[similarity < clearly_different] = veto_distance
     np.fill_diagonal(distance, 0.0)
     distance = (distance + distance.T) / 2.0
     tree = linkage(squareform(distance, checks=False), method=method)

@@ -125,11 +125,26 @@ def key_hash(key: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+_HASHED: dict[str, int] = {}
+_HASHED_MAX = 1 << 17
+"""Keys hashed lately (names, numbers and quotes recur across articles): at most
+:data:`_HASHED_MAX` (about 20 MB), then forgotten all at once."""
+
+
+def _cached_hash(key: str) -> int:
+    found = _HASHED.get(key)
+    if found is None:
+        if len(_HASHED) >= _HASHED_MAX:
+            _HASHED.clear()
+        found = _HASHED[key] = key_hash(key)
+    return found
+
+
 def _keys_array(keys) -> np.ndarray:
     if not keys:
         return _EMPTY
     keys = set(keys)
-    return np.unique(np.fromiter((key_hash(k) for k in keys), dtype=np.int64, count=len(keys)))
+    return np.unique(np.fromiter(map(_cached_hash, keys), dtype=np.int64, count=len(keys)))
 
 
 def _ticker_strings(text: str) -> list[str]:
@@ -162,10 +177,6 @@ def _number_key(raw: str, unit: str | None) -> str | None:
     return f"N:{value}{unit_class}"
 
 
-def _is_capitalised(word: str) -> bool:
-    return word[0].isupper() and not word.isupper() or (word.isupper() and 2 <= len(word) <= 5)
-
-
 def _cased_letters(line: str) -> tuple[int, int]:
     """(upper-case, lower-case) letters of ``line``; byte counts for ASCII."""
     if line.isascii():
@@ -179,9 +190,17 @@ def _cased_letters(line: str) -> tuple[int, int]:
     return upper, lower
 
 
-def _title_case(words: Sequence[str]) -> bool:
-    """True for a Title Case line: 3/4 of its 4+ long words capitalised."""
+def _title_case(words: Sequence[str], upper: int | None = None) -> bool:
+    """True for a Title Case line: 3/4 of its 4+ long words capitalised.
+
+    ``upper``, the line's upper-case letters (:func:`_cased_letters`), bounds the
+    capitalised words: below 3/4 of the long words, the line is not Title Case.
+    """
+    if upper is not None and upper < 3:
+        return False  # 3 capitalised words at least (3/4 of 4)
     long_words = [w for w in words if len(w) > 3]
+    if upper is not None and upper < 0.75 * len(long_words):
+        return False
     if len(long_words) >= 4:
         capitalised = sum(w[0].isupper() for w in long_words)
         if capitalised >= 0.75 * len(long_words):
@@ -195,8 +214,32 @@ def _names_usable(line: str, words: Sequence[str]) -> bool:
     return upper <= lower and not _title_case(words)
 
 
-def _strip_possessive(word: str) -> str:
-    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
+_POSSESSIVE = ("'s", "\u2019s")
+"""Endings a word loses before it is compared (a possessive)."""
+
+
+def _close_run(run: list[str], initial: bool, keys: list[str], openers: list[str]) -> None:
+    """Add the keys of a run of capitalised words (and connectors) that ends here:
+    see :func:`_name_keys`; ``initial`` when the run opens a sentence."""
+    while run and run[-1].lower() in _CONNECTORS:
+        run.pop()
+    if initial and len(run) > 2 and run[1] in _CONNECTORS:
+        # "Shares of Northern Trust": the opener is not part of the name.
+        if run[0].lower() not in NAME_STOP_WORDS:
+            openers.append("E:" + run[0].lower())
+        del run[:2]
+        initial = False
+    while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in _CONNECTORS) and len(run) > 1:
+        run.pop(0)
+        initial = False
+    if len(run) == 1:
+        lowered = run[0].lower()
+        if lowered not in NAME_STOP_WORDS:
+            (openers if initial else keys).append("E:" + lowered)
+    elif run:
+        words = [w.lower() for w in run]
+        keys.extend(f"E:{w}" for w in words if w not in NAME_STOP_WORDS and w not in _CONNECTORS)
+        keys.append("E:" + " ".join(words))
 
 
 def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
@@ -206,68 +249,47 @@ def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
 
     Words are read one by one only from a capitalised word to the end of its
     run; the words in between (no run open) change nothing but the gap before
-    the next word, so they are skipped.
+    the next word, so they are skipped. A word is capitalised when it opens with
+    a capital and is not all capitals, or is an all-capitals word of 2 to 5
+    letters (an acronym), once a possessive ending is dropped.
     """
     upper, lower = _cased_letters(line)
     if upper == 0 or upper > lower:
         return  # no capitalised word, or a line in capitals
     parts = _WORD_SPLIT.split(line)  # gap, word, gap, word, ..., gap
     words = parts[1::2]
-    if not words or _title_case(words):
+    if not words or _title_case(words, upper):
         return
-    starts = [k for k, w in enumerate(words) if not w[0].islower()]
-    run: list[str] = []
-    run_is_initial = False
-
-    def close() -> None:
-        while run and run[-1].lower() in _CONNECTORS:
-            run.pop()
-        nonlocal run_is_initial
-        if run_is_initial and len(run) > 2 and run[1] in _CONNECTORS:
-            # "Shares of Northern Trust": the opener is not part of the name.
-            if run[0].lower() not in NAME_STOP_WORDS:
-                openers.append("E:" + run[0].lower())
-            del run[:2]
-            run_is_initial = False
-        while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in _CONNECTORS) and len(run) > 1:
-            run.pop(0)
-            run_is_initial = False
-        if not run:
-            return
-        lowered = [w.lower() for w in run]
-        if len(run) == 1:
-            if lowered[0] not in NAME_STOP_WORDS:
-                (openers if run_is_initial else keys).append("E:" + lowered[0])
-        else:
-            keys.extend(
-                f"E:{w}" for w in lowered if w not in NAME_STOP_WORDS and w not in _CONNECTORS
-            )
-            keys.append("E:" + " ".join(lowered))
-        run.clear()
-
     n_words = len(words)
     done = 0  # words before this one are read
-    for start in starts:
+    for start in [k for k, w in enumerate(words) if not w[0].islower()]:
         if start < done:
             continue
+        run: list[str] = []
+        initial = False
         k = start
         while k < n_words:
-            word = _strip_possessive(words[k])
+            word = words[k]
+            if word.endswith(_POSSESSIVE):
+                word = word[:-2]
             gap = parts[2 * k]
             if run and (gap.strip() not in ("", "-") or "\n" in gap):
-                close()
-            if _is_capitalised(word):
+                _close_run(run, initial, keys, openers)
+                run = []
+            if word[0].isupper() and not word.isupper() or (word.isupper() and 2 <= len(word) <= 5):
                 if not run:
-                    run_is_initial = k == 0 or bool(_OPENING_GAP.search(gap))
+                    initial = k == 0 or bool(_OPENING_GAP.search(gap))
                 run.append(word)
             elif run and word in _CONNECTORS:
                 run.append(word)
             elif run:
-                close()
+                _close_run(run, initial, keys, openers)
+                run = []
             k += 1
             if not run:
                 break
-        close()
+        if run:
+            _close_run(run, initial, keys, openers)
         done = k
 
 
@@ -311,7 +333,8 @@ def _entity_strings(text: str, tickers: list[str]) -> list[str]:
     blanked = _TICKER_ANGLE.sub(" ", text) if "<" in text else text
     for line in blanked.splitlines():
         _name_keys(line, names, openers)
-    if len(text.split()) <= SHORT_TEXT_WORDS:
+    # (At most SHORT_TEXT_WORDS + 1 parts: enough to tell whether there are more words.)
+    if len(text.split(None, SHORT_TEXT_WORDS)) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name
     else:
         seen = set(names)

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .evidence import ArticleEvidence
+from .pair_features import compiled_pairs, row_dot_products
 
 __all__ = ["RARE_ENTITY_SHARE", "EntityFrequencies", "EvidenceTable", "log_length"]
 
@@ -55,19 +56,19 @@ def _key_matrix(key_arrays: Sequence[np.ndarray]) -> sp.csr_matrix:
 
 
 def _pair_products(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndarray):
-    """Row-wise dot products ``a[i[k]] . b[j[k]]``, in chunks."""
-    out = np.zeros(i.size, dtype=np.float64)
-    step = 50_000
-    for start in range(0, i.size, step):
-        rows_a = a[i[start : start + step]]
-        rows_b = b[j[start : start + step]]
-        out[start : start + step] = np.asarray(rows_a.multiply(rows_b).sum(axis=1)).ravel()
-    return out
+    """Row-wise dot products ``a[i[k]] . b[j[k]]`` (key matrices are canonical: the
+    chunks :func:`~dedupe_news.pair_features.row_dot_products` takes change nothing)."""
+    return row_dot_products(a, i, b, j)
 
 
 def _shared_sums(binary: sp.csr_matrix, weights: np.ndarray, i: np.ndarray, j: np.ndarray):
     """``(n_pairs, n_weights)``: per pair, the column sums of ``weights`` over the keys
-    both rows ``i[k]`` and ``j[k]`` of ``binary`` hold (one row product for all)."""
+    both rows ``i[k]`` and ``j[k]`` of ``binary`` hold (one row product for all;
+    compiled, bit for bit, where :func:`~dedupe_news.pair_features.compiled_pairs`)."""
+    if compiled_pairs(binary, binary, i.size) and binary.dtype == weights.dtype == np.float64:
+        from .pair_kernel import pair_weight_sums
+
+        return pair_weight_sums(binary, i, binary, j, weights)
     out = np.zeros((i.size, weights.shape[1]), dtype=np.float64)
     step = 50_000
     for start in range(0, i.size, step):

@@ -149,7 +149,12 @@ def neighbour_graph(n: int, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) ->
     )
     graph.sum_duplicates()
     norms = np.sqrt(np.asarray(graph.multiply(graph).sum(axis=1)).ravel())
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ graph)
+    normalised = sp.csr_matrix(sp.diags(1.0 / norms) @ graph)
+    # The product lists each row's columns in descending order; sorted, the rows are
+    # in canonical form, which pair products walk in the same (ascending) column
+    # order, compiled when numba is installed (``cosine_similarity_pairs``).
+    normalised.sort_indices()
+    return normalised
 
 
 def model_pair_features(

@@ -12,6 +12,7 @@ linear in N; time is linear in N times the number of articles per window.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -21,6 +22,7 @@ from .parallel import map_tasks
 
 __all__ = [
     "COLUMNS_PER_BLOCK",
+    "COMPILED_MIN_ENTRIES",
     "PROBE_FLOOR_FACTOR",
     "PRODUCTS_PER_CHUNK",
     "cosine_neighbor_pairs",
@@ -36,6 +38,13 @@ _PROBE_MIN_DF = 500
 _PROBE_DF_SHARE = 0.005
 PROBE_FLOOR_FACTOR = 0.5
 """The search floor over the probe terms, as a share of ``min_similarity``."""
+
+COMPILED_MIN_ENTRIES = 20_000
+"""From this many entries on, each row's top neighbours are picked by the compiled
+loop (:mod:`~dedupe_news.neighbors_kernel`) when numba is installed: the same pairs
+in the same order as the lexsort, many times faster."""
+
+_NUMBA_INSTALLED = importlib.util.find_spec("numba") is not None
 
 
 def cosine_neighbor_pairs(
@@ -266,6 +275,11 @@ def _top_per_row(
     """The ``k`` most similar pairs per ``i``, lower ``j`` first among equals, sorted
     by ``i``, similarity (descending) and ``j``; with ``in_order=False``, the same
     pairs in any order (the pairs of a row with at most ``k`` are then not sorted)."""
+    if _NUMBA_INSTALLED and i.size >= COMPILED_MIN_ENTRIES and not np.isnan(similarity).any():
+        from .neighbors_kernel import top_per_row_order
+
+        top = top_per_row_order(i, j, similarity, k, in_order)
+        return i[top], j[top], similarity[top]
     if not in_order and i.size:
         crowded = np.bincount(i)[i] > k
         if not crowded.all():

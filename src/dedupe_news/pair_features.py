@@ -22,6 +22,7 @@ article against rows it read from SQLite; Spark passes the rows of one block.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -29,7 +30,22 @@ import scipy.sparse as sp
 
 from .minhash import Signatures, containment_similarity, jaccard_similarity
 
-__all__ = ["ArticleRows", "PairFeatures", "cosine_similarity_pairs", "pair_features"]
+__all__ = [
+    "COMPILED_MIN_PAIRS",
+    "ArticleRows",
+    "PairFeatures",
+    "compiled_pairs",
+    "cosine_similarity_pairs",
+    "pair_features",
+    "row_dot_products",
+]
+
+COMPILED_MIN_PAIRS = 5_000
+"""From this many pairs on, :func:`cosine_similarity_pairs` multiplies with the
+compiled loop (:mod:`~dedupe_news.pair_kernel`) when numba is installed: the same
+numbers, bit for bit, several times faster; below, loading it costs more than it saves."""
+
+_NUMBA_INSTALLED = importlib.util.find_spec("numba") is not None
 
 _PAIRS_PER_CHUNK = 50_000
 _ENTRIES_PER_CHUNK = 4_000_000
@@ -95,13 +111,42 @@ def cosine_similarity_pairs(
     j = np.asarray(j, dtype=np.intp)
     if 0 < i.size <= _PAIRS_PER_CHUNK and (i == i[0]).all() and _canonical(left, right):
         return np.clip(_one_row_cosines(left, int(i[0]), right, j), 0.0, 1.0)
+    return np.clip(row_dot_products(left, i, right, j), 0.0, 1.0)
+
+
+def compiled_pairs(left: sp.csr_matrix, right: sp.csr_matrix, n_pairs: int) -> bool:
+    """Whether products of ``n_pairs`` row pairs of ``left`` and ``right`` run in the
+    compiled loop (:mod:`~dedupe_news.pair_kernel`): numba is installed, there are at
+    least :data:`COMPILED_MIN_PAIRS` pairs, and both are canonical CSR matrices of one
+    float dtype and as many columns."""
+    return (
+        _NUMBA_INSTALLED
+        and n_pairs >= COMPILED_MIN_PAIRS
+        and _canonical(left, right)
+        and left.dtype in (np.float32, np.float64)
+        and left.shape[1] == right.shape[1]
+    )
+
+
+def row_dot_products(
+    left: sp.csr_matrix, i: np.ndarray, right: sp.csr_matrix, j: np.ndarray
+) -> np.ndarray:
+    """Dot products of rows ``left[i[k]]`` and ``right[j[k]]`` as float64: scipy's
+    elementwise product summed per row (``left[i].multiply(right[j]).sum(axis=1)``),
+    in chunks, or bit for bit the same in the compiled loop (:func:`compiled_pairs`)."""
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    if compiled_pairs(left, right, i.size):
+        from .pair_kernel import pair_dot_products
+
+        return pair_dot_products(left, i, right, j)
     out = np.zeros(i.size, dtype=np.float64)
     step = _pairs_per_chunk(left, right)
     for start in range(0, i.size, step):
         a = left[i[start : start + step]]
         b = right[j[start : start + step]]
         out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    return np.clip(out, 0.0, 1.0)
+    return out
 
 
 def _canonical(left: sp.csr_matrix, right: sp.csr_matrix) -> bool:
@@ -198,7 +243,7 @@ def pair_features(
     """
     i = np.asarray(i, dtype=np.intp)
     j = np.asarray(j, dtype=np.intp)
-    jaccard = jaccard_similarity(left.signatures, i, right.signatures, j)
+    jaccard = _jaccard(left.signatures, i, right.signatures, j)
     return PairFeatures(
         cosine_similarity=cosine_similarity_pairs(left.tfidf, i, right.tfidf, j),
         jaccard_similarity=jaccard,
@@ -210,3 +255,19 @@ def pair_features(
             left.signatures.shingle_counts[i], right.signatures.shingle_counts[j]
         ).astype(np.int64),
     )
+
+
+def _jaccard(left: Signatures, i: np.ndarray, right: Signatures, j: np.ndarray) -> np.ndarray:
+    """:func:`~dedupe_news.minhash.jaccard_similarity`, bit for bit; from
+    :data:`COMPILED_MIN_PAIRS` pairs on with numba installed, compiled
+    (:func:`~dedupe_news.pair_kernel.signature_agreement`: no copy of the rows)."""
+    shape, other = left.hashvalues.shape, right.hashvalues.shape
+    if not (_NUMBA_INSTALLED and i.size >= COMPILED_MIN_PAIRS and len(shape) == 2):
+        return jaccard_similarity(left, i, right, j)
+    if shape[1] < 1 or other[1:] != shape[1:]:
+        return jaccard_similarity(left, i, right, j)
+    from .pair_kernel import signature_agreement
+
+    agree = signature_agreement(left.hashvalues, i, right.hashvalues, j)
+    either_empty = (left.shingle_counts[i] == 0) | (right.shingle_counts[j] == 0)
+    return np.where(either_empty, 0.0, agree)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, ParameterError
+from .settings import LINKAGES
 
 __all__ = [
     "MODEL_FORMAT",
@@ -73,8 +74,12 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_CLEARLY_DIFFERENT = 0.1
 DEFAULT_CANDIDATE_SIMILARITY = 0.05
 DEFAULT_MAX_NEIGHBORS = 100
+DEFAULT_LINKAGE = "weighted"
+DEFAULT_VETO_DISTANCE = 4.0
+DEFAULT_VETO_MIN_TOKENS = 0
 """How a model is used when its file does not say (``metadata``: ``threshold``,
-``clearly_different``, ``candidates.floor``, ``candidates.max_neighbors``)."""
+``clearly_different``, ``candidates.floor``, ``candidates.max_neighbors``,
+``linkage``: ``method``, ``veto_distance``, ``veto_min_tokens``)."""
 
 
 class ModelFileError(InputError):
@@ -103,6 +108,8 @@ class PairModel:
             )
         if not all(map(math.isfinite, [self.intercept, *self.coefficients.tolist()])):
             raise ModelFileError("the model has a coefficient that is not a finite number")
+        # How its probabilities are linked: checked now, so a bad file fails on load.
+        self.linkage_method, self.veto_distance, self.veto_min_tokens  # noqa: B018
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -165,6 +172,47 @@ class PairModel:
     def clearly_different(self) -> float:
         """The probability below which a pair vetoes a linkage merge."""
         return float(self.metadata.get("clearly_different", DEFAULT_CLEARLY_DIFFERENT))
+
+    @property
+    def linkage_method(self) -> str:
+        """How stories are grouped inside connected components (``"weighted"``,
+        ``"average"`` or ``"single"``, as the ``linkage`` setting)."""
+        method = str(self._linkage.get("method", DEFAULT_LINKAGE))
+        if method not in LINKAGES:
+            raise ModelFileError(
+                f"the model's linkage method is {method!r}: use one of {', '.join(LINKAGES)}"
+            )
+        return method
+
+    @property
+    def veto_distance(self) -> float:
+        """The linkage distance of a clearly different pair (instead of ``1 - p``)."""
+        distance = float(self._linkage.get("veto_distance", DEFAULT_VETO_DISTANCE))
+        if not (math.isfinite(distance) and distance >= 1.0):
+            raise ModelFileError(
+                f"the model's linkage veto_distance is {distance!r}: use a number of at least 1"
+            )
+        return distance
+
+    @property
+    def veto_min_tokens(self) -> int:
+        """A pair vetoes a merge only when both texts have at least this many tokens:
+        a low probability between short texts (headlines) is no evidence against."""
+        tokens = self._linkage.get("veto_min_tokens", DEFAULT_VETO_MIN_TOKENS)
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            raise ModelFileError(
+                f"the model's linkage veto_min_tokens is {tokens!r}: use a whole number >= 0"
+            )
+        return tokens
+
+    @property
+    def _linkage(self) -> dict:
+        linkage = self.metadata.get("linkage")
+        if linkage is None:
+            return {}
+        if not isinstance(linkage, dict):
+            raise ModelFileError("the model's metadata 'linkage' must be an object")
+        return linkage
 
     @property
     def candidate_similarity(self) -> float:

@@ -70,7 +70,10 @@ class StoryClusterer(BaseEstimator):
         ``story_similarity`` is that probability, the candidate search uses the
         floor and neighbour count the model was trained with, and the leads are
         searched too. ``window_days`` and the copy settings still apply;
-        ``rewrite_threshold`` does not.
+        ``rewrite_threshold`` and ``linkage`` do not: the model file names how
+        its probabilities are linked (the default model: average linkage, and
+        pairs with a text under 16 tokens never veto a merge; see
+        :meth:`~dedupe_news.scoring.ModelScorer.linkage_similarity`).
     same_story_threshold : float, optional
         With a model: the probability at or above which a pair is the same story
         (and linkage merges); None uses the model's own (0.5 for the default).
@@ -242,9 +245,10 @@ class StoryClusterer(BaseEstimator):
             table.story_similarity,
             threshold=scorer.threshold,
             component_similarity=lambda members: scorer.matrix(members, copies),
-            linkage_method=settings.linkage,
+            linkage_method=scorer.linkage_method(settings.linkage),
             max_component=settings.max_component,
             clearly_different=scorer.clearly_different,
+            veto_distance=scorer.veto_distance,
             prefetch=lambda groups: scorer.prefetch(groups, copies),
         )
         self._report("clustering", n, n)

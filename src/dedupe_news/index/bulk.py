@@ -161,9 +161,10 @@ class BulkLoader:
             table.story_similarity,
             threshold=scorer.threshold,
             component_similarity=lambda members: scorer.matrix(members, copies),
-            linkage_method=self.linkage,
+            linkage_method=scorer.linkage_method(self.linkage),
             max_component=self.max_component,
             clearly_different=scorer.clearly_different,
+            veto_distance=scorer.veto_distance,
             prefetch=lambda groups: scorer.prefetch(groups, copies),
         )
         first_new_story = ids.next_id

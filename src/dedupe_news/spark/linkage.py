@@ -10,9 +10,9 @@ import numpy as np
 
 from ..clustering import cluster_pairs, component_similarity, copy_matrix
 from ..pair_features import ArticleRows
-from ..scoring import pair_matrix
+from ..scoring import ModelScorer
 from .arrow import plain2, weight_matrix
-from .model_scores import MODEL_COLUMNS, model_inputs, model_similarity
+from .model_scores import MODEL_COLUMNS, model_inputs
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -29,12 +29,14 @@ def linked_groups(
     """``(pos, grp)`` for every article on an edge: ``grp`` numbers the stories
     within its component (0 for components of two, and with single linkage).
 
-    With a learned model, ``features`` are the model rows (:mod:`.model_scores`) and
-    each component's matrix holds the model's score of each of its pairs, as
-    :meth:`~dedupe_news.scoring.ModelScorer.matrix` gives it."""
+    With a learned model, ``features`` are the model rows (:mod:`.model_scores`):
+    each component is linked by a :class:`~dedupe_news.scoring.ModelScorer` over its
+    members' rows (with the corpus's graph rows and entity IDF), whose
+    :meth:`~dedupe_news.scoring.ModelScorer.matrix` gives the same matrices as over
+    the whole corpus, by the model's own linkage and veto."""
     from pyspark.sql import functions as F
 
-    if plan.settings.linkage == "single":
+    if plan.linkage_method == "single":
         return components.select("pos", F.lit(0).cast("long").alias("grp"))
     large = components.filter(F.col("size") > 2)
     columns = ["pos", "day", "cols", "weights"] if plan.decision is None else list(MODEL_COLUMNS)
@@ -74,12 +76,12 @@ def link_component(members: pa.Table, edges: pa.Table, plan: Plan, vocabulary=No
             return component_similarity(rows, plan.window_days, part, copies)
 
     else:
-        inputs = model_inputs(members, plan, vocabulary)
+        rows, evidence, graph = model_inputs(members, plan, vocabulary)
+        scorer = ModelScorer(plan.decision, rows, evidence)
+        scorer.graph = graph  # the corpus's candidate graph, these members' rows
 
         def similarity(part: np.ndarray) -> np.ndarray:
-            a, b = np.triu_indices(part.size, k=1)
-            scores = model_similarity(inputs, plan, part[a], part[b])[2]
-            return pair_matrix(part.size, scores)
+            return scorer.matrix(part, None)
 
     labels = cluster_pairs(
         m,
@@ -88,8 +90,9 @@ def link_component(members: pa.Table, edges: pa.Table, plan: Plan, vocabulary=No
         story,
         threshold=plan.threshold,
         component_similarity=similarity,
-        linkage_method=plan.settings.linkage,
+        linkage_method=plan.linkage_method,
         max_component=plan.settings.max_component,
         clearly_different=plan.clearly_different,
+        veto_distance=plan.veto_distance,
     )
     return pa.table({"pos": pa.array(pos.astype(np.int64)), "grp": pa.array(labels)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..clustering import CLEARLY_DIFFERENT
+from ..clustering import CLEARLY_DIFFERENT, VETO_DISTANCE
 from ..decision import DecisionRule, ModelRule
 from ..neighbors import PROBE_FLOOR_FACTOR
 from ..settings import Settings
@@ -79,6 +79,19 @@ class Plan:
     def threshold(self) -> float:
         """The ``story_similarity`` at or above which a pair is the same story."""
         return self.settings.rewrite_threshold if self.decision is None else self.decision.threshold
+
+    @property
+    def linkage_method(self) -> str:
+        """The linkage inside components: the setting's, or the model's own (its file
+        names it, as :meth:`~dedupe_news.scoring.ModelScorer.linkage_method` says)."""
+        if self.decision is None:
+            return self.settings.linkage
+        return self.decision.model.linkage_method
+
+    @property
+    def veto_distance(self) -> float:
+        """The linkage distance of a clearly different pair."""
+        return VETO_DISTANCE if self.decision is None else self.decision.model.veto_distance
 
     @property
     def clearly_different(self) -> float:
