@@ -257,7 +257,8 @@ class _Linkage:
         """Collapse copies to their first member, cluster those, give copies its group.
 
         Exact copies have equal similarities to every other item, so with weighted
-        linkage (WPGMA) merging them first changes nothing else.
+        linkage (WPGMA) merging them first changes nothing else; with average
+        linkage (UPGMA) a group of copies then weighs as one article.
         """
         group = copy_groups(members, edges.i[is_copy], edges.j[is_copy])
         _, first = np.unique(group, return_index=True)
