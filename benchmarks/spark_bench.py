@@ -1,6 +1,7 @@
 """The Spark engine in local mode against the single-machine StoryClusterer.
 
 ``python -m benchmarks.spark_bench --sizes 100000 --masters "local[1]" "local[2]"``
+(``--model default``: both engines decide with the learned pair model)
 
 Each run is a fresh process (a fresh JVM for Spark), so its memory is its own. A
 Spark run reads the synthetic corpus (:mod:`benchmarks.corpus`, the speed
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+import dedupe_news
 from dedupe_news.spark import STAGES
 
 from . import corpus, report
@@ -75,18 +77,22 @@ def stage_metrics(spark) -> dict[str, dict[str, float]]:
     return metrics
 
 
-def measure(engine: str, size: int, seed: int, corpus_path: str, labels_path: str) -> dict:
-    """One run in this process: ``engine`` is ``local`` or a Spark master URL."""
+def measure(
+    engine: str, size: int, seed: int, corpus_path: str, labels_path: str, model: str = "none"
+) -> dict:
+    """One run in this process: ``engine`` is ``local`` or a Spark master URL;
+    ``model`` a learned model to decide with (``"none"``: the fixed rule)."""
     from dedupe_news import StoryClusterer, read_articles
 
-    result: dict = {"engine": engine, "n_docs": size, "seed": seed}
+    params = {} if model == "none" else {"model": model}
+    result: dict = {"engine": engine, "n_docs": size, "seed": seed, "model": model}
     result["load_average_start"] = os.getloadavg()[0]
     if engine == "local":
         articles = read_articles(corpus_path)
         with PeakTreePss() as pss:
             timer = StageTimer()
             started = time.perf_counter()
-            labels = StoryClusterer(progress=timer, n_jobs=-1).fit_predict(articles)
+            labels = StoryClusterer(progress=timer, n_jobs=-1, **params).fit_predict(articles)
             result["seconds"] = time.perf_counter() - started
         result["peak_tree_pss_mib"] = pss.peak
         result.update({f"{k}_seconds": v for k, v in timer.seconds().items()})
@@ -104,7 +110,7 @@ def measure(engine: str, size: int, seed: int, corpus_path: str, labels_path: st
             df = spark.read.json(corpus_path).select("id", "text", "title", "date")
             timer = StageTimer()
             started = time.perf_counter()
-            stories = cluster_dataframe(df, progress=timer)
+            stories = cluster_dataframe(df, progress=timer, **params)
             result["seconds"] = time.perf_counter() - started
             frame = stories.select("id", "cluster").toPandas()
         result["peak_tree_pss_mib"] = pss.peak
@@ -133,10 +139,16 @@ def write_corpus(size: int, seed: int, path: Path) -> None:
             handle.write(json.dumps(record) + "\n")
 
 
-def run_child(engine: str, size: int, seed: int, corpus_path: Path, labels_path: Path) -> dict:
+def run_child(
+    engine: str, size: int, seed: int, corpus_path: Path, labels_path: Path, model: str = "none"
+) -> dict:
     command = [sys.executable, "-m", "benchmarks.spark_bench", "--child", engine]
-    command += [str(size), str(seed), str(corpus_path), str(labels_path)]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYSPARK_PYTHON": sys.executable}
+    command += [str(size), str(seed), str(corpus_path), str(labels_path), model]
+    # The child imports the dedupe_news this process imported (a worktree's src/
+    # before an installed copy), and the benchmarks package from this checkout.
+    package_root = Path(dedupe_news.__file__).resolve().parents[1]
+    path = os.pathsep.join(dict.fromkeys([str(package_root), str(REPO_ROOT)]))
+    env = {**os.environ, "PYTHONPATH": path, "PYSPARK_PYTHON": sys.executable}
     done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -144,7 +156,9 @@ def run_child(engine: str, size: int, seed: int, corpus_path: Path, labels_path:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def benchmark(sizes: Sequence[int], masters: Sequence[str], seed: int, log=print) -> list[dict]:
+def benchmark(
+    sizes: Sequence[int], masters: Sequence[str], seed: int, log=print, model: str = "none"
+) -> list[dict]:
     from dedupe_news import score_clustering
 
     rows = []
@@ -155,13 +169,13 @@ def benchmark(sizes: Sequence[int], masters: Sequence[str], seed: int, log=print
             write_corpus(size, seed, corpus_path)
             local_labels = Path(scratch) / f"local-{size}.npy"
             log(f"  local on {size}")
-            local = run_child("local", size, seed, corpus_path, local_labels)
+            local = run_child("local", size, seed, corpus_path, local_labels, model)
             rows.append(local)
             log(f"    {json.dumps(local)}")
             for master in masters:
                 log(f"  spark {master} on {size}")
                 labels_path = Path(scratch) / f"spark-{size}-{len(rows)}.npy"
-                row = run_child(master, size, seed, corpus_path, labels_path)
+                row = run_child(master, size, seed, corpus_path, labels_path, model)
                 if "note" not in row and "note" not in local:
                     a, b = np.load(local_labels), np.load(labels_path)
                     row["ari_vs_local"] = score_clustering(a.tolist(), b).adjusted_rand_index
@@ -181,15 +195,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
     parser.add_argument("--seed", type=int, default=CORPUS_SEED)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
-    parser.add_argument("--child", nargs=5, metavar="ARG", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--model", default="none", help="a learned model for both engines ('default'), or none"
+    )
+    parser.add_argument("--child", nargs=6, metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        engine, size, seed, corpus_path, labels_path = args.child
-        print(json.dumps(measure(engine, int(size), int(seed), corpus_path, labels_path)))
+        engine, size, seed, corpus_path, labels_path, model = args.child
+        print(json.dumps(measure(engine, int(size), int(seed), corpus_path, labels_path, model)))
         return
     machine = report.machine_info()
     started = time.perf_counter()
-    rows = benchmark(args.sizes, args.masters, args.seed, log=lambda m: print(m, file=sys.stderr))
+    rows = benchmark(
+        args.sizes,
+        args.masters,
+        args.seed,
+        log=lambda m: print(m, file=sys.stderr),
+        model=args.model,
+    )
     for row in rows:
         row["machine"] = f"{machine['cpu']}, {machine['cores']} cores, {machine['memory']}"
     report.write_csv(rows, args.out / "spark.csv")

@@ -4,6 +4,8 @@ without it, and fail under CI=true, where it must be present."""
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,41 @@ def chain_articles() -> list[Article]:
         Article("B", storm + " " + strike, date=parse_date("2024-09-02")),
         Article("C", strike, date=parse_date("2024-09-02")),
     ]
+
+
+# -- Spark (tests/test_spark*.py) ------------------------------------------------------
+
+
+def spark_missing_reason() -> str | None:
+    try:
+        import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        return f'{exc.name} is not installed: install the extra with pip install ".[test,spark]"'
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "no Java runtime: Spark needs java 17+ on the PATH or JAVA_HOME set"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] session for every Spark test; skips (fails under CI=true) without Spark."""
+    reason = spark_missing_reason()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true, so this is an error)")
+        pytest.skip(reason)
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from dedupe_news.spark import spark_session
+
+    session = spark_session(
+        "local[2]",
+        **{
+            "spark.ui.enabled": "false",
+            "spark.sql.shuffle.partitions": "4",
+            "spark.driver.memory": "2g",
+        },
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

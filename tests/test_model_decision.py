@@ -117,8 +117,6 @@ def test_cli_model_errors_are_one_line(tmp_path):
     bad.write_text('{"format": "dedupe-news-pair-model/1",\n "terms": [}')
     broken = CliRunner().invoke(main, ["cluster", seeds, "--model", str(bad), "-q"])
     assert broken.exit_code == 1 and f"{bad}:2:" in broken.output
-    spark = CliRunner().invoke(main, ["cluster", seeds, "--model", "default", "--engine", "spark"])
-    assert spark.exit_code == 2 and "--engine local" in spark.output
 
 
 def test_calibrate_fits_a_model_that_the_cli_can_use(tmp_path):

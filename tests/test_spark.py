@@ -3,17 +3,16 @@
 One local[2] SparkSession serves the whole test run. Without PySpark or Java
 these tests skip with the reason; under CI=true, where `.ci/run` installs the
 `spark` extra, they fail instead (as the corpus tests do without ../shared).
-The pure pieces (band keys, IDF, date blocks) are checked without Spark.
+The pure pieces (band keys, IDF, date blocks) are checked without Spark. The
+`spark` fixture lives in conftest.py, shared with test_spark_model.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import stat
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,41 +43,6 @@ from dedupe_news.weighting import document_frequencies, smooth_idf, stop_terms, 
 from tests.conftest import SEEDS, shared_file
 
 
-def spark_missing_reason() -> str | None:
-    try:
-        import pyarrow  # noqa: F401
-        import pyspark  # noqa: F401
-    except ImportError as exc:
-        return f'{exc.name} is not installed: install the extra with pip install ".[test,spark]"'
-    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        return "no Java runtime: Spark needs java 17+ on the PATH or JAVA_HOME set"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """One local[2] session for every Spark test; skips (fails under CI=true) without Spark."""
-    reason = spark_missing_reason()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true, so this is an error)")
-        pytest.skip(reason)
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    from dedupe_news.spark import spark_session
-
-    session = spark_session(
-        "local[2]",
-        **{
-            "spark.ui.enabled": "false",
-            "spark.sql.shuffle.partitions": "4",
-            "spark.driver.memory": "2g",
-        },
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
 def spark_labels(spark, articles, **params) -> np.ndarray:
     from dedupe_news.spark import fit_articles
 
@@ -86,12 +50,12 @@ def spark_labels(spark, articles, **params) -> np.ndarray:
 
 
 def assert_same_stories(articles, **params):
-    """Spark and StoryClusterer agree exactly; returns the ARI for the record."""
+    """Spark and StoryClusterer agree exactly; returns the fitted StoryClusterer."""
     __tracebackhide__ = True
     spark_params = {
         k: params.pop(k) for k in ("spark", "block_rows", "max_driver_edges") if k in params
     }
-    batch = StoryClusterer(**params).fit(articles)
+    batch = StoryClusterer(**params, n_jobs=1).fit(articles)
     local = batch.labels_
     session = spark_params.pop("spark")
     from dedupe_news.spark import fit_articles
@@ -106,7 +70,7 @@ def assert_same_stories(articles, **params):
     assert np.allclose(
         fitted.source_similarity_, batch.source_similarity_, rtol=0, atol=1e-9, equal_nan=True
     )
-    return ari
+    return batch
 
 
 # -- pure pieces, no Spark --------------------------------------------------------------

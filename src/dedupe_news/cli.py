@@ -126,10 +126,6 @@ def cluster(
     master_source = click.get_current_context().get_parameter_source("master")
     if engine != "spark" and master_source is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--master applies only with --engine spark")
-    if params["model"] is not None and engine == "spark":
-        raise click.UsageError(
-            "--model needs --engine local: the Spark engine decides by the cosine rule"
-        )
     if pairs is not None and engine == "spark":
         raise click.UsageError("--pairs needs --engine local: the Spark engine keeps no pairs")
     if pairs is not None and is_stdout(pairs) and is_stdout(output):

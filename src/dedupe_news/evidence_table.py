@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from .evidence import ArticleEvidence
 from .pair_features import compiled_pairs, row_dot_products
 
-__all__ = ["RARE_ENTITY_SHARE", "EvidenceTable", "log_length"]
+__all__ = ["RARE_ENTITY_SHARE", "EntityFrequencies", "EvidenceTable", "log_length"]
 
 RARE_ENTITY_SHARE = 0.02
 """An entity is rare when at most this share of the articles (and at least 2)
@@ -77,10 +77,48 @@ def _shared_sums(binary: sp.csr_matrix, weights: np.ndarray, i: np.ndarray, j: n
     return out
 
 
+class EntityFrequencies:
+    """How many articles of a corpus name each entity: sorted distinct ``keys``, their
+    ``document_frequency``, and the corpus's ``n_articles``.
+
+    For an :class:`EvidenceTable` over some of the corpus's articles that weighs
+    entities as a table over the whole corpus would (the Spark engine's tasks).
+
+    >>> corpus = EntityFrequencies.of([np.array([1, 2]), np.array([2]), np.array([3])])
+    >>> corpus.keys.tolist(), corpus.document_frequency.tolist(), corpus.n_articles
+    ([1, 2, 3], [1, 2, 1], 3)
+    """
+
+    def __init__(self, keys: np.ndarray, document_frequency: np.ndarray, n_articles: int):
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.document_frequency = np.asarray(document_frequency, dtype=np.int64)
+        self.n_articles = int(n_articles)
+        if self.keys.shape != self.document_frequency.shape:
+            raise ValueError("keys and document_frequency must have one entry per entity")
+
+    @classmethod
+    def of(cls, entities: Sequence[np.ndarray]) -> EntityFrequencies:
+        """The frequencies of articles given by their (sorted, unique) entity keys."""
+        flat = np.concatenate(list(entities)) if len(entities) else _EMPTY
+        keys, counts = np.unique(flat.astype(np.int64), return_counts=True)
+        return cls(keys, counts, len(entities))
+
+    def frequencies(self, keys: np.ndarray) -> np.ndarray:
+        """The document frequency of each of ``keys`` (each must be known)."""
+        where = np.searchsorted(self.keys, keys)
+        if where.size and (
+            where.max() >= self.keys.size or not np.array_equal(self.keys[where], keys)
+        ):
+            raise ValueError("entity keys unknown to these frequencies")
+        return self.document_frequency[where]
+
+
 class EvidenceTable:
     """Entity and quote evidence of a corpus, for vectorised pair features.
 
-    Entity IDF is fitted on these articles: ``ln((1 + n) / (1 + df))``.
+    Entity IDF is fitted on these articles: ``ln((1 + n) / (1 + df))``; with
+    ``frequencies`` (:class:`EntityFrequencies` of a corpus these articles belong
+    to), ``n`` and ``df`` are that corpus's, and so are the rare entities.
     """
 
     def __init__(
@@ -88,19 +126,28 @@ class EvidenceTable:
         entities: Sequence[np.ndarray],
         quotes: Sequence[np.ndarray],
         tickers: Sequence[np.ndarray] | None = None,
+        *,
+        frequencies: EntityFrequencies | None = None,
     ):
         if len(entities) != len(quotes):
             raise ValueError("entities and quotes must have one array per article")
         self.n_articles = len(entities)
         binary = _key_matrix(entities)
-        df = np.bincount(binary.indices, minlength=binary.shape[1])
-        self.entity_idf = np.log((1.0 + self.n_articles) / (1.0 + df))
+        if frequencies is None:
+            n_corpus = self.n_articles
+            df = np.bincount(binary.indices, minlength=binary.shape[1])
+        else:  # the columns are the sorted distinct keys (_key_matrix)
+            n_corpus = frequencies.n_articles
+            lengths = [a.size for a in entities]
+            flat = np.concatenate(list(entities)) if sum(lengths) else _EMPTY
+            df = frequencies.frequencies(np.unique(flat))
+        self.entity_idf = np.log((1.0 + n_corpus) / (1.0 + df))
         self._weighted = sp.csr_matrix(binary @ sp.diags(self.entity_idf))
         self._weight_sums = np.asarray(self._weighted.sum(axis=1)).ravel()
         self._norms = np.sqrt(np.asarray(self._weighted.multiply(self._weighted).sum(axis=1)))
         self._norms = self._norms.ravel()
         self._binary = binary
-        rare = df <= max(2.0, RARE_ENTITY_SHARE * self.n_articles)
+        rare = df <= max(2.0, RARE_ENTITY_SHARE * n_corpus)
         self._rare = sp.csr_matrix(binary @ sp.diags(rare.astype(np.float64)))
         self._rare.eliminate_zeros()
         self._rare_counts = np.diff(self._rare.indptr)

@@ -43,12 +43,43 @@ job groups carry (``dedupe-news: <stage>``), each in its own module:
 :func:`pair_scores_dataframe` stops after stage 5 and returns every scored pair
 with its features and the decision: what the clustering starts from.
 
+With a learned model (``model="default"``, a model file or a
+:class:`~dedupe_news.pair_model.PairModel`, as ``StoryClusterer(model=...)``
+takes it), the same stages run the model's path of the shared layer
+(:class:`~dedupe_news.scoring.ModelScorer` gives the same numbers over the whole
+corpus):
+
+* **prepare** also runs :func:`~dedupe_news.model_features.prepare_evidence`: the
+  lead's term counts, the entity, quote and ticker keys, the token count;
+* **idf** also counts the leads' terms and the entities over every partition: leads
+  are weighted with the IDF of every lead, and the entity frequencies are broadcast
+  (:class:`~dedupe_news.evidence_table.EntityFrequencies`), so each task's
+  :class:`~dedupe_news.evidence_table.EvidenceTable` weighs entities as the whole
+  corpus does;
+* **rewrites** searches each date block's bodies *and* leads, at the model's floor
+  and neighbour count;
+* **scoring** (:mod:`.graph`, :mod:`.model_scores`) builds the candidate graph's
+  rows from the candidate pairs within the window (a ``groupBy`` per article,
+  normalised on a worker), joins each pair with both articles' *model rows*
+  (weighted body and lead, keys, graph row) and scores it with
+  :func:`~dedupe_news.model_features.model_pair_features` and the model: every
+  ``story_similarity`` is the model's probability, and edges are the pairs at its
+  threshold;
+* **linkage** scores every pair of a component from its members' model rows, as
+  :meth:`~dedupe_news.scoring.ModelScorer.matrix` does, with the model's threshold
+  and veto; **labels** score each member against its source the same way.
+
+Labels, ``match``, ``source_similarity`` and every pair's probability and model
+features equal ``StoryClusterer(model=...)``'s on the same input order
+(``tests/test_spark_model.py``).
+
 Limits: a date block holds at least one whole day, so one very busy day is one
 task; undated articles are compared with every article, as locally, so with any
 undated article one task (the undated block) holds every row: at scale, give
 dates. Label identity with the local path holds for the same input order, so a
 DataFrame read from one file (or ``articles_dataframe``) matches ``StoryClusterer``
-on the same file.
+on the same file. With a model, the lead vocabulary and every distinct entity key
+with its frequency are broadcast (16 bytes an entity), as the body vocabulary is.
 """
 
 from .blocks import date_blocks

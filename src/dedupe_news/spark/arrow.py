@@ -12,7 +12,10 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
+    "EVIDENCE_SCHEMA",
     "FEATURES_SCHEMA",
+    "GRAPH_SCHEMA",
+    "MODEL_FEATURES_SCHEMA",
     "PAIRS_SCHEMA",
     "PREPARED_SCHEMA",
     "hashvalues",
@@ -36,6 +39,25 @@ FEATURES_SCHEMA = (
     "pos long, day double, shingles int, hashvalues binary, cols array<int>, weights array<float>"
 )
 """A weighted article: its TF-IDF row over the terms in use, and its signature."""
+
+EVIDENCE_SCHEMA = (
+    "tokens long, lead_ids array<int>, lead_counts array<float>, "
+    "entities array<long>, quotes array<long>, tickers array<long>"
+)
+"""What ``prepare`` adds for a learned model
+(:class:`~dedupe_news.model_features.PreparedEvidence`): the body's token count, the
+lead's hashed term counts, the entity, quote and ticker keys."""
+
+MODEL_FEATURES_SCHEMA = (
+    "lead_cols array<int>, lead_weights array<float>, "
+    "entities array<long>, quotes array<long>, tickers array<long>, log_tokens double"
+)
+"""What a weighted article carries beside :data:`FEATURES_SCHEMA` for a learned model:
+its lead TF-IDF row (lead IDF of the whole corpus), its keys and ``ln(1 + tokens)``."""
+
+GRAPH_SCHEMA = "pos long, graph_cols array<long>, graph_weights array<double>"
+"""An article's L2-normalised row of the candidate graph
+(:func:`~dedupe_news.model_features.neighbour_graph`)."""
 
 PAIRS_SCHEMA = (
     "i long, j long, cosine_similarity double, jaccard_similarity double, "

@@ -42,8 +42,11 @@ def cluster_dataframe(
         edges, otherwise by label propagation in DataFrames.
     **params
         The settings of :class:`~dedupe_news.StoryClusterer` (``window_days``,
-        ``rewrite_threshold``, ``copy_threshold``, ``linkage``, ...), with the same
-        defaults. ``progress(stage, done, total)`` is called as each stage starts
+        ``rewrite_threshold``, ``copy_threshold``, ``linkage``, ``model``,
+        ``same_story_threshold``, ...), with the same defaults. With a ``model``
+        (``"default"``, a model file or a :class:`~dedupe_news.pair_model.PairModel`)
+        every pair is scored by its probability, as ``StoryClusterer(model=...)``
+        scores it. ``progress(stage, done, total)`` is called as each stage starts
         and ends; ``n_jobs`` is ignored (Spark decides).
 
     Returns
@@ -60,13 +63,13 @@ def cluster_dataframe(
     """
     from pyspark.sql import functions as F
 
-    settings, hasher, progress = checked_settings(params, block_rows, max_driver_edges)
+    settings, hasher, progress, decision = checked_settings(params, block_rows, max_driver_edges)
     stages = Stages(progress)
     cache = Cache()
     try:
-        scored = scored_pairs(df, settings, hasher, block_rows, stages, cache)
+        scored = scored_pairs(df, settings, hasher, block_rows, stages, cache, decision)
         edges = cache.keep(
-            scored.pairs.filter(F.col("story_similarity") >= settings.rewrite_threshold).select(
+            scored.pairs.filter(F.col("story_similarity") >= scored.plan.threshold).select(
                 "i", "j", "story_similarity"
             )
         )
@@ -78,13 +81,15 @@ def cluster_dataframe(
         stages.done("components", scored.n_kept)
 
         stages.start("linkage")
-        groups = cache.keep(linked_groups(components, scored.features, edges, scored.plan))
+        groups = cache.keep(
+            linked_groups(components, scored.features, edges, scored.plan, scored.vocabulary)
+        )
         groups.count()
         stages.done("linkage", scored.n_kept)
 
         stages.start("labels")
         labelled = cache.keep(assemble(scored.rows, components, groups))
-        matches = source_matches(labelled, scored.features, scored.plan)
+        matches = source_matches(labelled, scored.features, scored.plan, scored.vocabulary)
         result = (
             labelled.join(matches, "pos", "left")
             .select(

@@ -17,9 +17,10 @@ import numpy as np
 from ..articles import Article
 from ..errors import EmptyCorpusError, InputError, ParameterError
 from ..minhash import MinHasher
+from ..model_features import prepare_evidence
 from ..prepare import prepare_texts
 from ..timestamps import article_day, article_timestamp, parse_datetime
-from .arrow import PREPARED_SCHEMA
+from .arrow import EVIDENCE_SCHEMA, PREPARED_SCHEMA
 from .columns import source_columns
 
 if TYPE_CHECKING:
@@ -28,15 +29,21 @@ if TYPE_CHECKING:
 
     from .stages import Cache
 
-__all__ = ["ROW_BITS", "prepare_batches", "prepare_rows"]
+__all__ = ["ROW_BITS", "evidence_columns", "prepare_batches", "prepare_rows"]
+
+_NO_KEYS = np.zeros(0, dtype=np.int64)
 
 ROW_BITS = 33
 """``monotonically_increasing_id`` is ``partition index << 33 | row in partition``."""
 
 
-def prepare_rows(df: DataFrame, hasher: MinHasher, cache: Cache) -> tuple[DataFrame, int, int]:
+def prepare_rows(
+    df: DataFrame, hasher: MinHasher, cache: Cache, with_evidence: bool = False
+) -> tuple[DataFrame, int, int]:
     """``(rows, n_rows, n_kept)``: :data:`~.arrow.PREPARED_SCHEMA` rows of ``df`` with
     ``pos``, their position in ``df``'s order; ``n_kept`` have text after cleaning.
+    ``with_evidence`` adds the columns of :data:`~.arrow.EVIDENCE_SCHEMA` (what a
+    learned model reads; empty for a row without text).
 
     Raises
     ------
@@ -46,8 +53,11 @@ def prepare_rows(df: DataFrame, hasher: MinHasher, cache: Cache) -> tuple[DataFr
     """
     from pyspark.sql import functions as F
 
+    schema = PREPARED_SCHEMA + (", " + EVIDENCE_SCHEMA if with_evidence else "")
     prepared = cache.keep(
-        source_columns(df).mapInArrow(partial(prepare_batches, hasher=hasher), PREPARED_SCHEMA)
+        source_columns(df).mapInArrow(
+            partial(prepare_batches, hasher=hasher, with_evidence=with_evidence), schema
+        )
     )
     parts = (
         prepared.groupBy(F.shiftright("mid", ROW_BITS).alias("part"))
@@ -86,8 +96,11 @@ def prepare_rows(df: DataFrame, hasher: MinHasher, cache: Cache) -> tuple[DataFr
     return rows, n_all, n
 
 
-def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
-    """Worker: :data:`~.arrow.PREPARED_SCHEMA` batches of ``source_columns`` batches."""
+def prepare_batches(
+    batches: Iterator[pa.RecordBatch], hasher: MinHasher, with_evidence: bool = False
+):
+    """Worker: :data:`~.arrow.PREPARED_SCHEMA` batches of ``source_columns`` batches
+    (and :data:`~.arrow.EVIDENCE_SCHEMA` columns ``with_evidence``)."""
     import pyarrow as pa
 
     for batch in batches:
@@ -107,6 +120,10 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
         offsets = pa.array(np.r_[0, np.cumsum(lengths)].astype(np.int32))
         shingles = np.zeros(len(ids), dtype=np.int32)
         shingles[mask] = prepared.signatures.shingle_counts
+        extra, extra_names = [], []
+        if with_evidence:
+            extra_names = ["tokens", "lead_ids", "lead_counts", "entities", "quotes", "tickers"]
+            extra = evidence_columns(articles, mask, prepared.token_counts)
         yield pa.RecordBatch.from_arrays(
             [
                 batch.column("mid"),
@@ -119,6 +136,7 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 pa.array([row.tobytes() for row in hashvalues], pa.binary()),
                 pa.ListArray.from_arrays(offsets, pa.array(counts.indices.astype(np.int32))),
                 pa.ListArray.from_arrays(offsets, pa.array(counts.data.astype(np.float32))),
+                *extra,
             ],
             names=[
                 "mid",
@@ -131,8 +149,45 @@ def prepare_batches(batches: Iterator[pa.RecordBatch], hasher: MinHasher):
                 "hashvalues",
                 "term_ids",
                 "term_counts",
+                *extra_names,
             ],
         )
+
+
+def evidence_columns(articles: list[Article], mask: np.ndarray, token_counts: np.ndarray):
+    """Worker: the :data:`~.arrow.EVIDENCE_SCHEMA` columns of a batch's articles, by
+    :func:`~dedupe_news.model_features.prepare_evidence` of those with text (``mask``;
+    ``token_counts`` are theirs), as the batch path prepares them."""
+    import pyarrow as pa
+
+    kept = np.flatnonzero(mask)
+    evidence = prepare_evidence([articles[k].title for k in kept], [articles[k].text for k in kept])
+    n = len(articles)
+    tokens = np.zeros(n, dtype=np.int64)
+    tokens[kept] = token_counts
+    lead = evidence.lead_counts.tocsr()
+    lengths = np.zeros(n, dtype=np.int32)
+    lengths[kept] = np.diff(lead.indptr)
+    offsets = pa.array(np.r_[0, np.cumsum(lengths)].astype(np.int32))
+
+    def keys(arrays: list[np.ndarray]):
+        rows: list[np.ndarray] = [_NO_KEYS] * n
+        for k, found in zip(kept.tolist(), arrays, strict=True):
+            rows[k] = found
+        sizes = np.fromiter((r.size for r in rows), dtype=np.int32, count=n)
+        flat = np.concatenate(rows) if n else _NO_KEYS
+        return pa.ListArray.from_arrays(
+            pa.array(np.r_[0, np.cumsum(sizes)].astype(np.int32)), pa.array(flat, pa.int64())
+        )
+
+    return [
+        pa.array(tokens),
+        pa.ListArray.from_arrays(offsets, pa.array(lead.indices.astype(np.int32))),
+        pa.ListArray.from_arrays(offsets, pa.array(lead.data.astype(np.float32))),
+        keys(evidence.entities),
+        keys(evidence.quotes),
+        keys(evidence.tickers),
+    ]
 
 
 def _articles(ids: list, texts: list, titles: list, dates: list):

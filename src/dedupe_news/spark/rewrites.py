@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..neighbors import search_block, window_blocks
-from .arrow import FEATURES_SCHEMA, PAIRS_SCHEMA, plain, weight_matrix
+from .arrow import FEATURES_SCHEMA, MODEL_FEATURES_SCHEMA, PAIRS_SCHEMA, plain, weight_matrix
 from .blocks import date_blocks, replicate_batches
-from .scores import score_positions
+from .scores import lead_matrix, score_positions
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -40,6 +40,9 @@ def rewrite_pairs(
     day_counts = features.groupBy("day").count().toPandas()
     days = day_counts["day"].to_numpy(np.float64)
     blocks = date_blocks(days, day_counts["count"].to_numpy(np.int64), plan.window_days, block_rows)
+    schema = FEATURES_SCHEMA
+    if plan.decision is not None:
+        schema += ", " + MODEL_FEATURES_SCHEMA
     replicated = features.mapInArrow(
         partial(
             replicate_batches,
@@ -47,7 +50,7 @@ def rewrite_pairs(
             window_days=plan.window_days,
             undated=bool(np.isnan(days).any()),
         ),
-        "block int, owned boolean, " + FEATURES_SCHEMA,
+        "block int, owned boolean, " + schema,
     )
     return cache.keep(
         replicated.groupBy("block").applyInArrow(
@@ -57,33 +60,43 @@ def rewrite_pairs(
 
 
 def block_pairs(table: pa.Table, plan: Plan, vocabulary) -> pa.Table:
-    """Worker: the local window search for the block's own rows, then their scores."""
+    """Worker: the local window search for the block's own rows, then their scores.
+
+    With a learned model the leads are searched too, with their own common terms
+    and floor, as :meth:`~dedupe_news.scoring.ModelScorer.candidates` searches them."""
     table = table.sort_by("pos")
     days = table.column("day").to_numpy()
     owned = table.column("owned").to_numpy(zero_copy_only=False)
-    probe = weight_matrix(table, plan.n_terms)
-    common = vocabulary.value["common"]
+    value = vocabulary.value
+    searches = [(weight_matrix(table, plan.n_terms), value["common"], plan.search_floor)]
+    if plan.decision is not None:
+        searches.append((lead_matrix(table, plan), value["lead_common"], plan.lead_floor))
+    n = days.size
+    codes = [np.zeros(0, dtype=np.int64)]
+    for probe, common, floor in searches:
+        i, j = _search(probe, common, floor, days, owned, plan)
+        codes.append(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))
+    unique = np.unique(np.concatenate(codes))
+    return score_positions(table, plan, unique // n, unique % n)
+
+
+def _search(probe, common, floor: float, days, owned, plan: Plan):
+    """The block's own rows' window neighbours over ``probe`` (``common`` terms out)."""
     if common.any():  # as the local probe does, with the global document frequencies
         probe.data[common[probe.indices]] = 0
         probe.eliminate_zeros()
     state = {
         "probe": probe,
-        "floor": plan.search_floor,
+        "floor": floor,
         "days": days,
         "window_days": plan.window_days,
-        "max_neighbors": plan.settings.max_neighbors,
+        "max_neighbors": plan.max_neighbors,
     }
-    found_i, found_j = [], []
+    found_i, found_j = [np.zeros(0, dtype=np.intp)], [np.zeros(0, dtype=np.intp)]
     for rows, cols in window_blocks(days, plan.window_days):
         rows = rows[owned[rows]]
         if rows.size:
             a, b, _ = search_block(state, (rows, cols))
             found_i.append(a)
             found_j.append(b)
-    n = days.size
-    if found_i:
-        i, j = np.concatenate(found_i), np.concatenate(found_j)
-        codes = np.unique(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))
-    else:
-        codes = np.zeros(0, dtype=np.int64)
-    return score_positions(table, plan, codes // n, codes % n)
+    return np.concatenate(found_i), np.concatenate(found_j)

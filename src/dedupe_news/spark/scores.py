@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..decision import PairTable
 from ..minhash import Signatures
 from ..pair_features import ArticleRows, pair_features
-from .arrow import PAIRS_SCHEMA, hashvalues, pairs_table, weight_matrix
+from .arrow import PAIRS_SCHEMA, hashvalues, list_values, pairs_table, weight_matrix
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "article_rows",
     "distinct_pairs",
+    "lead_matrix",
     "score_copy_pairs",
     "score_joined_pairs",
     "score_positions",
@@ -50,6 +52,16 @@ def article_rows(table: pa.Table, plan: Plan) -> ArticleRows:
     )
     return ArticleRows(
         weight_matrix(table, plan.n_terms), signatures, table.column("day").to_numpy()
+    )
+
+
+def lead_matrix(table: pa.Table, plan: Plan) -> sp.csr_matrix:
+    """The float32 lead TF-IDF rows of a table's ``lead_cols`` and ``lead_weights``."""
+    offsets, cols = list_values(table.column("lead_cols"))
+    _, weights = list_values(table.column("lead_weights"))
+    return sp.csr_matrix(
+        (weights.astype(np.float32), cols.astype(np.int32), offsets),
+        shape=(table.num_rows, plan.n_lead_terms),
     )
 
 
@@ -82,8 +94,9 @@ def score_copy_pairs(copy_pairs: DataFrame, features: DataFrame, plan: Plan) -> 
 
     from pyspark.sql import functions as F
 
-    left = features.select([F.col(c).alias(f"i_{c}") for c in features.columns])
-    right = features.select([F.col(c).alias(f"j_{c}") for c in features.columns])
+    columns = ("pos", "day", "shingles", "hashvalues", "cols", "weights")
+    left = features.select([F.col(c).alias(f"i_{c}") for c in columns])
+    right = features.select([F.col(c).alias(f"j_{c}") for c in columns])
     return (
         copy_pairs.join(left, copy_pairs.i == left.i_pos)
         .join(right, copy_pairs.j == right.j_pos)

@@ -60,6 +60,13 @@ class Cache:
         self._frames.append(frame)
         return frame
 
+    def checkpoint(self, frame: DataFrame) -> DataFrame:
+        """``frame`` computed now and kept (a local checkpoint) until :meth:`release`,
+        its lineage cut: later plans that use it stay small."""
+        frame = frame.localCheckpoint(eager=True)
+        self._frames.append(frame)
+        return frame
+
     def broadcast(self, spark, value):
         """``value`` broadcast to the workers until :meth:`release`."""
         shared = spark.sparkContext.broadcast(value)
