@@ -19,8 +19,9 @@ def markdown(results: dict, metadata: dict, reach: dict, seconds: float, recipe)
         f"- model: terms `{recipe.terms}` (`benchmarks/model_terms.py`), C {recipe.c:g}",
         f"- clustering: {recipe.linkage} linkage, threshold {recipe.threshold}, clearly "
         f"different below {recipe.veto} (linkage distance {recipe.veto_distance:g}; never "
-        f"for a pair with a text under {recipe.veto_min_tokens} tokens); copies (Jaccard >= 0.5 or containment >= 0.8) score 1, pairs "
-        f"more than {recipe.window_days:g} days apart 0",
+        f"for a pair with a text under {recipe.veto_min_tokens} tokens); copies (Jaccard "
+        f">= 0.5 or containment >= 0.8) score 1, pairs more than {recipe.window_days:g} "
+        "days apart 0",
         f"- candidates: LSH copies + body and lead TF-IDF neighbours, floor {recipe.floor}, "
         f"{recipe.max_neighbors} neighbours, {recipe.window_days:g}-day window; neighbour "
         f"graph edges of body cosine >= {recipe.graph_floor:g}",

@@ -7,7 +7,6 @@ for rewrites, and weighted linkage to stop chaining.
 
 from .articles import Article, FieldMap, ReadStats, parse_date
 from .calibrate import Calibration, calibrate_model
-from .clustering import Story
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .errors import (
     DedupeNewsError,
@@ -39,6 +38,7 @@ from .pair_model import ModelFileError, PairModel, default_model
 from .pipeline import StoryClusterer, cluster_articles, compare_articles
 from .readers import iter_articles, read_articles
 from .settings import Settings
+from .stories import Story
 from .tables import articles_from_records
 from .timestamps import parse_datetime
 

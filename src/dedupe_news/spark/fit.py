@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..articles import Article, article_list
-from ..clustering import Story, group_stories
+from ..stories import Story, group_stories
 from ..timestamps import article_time_key
 from .job import cluster_dataframe
 from .pairs import checked_settings
