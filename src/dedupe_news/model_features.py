@@ -40,6 +40,7 @@ __all__ = [
     "PreparedEvidence",
     "model_pair_features",
     "neighbour_graph",
+    "normalised_rows",
     "prepare_evidence",
 ]
 
@@ -148,8 +149,18 @@ def neighbour_graph(n: int, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) ->
         shape=(n, n),
     )
     graph.sum_duplicates()
-    norms = np.sqrt(np.asarray(graph.multiply(graph).sum(axis=1)).ravel())
-    normalised = sp.csr_matrix(sp.diags(1.0 / norms) @ graph)
+    return normalised_rows(graph)
+
+
+def normalised_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The rows of ``matrix`` L2-normalised, columns sorted (the candidate graph's
+    rows, as :func:`neighbour_graph` gives them; no row may be all zero).
+
+    >>> normalised_rows(sp.csr_matrix(np.array([[0.0, 2.0]]))).toarray().tolist()
+    [[0.0, 1.0]]
+    """
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    normalised = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
     # The product lists each row's columns in descending order; sorted, the rows are
     # in canonical form, which pair products walk in the same (ascending) column
     # order, compiled when numba is installed (``cosine_similarity_pairs``).

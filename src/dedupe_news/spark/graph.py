@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from ..model_features import normalised_rows
 from .arrow import GRAPH_SCHEMA, list_values
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from .plan import Plan
 
-__all__ = ["graph_matrix", "graph_rows", "normalised_rows"]
+__all__ = ["graph_matrix", "graph_rows"]
 
 
 def graph_rows(pairs: DataFrame, features: DataFrame, plan: Plan) -> DataFrame:
@@ -50,13 +51,6 @@ def graph_rows(pairs: DataFrame, features: DataFrame, plan: Plan) -> DataFrame:
         )
         .mapInArrow(_normalised_batches, GRAPH_SCHEMA)
     )
-
-
-def normalised_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """The rows of ``matrix`` L2-normalised, as :func:`~dedupe_news.model_features.neighbour_graph`
-    normalises its rows."""
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
 
 
 def graph_matrix(table: pa.Table, plan: Plan) -> sp.csr_matrix:
