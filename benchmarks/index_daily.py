@@ -34,7 +34,7 @@ from dedupe_news import StoryClusterer, read_articles
 from dedupe_news.index import StoryIndex
 from dedupe_news.timestamps import article_day, article_time_key
 
-from .train_model import Corpus, reuters_measures
+from .model_corpora import Corpus, reuters_measures
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"  # ../shared/data
 

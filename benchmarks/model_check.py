@@ -34,7 +34,7 @@ from dedupe_news import StoryClusterer, read_articles
 from dedupe_news.pair_model import PairModel, default_model
 from dedupe_news.settings import Settings
 
-from .train_model import load_corpus, reuters_measures, seeds_mix, seeds_verdict
+from .model_corpora import load_corpus, reuters_measures, seeds_mix, seeds_verdict
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"  # ../shared/data
 GOLD = ("ecbplus_dev", "gva_dev", "uci_headlines_dev")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import train_model as tm
+from benchmarks.model_corpora import Corpus, single_ticker
 from benchmarks.pair_data import PairContext
 from dedupe_news import Article, parse_date
 from dedupe_news.pair_model import PAIR_FEATURES
@@ -13,7 +14,7 @@ from dedupe_news.pair_model import PAIR_FEATURES
 
 def test_seed_labels_pair_seeds_and_related_rows_only():
     group = np.array(["seed", "seed", "related", None, None], dtype=object)
-    corpus = tm.Corpus("ruwa_seeds", [], group, "seeds")
+    corpus = Corpus("ruwa_seeds", [], group, "seeds")
     i = np.array([0, 0, 2, 0, 2, 3])
     j = np.array([1, 2, 1, 3, 3, 4])
     # seed-seed, seed-related, related-seed: 1; seed-other: 0; related-other, other-other: unlabelled
@@ -22,9 +23,9 @@ def test_seed_labels_pair_seeds_and_related_rows_only():
 
 def test_ticker_labels_mark_different_single_tickers_as_negatives():
     titles = ["ALPHA <ALP> NET", "BETA <BET> NET", "ALPHA <ALP> LOSS", "A <X> B <Y>", "NO TICKER"]
-    group = np.array([tm.single_ticker(t) for t in titles], dtype=object)
+    group = np.array([single_ticker(t) for t in titles], dtype=object)
     assert group.tolist() == ["ALP", "BET", "ALP", None, None]
-    corpus = tm.Corpus("reuters21578", [], group, "tickers")
+    corpus = Corpus("reuters21578", [], group, "tickers")
     labels = corpus.pair_labels(np.array([0, 0, 0, 3]), np.array([1, 2, 3, 4]))
     assert labels.tolist() == [0, -1, -1, -1]
 
