@@ -23,6 +23,7 @@ __all__ = [
     "pairs_table",
     "plain",
     "plain2",
+    "list_matrix",
     "weight_matrix",
 ]
 
@@ -83,14 +84,20 @@ def hashvalues(column, num_perm: int) -> np.ndarray:
     return np.frombuffer(b"".join(values), dtype=np.uint32).reshape(len(values), num_perm)
 
 
+def list_matrix(table, cols: str, weights: str, width: int, dtype, index_dtype) -> sp.csr_matrix:
+    """The CSR rows of a table's list columns ``cols`` (column numbers) and ``weights``
+    (their values), ``width`` columns wide, values as ``dtype``."""
+    offsets, columns = list_values(table.column(cols))
+    _, values = list_values(table.column(weights))
+    return sp.csr_matrix(
+        (values.astype(dtype), columns.astype(index_dtype), offsets),
+        shape=(table.num_rows, width),
+    )
+
+
 def weight_matrix(table, n_terms: int) -> sp.csr_matrix:
     """The float32 TF-IDF rows of a table's ``cols`` and ``weights`` columns."""
-    offsets, cols = list_values(table.column("cols"))
-    _, weights = list_values(table.column("weights"))
-    return sp.csr_matrix(
-        (weights.astype(np.float32), cols.astype(np.int32), offsets),
-        shape=(table.num_rows, n_terms),
-    )
+    return list_matrix(table, "cols", "weights", n_terms, np.float32, np.int32)
 
 
 def pairs_table(i_pos: np.ndarray, j_pos: np.ndarray, scores):

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..model_features import normalised_rows
-from .arrow import GRAPH_SCHEMA, list_values
+from .arrow import GRAPH_SCHEMA, list_matrix, list_values
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -55,12 +55,7 @@ def graph_rows(pairs: DataFrame, features: DataFrame, plan: Plan) -> DataFrame:
 
 def graph_matrix(table: pa.Table, plan: Plan) -> sp.csr_matrix:
     """The graph rows of a table's ``graph_cols`` and ``graph_weights`` columns."""
-    offsets, cols = list_values(table.column("graph_cols"))
-    _, weights = list_values(table.column("graph_weights"))
-    return sp.csr_matrix(
-        (weights.astype(np.float64), cols.astype(np.int64), offsets),
-        shape=(table.num_rows, plan.n_positions),
-    )
+    return list_matrix(table, "graph_cols", "graph_weights", plan.n_positions, np.float64, np.int64)
 
 
 def _normalised_batches(batches):

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from ..decision import PairTable
 from ..minhash import Signatures
 from ..pair_features import ArticleRows, pair_features
-from .arrow import PAIRS_SCHEMA, hashvalues, list_values, pairs_table, weight_matrix
+from .arrow import PAIRS_SCHEMA, hashvalues, list_matrix, pairs_table, weight_matrix
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -57,12 +57,7 @@ def article_rows(table: pa.Table, plan: Plan) -> ArticleRows:
 
 def lead_matrix(table: pa.Table, plan: Plan) -> sp.csr_matrix:
     """The float32 lead TF-IDF rows of a table's ``lead_cols`` and ``lead_weights``."""
-    offsets, cols = list_values(table.column("lead_cols"))
-    _, weights = list_values(table.column("lead_weights"))
-    return sp.csr_matrix(
-        (weights.astype(np.float32), cols.astype(np.int32), offsets),
-        shape=(table.num_rows, plan.n_lead_terms),
-    )
+    return list_matrix(table, "lead_cols", "lead_weights", plan.n_lead_terms, np.float32, np.int32)
 
 
 def score_joined_pairs(table: pa.Table, plan: Plan) -> pa.Table:
