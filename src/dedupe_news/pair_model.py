@@ -56,6 +56,7 @@ PAIR_FEATURES: dict[str, str] = {
     "containment": "estimated share of the shorter text's shingles in the longer, in [0, 1]",
     "log_tokens_min": "ln(1 + tokens) of the shorter text, >= 0",
     "log_tokens_max": "ln(1 + tokens) of the longer text, >= 0",
+    "log_length_ratio": "log_tokens_max - log_tokens_min: how many times longer, in logs, >= 0",
     "date_distance_days": "absolute date difference in days, 0 when unknown, >= 0",
     "neighbour_cosine": "cosine of the two rows of the candidate graph, in [0, 1]",
 }
