@@ -67,7 +67,8 @@ TRANSFORMS = {
     "sqrt": lambda x: np.sqrt(np.maximum(x, 0.0)),
     "log1p": lambda x: np.log1p(np.maximum(x, 0.0)),
 }
-"""Transforms a term may apply to a feature before multiplying."""
+"""Transforms a term may apply to a feature before multiplying; each maps 0 to 0
+(:meth:`PairModel.feature_effects` relies on it)."""
 
 Term = tuple[tuple[str, str], ...]
 
@@ -155,12 +156,13 @@ class PairModel:
         >>> model.feature_effects({"jaccard": np.array([0.5])})
         {'jaccard': 1.0}
         """
-        base = float(self.decision_function(features)[0])
-        effects = {}
-        for name in self.features:
-            zeroed = {**features, name: np.zeros(1)}
-            effects[name] = base - float(self.decision_function(zeroed)[0])
-        return effects
+        # Every transform maps 0 to 0, so zeroing a feature zeroes exactly the terms
+        # that read it: its effect is those terms' share of the log-odds.
+        contributions = self.design_matrix(features)[0] * self.coefficients
+        return {
+            name: float(sum(c for c, term in zip(contributions, self.terms) if name in dict(term)))
+            for name in self.features
+        }
 
     # -- how the model was trained to be used ---------------------------------------
 
