@@ -159,10 +159,11 @@ class PairModel:
         # Every transform maps 0 to 0, so zeroing a feature zeroes exactly the terms
         # that read it: its effect is those terms' share of the log-odds.
         contributions = self.design_matrix(features)[0] * self.coefficients
-        return {
-            name: float(sum(c for c, term in zip(contributions, self.terms) if name in dict(term)))
-            for name in self.features
-        }
+        effects = dict.fromkeys(self.features, 0.0)
+        for contribution, term in zip(contributions, self.terms, strict=True):
+            for name in {name for name, _ in term}:
+                effects[name] += float(contribution)
+        return effects
 
     # -- how the model was trained to be used ---------------------------------------
 
