@@ -228,7 +228,11 @@ class ModelScorer:
         )
         core = pair_features(self.rows, i, self.rows, j)
         near = self.rule.in_window(core.date_distance_days)
-        self.graph = neighbour_graph(len(self.rows), i[near], j[near], core.cosine_similarity[near])
+        edges = (i, j, core.cosine_similarity)
+        if not near.all():  # else no copies of the pairs (24 bytes each) for the graph
+            edges = tuple(values[near] for values in edges)
+        self.graph = neighbour_graph(len(self.rows), *edges)
+        del edges
         self._candidates = (i, j, core)  # score(i, j) reuses these features
         return i, j
 
