@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .name_runs import NAME_STOP_WORDS, name_keys
+
 __all__ = [
     "LEAD_WORDS",
     "NAME_STOP_WORDS",
@@ -60,23 +62,6 @@ one of its sentences counts as a name. In longer texts such a word counts only
 when the text also capitalises it mid-sentence ("Shr", "Net" and "Showers" open
 lines of wire briefs and name nothing)."""
 
-NAME_STOP_WORDS = frozenset(
-    """a about after again against all also an and another any are as at be because
-    been before being between both but by can could did do does during each even every
-    few for from further had has have having he her here hers him his how however i if
-    in into is it its just last later like many may me meanwhile more most much must my
-    new next no nor not now of off on once one only or other our out over per since so
-    some still such than that the their them then there these they this those though
-    through thus to today too under until up upon very was we were what when where
-    whether which while who whom whose why will with within without would yet you your
-    monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr""".split()
-)
-"""Capitalised words that start sentences rather than name anything."""
-
-_CONNECTORS = frozenset({"of", "de", "del", "la", "van", "von", "der", "da", "al", "bin"})
-
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
-_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
 _TICKER_EXCHANGE = re.compile(
     r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
@@ -96,7 +81,6 @@ _UNIT_CLASS = {
     "k": "e3", "thousand": "e3",
     "trillion": "e12", "tn": "e12", "trln": "e12",
 }  # fmt: skip
-_OPENING_GAP = re.compile(r"[.!?:;\"\u201c\u201d\u00ab\u00bb()\[\]|\u2014]")
 _QUOTE_SPANS = (
     re.compile(r'"([^"\n]{2,600})"'),
     re.compile(r"\u201c([^\u201c\u201d\n]{2,600})[\u201d\u201c]"),
@@ -111,8 +95,6 @@ _QUOTE_OPENINGS = ('"', "\u201c", "\u00ab", "\u201e", "\u300c", "\u300e", "\u201
 """The mark each pattern of :data:`_QUOTE_SPANS` opens with, in the same order."""
 _QUOTE_TOKEN = re.compile(r"[^\W_]+")
 _EMPTY = np.zeros(0, dtype=np.int64)
-_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
-_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
 def key_hash(key: str) -> int:
@@ -177,122 +159,6 @@ def _number_key(raw: str, unit: str | None) -> str | None:
     return f"N:{value}{unit_class}"
 
 
-def _cased_letters(line: str) -> tuple[int, int]:
-    """(upper-case, lower-case) letters of ``line``; byte counts for ASCII."""
-    if line.isascii():
-        raw = line.encode("ascii")
-        return (
-            len(raw) - len(raw.translate(None, _ASCII_UPPER)),
-            len(raw) - len(raw.translate(None, _ASCII_LOWER)),
-        )
-    upper = sum(map(str.isupper, line))
-    lower = sum(map(str.islower, line))
-    return upper, lower
-
-
-def _title_case(words: Sequence[str], upper: int | None = None) -> bool:
-    """True for a Title Case line: 3/4 of its 4+ long words capitalised.
-
-    ``upper``, the line's upper-case letters (:func:`_cased_letters`), bounds the
-    capitalised words: below 3/4 of the long words, the line is not Title Case.
-    """
-    if upper is not None and upper < 3:
-        return False  # 3 capitalised words at least (3/4 of 4)
-    long_words = [w for w in words if len(w) > 3]
-    if upper is not None and upper < 0.75 * len(long_words):
-        return False
-    if len(long_words) >= 4:
-        capitalised = sum(w[0].isupper() for w in long_words)
-        if capitalised >= 0.75 * len(long_words):
-            return True
-    return False
-
-
-def _names_usable(line: str, words: Sequence[str]) -> bool:
-    """False for lines in capitals or Title Case, where capitals mark nothing."""
-    upper, lower = _cased_letters(line)
-    return upper <= lower and not _title_case(words)
-
-
-_POSSESSIVE = ("'s", "\u2019s")
-"""Endings a word loses before it is compared (a possessive)."""
-
-
-def _close_run(run: list[str], initial: bool, keys: list[str], openers: list[str]) -> None:
-    """Add the keys of a run of capitalised words (and connectors) that ends here:
-    see :func:`_name_keys`; ``initial`` when the run opens a sentence."""
-    while run and run[-1].lower() in _CONNECTORS:
-        run.pop()
-    if initial and len(run) > 2 and run[1] in _CONNECTORS:
-        # "Shares of Northern Trust": the opener is not part of the name.
-        if run[0].lower() not in NAME_STOP_WORDS:
-            openers.append("E:" + run[0].lower())
-        del run[:2]
-        initial = False
-    while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in _CONNECTORS) and len(run) > 1:
-        run.pop(0)
-        initial = False
-    if len(run) == 1:
-        lowered = run[0].lower()
-        if lowered not in NAME_STOP_WORDS:
-            (openers if initial else keys).append("E:" + lowered)
-    elif run:
-        words = [w.lower() for w in run]
-        keys.extend(f"E:{w}" for w in words if w not in NAME_STOP_WORDS and w not in _CONNECTORS)
-        keys.append("E:" + " ".join(words))
-
-
-def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
-    """Add the ``E:`` keys of one line's capitalised words and multi-word runs
-    to ``keys``; a lone capitalised word that opens a sentence goes to
-    ``openers`` instead (a name only if the text also uses it mid-sentence).
-
-    Words are read one by one only from a capitalised word to the end of its
-    run; the words in between (no run open) change nothing but the gap before
-    the next word, so they are skipped. A word is capitalised when it opens with
-    a capital and is not all capitals, or is an all-capitals word of 2 to 5
-    letters (an acronym), once a possessive ending is dropped.
-    """
-    upper, lower = _cased_letters(line)
-    if upper == 0 or upper > lower:
-        return  # no capitalised word, or a line in capitals
-    parts = _WORD_SPLIT.split(line)  # gap, word, gap, word, ..., gap
-    words = parts[1::2]
-    if not words or _title_case(words, upper):
-        return
-    n_words = len(words)
-    done = 0  # words before this one are read
-    for start in [k for k, w in enumerate(words) if not w[0].islower()]:
-        if start < done:
-            continue
-        run: list[str] = []
-        initial = False
-        k = start
-        while k < n_words:
-            word = words[k]
-            if word.endswith(_POSSESSIVE):
-                word = word[:-2]
-            gap = parts[2 * k]
-            if run and (gap.strip() not in ("", "-") or "\n" in gap):
-                _close_run(run, initial, keys, openers)
-                run = []
-            if word[0].isupper() and not word.isupper() or (word.isupper() and 2 <= len(word) <= 5):
-                if not run:
-                    initial = k == 0 or bool(_OPENING_GAP.search(gap))
-                run.append(word)
-            elif run and word in _CONNECTORS:
-                run.append(word)
-            elif run:
-                _close_run(run, initial, keys, openers)
-                run = []
-            k += 1
-            if not run:
-                break
-        if run:
-            _close_run(run, initial, keys, openers)
-        done = k
-
-
 def entity_keys(text: str) -> np.ndarray:
     """Sorted unique int64 keys of the names, tickers and numbers in ``text``.
 
@@ -331,8 +197,7 @@ def _entity_strings(text: str, tickers: list[str]) -> list[str]:
     openers: list[str] = []
     # No ticker spans a line break, so blanking them in the whole text is per line.
     blanked = _TICKER_ANGLE.sub(" ", text) if "<" in text else text
-    for line in blanked.splitlines():
-        _name_keys(line, names, openers)
+    name_keys(blanked, names, openers)
     # (At most SHORT_TEXT_WORDS + 1 parts: enough to tell whether there are more words.)
     if len(text.split(None, SHORT_TEXT_WORDS)) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name
