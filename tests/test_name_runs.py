@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_news.name_runs import line_name_keys, name_keys
-
+from dedupe_news.name_runs import line_name_keys, name_keys, texts_name_keys
 from tests.conftest import shared_file
 
 _WORDS = [
@@ -22,7 +21,7 @@ _WORDS = [
 _GAPS = [
     " ", " ", " ", ", ", ". ", " - ", "-", "--", "- ", " -", ": ", " (", ") ", "\n",
     "; ", '"', "  ", "\t", "\x1f", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "' ", " '", "'", "3",
-    " 12 ", "_", "!\n", " ?", "|", "[",
+    " 12 ", "_", "!\n", " ?", "|", "[", "\x01", " \x01",
 ]  # fmt: skip
 
 
@@ -35,10 +34,25 @@ def line_by_line(text: str) -> tuple[list[str], list[str]]:
 
 
 def one_pass(text: str) -> tuple[list[str], list[str]]:
+    """The text read in the ASCII pass (which reads two texts or more)."""
+    return texts_name_keys([text, ""])[0]
+
+
+def test_one_text_is_read_line_by_line_and_as_in_a_batch():
+    text = "Putin met Recep Erdogan.\nTHE TALKS IN ISTANBUL\nThe Bank of England's rate"
     keys: list[str] = []
     openers: list[str] = []
     name_keys(text, keys, openers)
-    return keys, openers
+    assert (keys, openers) == line_by_line(text) == one_pass(text)
+    assert keys == [
+        "E:recep",
+        "E:erdogan",
+        "E:recep erdogan",
+        "E:bank",
+        "E:england",
+        "E:bank of england",
+    ]
+    assert openers == ["E:putin"]
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)
@@ -48,8 +62,12 @@ def test_the_ascii_pass_reads_what_the_line_reader_reads(pieces):
     assert text.isascii()
     # Twice, and its opening stretch mid-sentence and opening a sentence: the later reads
     # come from the memory of stretches read.
-    for variant in (text, text, "said " + text, "said. " + text, "said " + text):
+    variants = [text, text, "said " + text, "said. " + text, "said " + text]
+    for variant in variants:
         assert one_pass(variant) == line_by_line(variant)
+    # Read together, with a text in another script among them.
+    variants.insert(2, "\u0141\u00f3d\u017a " + text)
+    assert texts_name_keys(variants) == [line_by_line(v) for v in variants]
 
 
 @pytest.mark.parametrize("name", ["reuters21578", "gva_dev", "ecbplus_dev", "uci_headlines_dev"])
@@ -58,5 +76,4 @@ def test_the_ascii_pass_reads_real_articles_as_the_line_reader(name):
         rows = [json.loads(line) for _, line in zip(range(1500), lines, strict=False)]
     texts = [f"{r.get('title') or ''}\n{r.get('text') or ''}" for r in rows]
     assert sum(t.isascii() for t in texts) > 100  # the pass is tried
-    for text in texts:
-        assert one_pass(text) == line_by_line(text)
+    assert texts_name_keys(texts) == [line_by_line(text) for text in texts]

@@ -27,7 +27,9 @@ The corpus-level pair functions over these keys are in
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .name_runs import NAME_STOP_WORDS, name_keys
+from .name_runs import NAME_STOP_WORDS, texts_name_keys
 
 __all__ = [
     "LEAD_WORDS",
@@ -43,6 +45,7 @@ __all__ = [
     "SHORT_TEXT_WORDS",
     "ArticleEvidence",
     "article_evidence",
+    "articles_evidence",
     "entity_keys",
     "entity_names",
     "key_hash",
@@ -73,6 +76,9 @@ _UNIT = re.compile(
     r"mio\b|m\b|k\b|thousand\b|trillion\b|tn\b|trln\b)",
     re.IGNORECASE,
 )
+_NUMBER_AND_UNIT = re.compile(rf"({_NUMBER.pattern})(?:{_UNIT.pattern})?", re.IGNORECASE)
+"""A number and its unit (:data:`_UNIT` where it follows the number, else empty)."""
+_NUMBER_KEYS: dict[tuple[str, str], str | None] = {}
 _UNIT_CLASS = {
     "%": "%", "percent": "%", "per cent": "%", "pct": "%", "prozent": "%",
     "por ciento": "%", "pour cent": "%", "per cento": "%", "procent": "%",
@@ -129,6 +135,27 @@ def _keys_array(keys) -> np.ndarray:
     return np.unique(np.fromiter(map(_cached_hash, keys), dtype=np.int64, count=len(keys)))
 
 
+def _keys_arrays(key_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+    """``[_keys_array(keys) for keys in key_lists]``, hashed and sorted all at once."""
+    if len(key_lists) <= 1:
+        return [_keys_array(keys) for keys in key_lists]
+    lengths = np.fromiter(map(len, key_lists), dtype=np.int64, count=len(key_lists))
+    flat = list(itertools.chain.from_iterable(key_lists))
+    found = list(map(_HASHED.get, flat))
+    if None in found:
+        for k, value in enumerate(found):
+            if value is None:
+                found[k] = _cached_hash(flat[k])
+    hashes = np.array(found, dtype=np.int64)
+    owners = np.repeat(np.arange(len(key_lists)), lengths)
+    order = np.lexsort((hashes, owners))
+    hashes, owners = hashes[order], owners[order]
+    first = np.ones(hashes.size, dtype=bool)  # the first of each article's equal keys
+    first[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
+    counts = np.bincount(owners[first], minlength=len(key_lists))
+    return np.split(hashes[first], np.cumsum(counts)[:-1])
+
+
 def _ticker_strings(text: str) -> list[str]:
     """The ``T:`` keys of an NFKC-normalised text, in order, with repeats."""
     found: list[str] = []
@@ -181,23 +208,37 @@ def entity_names(text: str) -> list[str]:
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", text)
-    return _entity_strings(text, _ticker_strings(text))
+    return _texts_entity_strings([unicodedata.normalize("NFKC", text)])[0]
 
 
-def _entity_strings(text: str, tickers: list[str]) -> list[str]:
-    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers."""
-    keys = list(tickers)
-    for m in _NUMBER.finditer(text):
-        unit = _UNIT.match(text, m.end())
-        key = _number_key(m.group(), unit.group(1) if unit else None)
+def _texts_entity_strings(texts: Sequence[str]) -> list[list[str]]:
+    """The keys of :func:`entity_keys` of NFKC-normalised texts, read together."""
+    # No ticker spans a line break, so blanking them in the whole text is per line.
+    names = texts_name_keys([_TICKER_ANGLE.sub(" ", t) if "<" in t else t for t in texts])
+    return [
+        _entity_strings(text, _ticker_strings(text), *found)
+        for text, found in zip(texts, names, strict=True)
+    ]
+
+
+def _number_keys(text: str) -> list[str]:
+    """The ``N:`` keys of a text, in order (each distinct number and unit read once)."""
+    keys = []
+    for found in _NUMBER_AND_UNIT.findall(text):
+        key = _NUMBER_KEYS.get(found, False)
+        if key is False:
+            if len(_NUMBER_KEYS) >= _HASHED_MAX:
+                _NUMBER_KEYS.clear()
+            key = _NUMBER_KEYS[found] = _number_key(*found)
         if key is not None:
             keys.append(key)
-    names: list[str] = []
-    openers: list[str] = []
-    # No ticker spans a line break, so blanking them in the whole text is per line.
-    blanked = _TICKER_ANGLE.sub(" ", text) if "<" in text else text
-    name_keys(blanked, names, openers)
+    return keys
+
+
+def _entity_strings(text: str, tickers: list[str], names: list[str], openers: list[str]):
+    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers
+    and the keys and openers of its names (:func:`~dedupe_news.name_runs.name_keys`)."""
+    keys = tickers + _number_keys(text)
     # (At most SHORT_TEXT_WORDS + 1 parts: enough to tell whether there are more words.)
     if len(text.split(None, SHORT_TEXT_WORDS)) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name
@@ -255,7 +296,27 @@ def quote_spans(text: str) -> list[list[str]]:
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", text)
+    return _quote_spans(unicodedata.normalize("NFKC", text))
+
+
+def _texts_quote_spans(texts: Sequence[str]) -> list[list[list[str]]]:
+    """:func:`_quote_spans` of each text, each pattern run once over all texts joined
+    by line breaks (no quoted span holds one)."""
+    if len(texts) <= 1:
+        return [_quote_spans(text) for text in texts]
+    joined = "\n".join(texts)
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    found: list[list[list[str]]] = [[] for _ in texts]
+    for opening, pattern in zip(_QUOTE_OPENINGS, _QUOTE_SPANS, strict=True):
+        if opening in joined:  # a pattern cannot match without its opening mark
+            for m in pattern.finditer(joined):
+                owner = bisect.bisect_right(starts, m.start()) - 1
+                found[owner].append(_QUOTE_TOKEN.findall(m.group(1).casefold()))
+    return found
+
+
+def _quote_spans(text: str) -> list[list[str]]:
+    """:func:`quote_spans` of an NFKC-normalised text."""
     return [
         _QUOTE_TOKEN.findall(m.group(1).casefold())
         for opening, pattern in zip(_QUOTE_OPENINGS, _QUOTE_SPANS, strict=True)
@@ -294,14 +355,29 @@ class ArticleEvidence:
 
 def article_evidence(title: str | None, text: str) -> ArticleEvidence:
     """Entities and quotes of title and text, the lead, and the lead's tickers."""
-    full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
-    lead = lead_text(title, text)
-    if not full:
-        return ArticleEvidence(_EMPTY, _EMPTY, lead, _EMPTY)
-    full = unicodedata.normalize("NFKC", full)  # NFKC is idempotent: once for all keys
-    return ArticleEvidence(
-        _keys_array(_entity_strings(full, _ticker_strings(full))),
-        quote_keys(full),
-        lead,
-        ticker_keys(lead),
+    return articles_evidence([title], [text])[0]
+
+
+def articles_evidence(titles: Sequence[str | None], texts: Sequence[str]) -> list[ArticleEvidence]:
+    """:func:`article_evidence` of each article, the articles read together (names:
+    :func:`~dedupe_news.name_runs.texts_name_keys`; keys hashed and sorted at once).
+
+    >>> [e.lead for e in articles_evidence(["Storm", None], ["Rain.", "Wind and rain"])]
+    ['Storm', 'Wind and rain']
+    """
+    leads = [lead_text(title, text) for title, text in zip(titles, texts, strict=True)]
+    # NFKC is idempotent: once for all keys.
+    full = [
+        unicodedata.normalize("NFKC", f"{title}\n{text}")
+        if title and not text.lstrip().startswith(title.strip())
+        else unicodedata.normalize("NFKC", text)
+        for title, text in zip(titles, texts, strict=True)
+    ]
+    entities = _keys_arrays(_texts_entity_strings(full))
+    quotes = _keys_arrays(
+        [[key for words in spans for key in span_keys(words)] for spans in _texts_quote_spans(full)]
     )
+    tickers = _keys_arrays(
+        [_ticker_strings(unicodedata.normalize("NFKC", lead)) if lead else [] for lead in leads]
+    )
+    return [ArticleEvidence(*found) for found in zip(entities, quotes, leads, tickers, strict=True)]

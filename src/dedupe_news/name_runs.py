@@ -10,7 +10,7 @@ dropped. A run closes at any gap between words other than spaces and one dash.
 A lone capitalised word that opens a sentence is an *opener*: it names something
 only if the text also uses it mid-sentence, which the caller decides.
 
-An ASCII text is read in one pass of :data:`_ASCII_SEQUENCE` over the whole text,
+An ASCII text is read in one pass of :data:`_ASCII_STRETCH` over the whole text,
 which finds the stretches of words that can hold a run (capitalised words and
 connectors, with spaces or a dash between them); the words of each stretch are
 then read as the line-by-line reader (:func:`line_name_keys`, which other texts
@@ -20,10 +20,17 @@ go through) reads them, and the two are compared by the tests.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 
-__all__ = ["NAME_CONNECTORS", "NAME_STOP_WORDS", "line_name_keys", "name_keys"]
+import numpy as np
+
+__all__ = [
+    "NAME_CONNECTORS",
+    "NAME_STOP_WORDS",
+    "line_name_keys",
+    "name_keys",
+    "texts_name_keys",
+]
 
 NAME_STOP_WORDS = frozenset(
     """a about after again against all also an and another any are as at be because
@@ -53,17 +60,15 @@ _ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 # the spaces inside a line (str.strip's whitespace, less line breaks) " ", \t and \x1f.
 _TOKEN_END = r"(?![A-Za-z])(?!['\-][A-Za-z])"
 _UPPER_WORD = r"[A-Z](?<![A-Za-z][A-Z])(?<![A-Za-z]['\-][A-Z])[A-Za-z]*(?:['\-][A-Za-z]+)*"
-_CONNECTOR_WORD = r"(?:%s)(?:'s)?%s" % ("|".join(sorted(NAME_CONNECTORS)), _TOKEN_END)
-_ASCII_SEQUENCE = re.compile(
-    rf"{_UPPER_WORD}(?:[ \t\x1f]*(?:-[ \t\x1f]*)?(?:{_UPPER_WORD}|{_CONNECTOR_WORD}))*"
-)
+_CONNECTOR_WORD = r"(?:{})(?:'s)?{}".format("|".join(sorted(NAME_CONNECTORS)), _TOKEN_END)
+_STRETCH_GAP = r"[ \t\x1f]*(?:-[ \t\x1f]*)?"
+_ASCII_STRETCH = re.compile(rf"{_UPPER_WORD}(?:{_STRETCH_GAP}(?:{_UPPER_WORD}|{_CONNECTOR_WORD}))*")
 """A stretch of whole words that open with a capital or are connectors, with only
 spaces and at most one dash between two of them, starting with a capital."""
 _ASCII_WORD = re.compile(r"[A-Za-z]+(?:['\-][A-Za-z]+)*")
-_OTHER_ASCII_BREAK = re.compile("[\r\x0b\x0c\x1c\x1d\x1e]")
+_OTHER_ASCII_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"
 """The ASCII line breaks of ``str.splitlines`` other than ``\\n``."""
-_ASCII_BREAKS = str.maketrans(dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e", "\n"))
-_ASCII_NON_LETTERS = "".join(chr(c) for c in range(128) if not chr(c).isalpha())
+_OTHER_ASCII_BREAK_CODES = np.array([ord(c) for c in _OTHER_ASCII_BREAKS], dtype=np.uint8)
 
 
 def _cased_letters(line: str) -> tuple[int, int]:
@@ -108,9 +113,7 @@ def _close_run(run: list[str], initial: bool, keys: list[str], openers: list[str
             openers.append("E:" + run[0].lower())
         del run[:2]
         initial = False
-    while (
-        run and (run[0].lower() in NAME_STOP_WORDS or run[0] in NAME_CONNECTORS) and len(run) > 1
-    ):
+    while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in NAME_CONNECTORS) and len(run) > 1:
         run.pop(0)
         initial = False
     if len(run) == 1:
@@ -190,85 +193,147 @@ def name_keys(text: str, keys: list[str], openers: list[str]) -> None:
     >>> keys, openers
     (['E:bank', 'E:england', 'E:bank of england'], [])
     """
-    if not text.isascii():
-        for line in text.splitlines():
-            line_name_keys(line, keys, openers)
-        return
-    if _OTHER_ASCII_BREAK.search(text):
-        text = text.translate(_ASCII_BREAKS)
-    usable: dict[int, bool] = {}  # line start -> whether its capitals name anything
-    for match in _ASCII_SEQUENCE.finditer(text):
-        start = match.start()
-        line_start = text.rfind("\n", 0, start) + 1
-        line_usable = usable.get(line_start)
-        if line_usable is None:
-            line_end = text.find("\n", start)
-            line = text[line_start : line_end if line_end >= 0 else len(text)]
-            usable[line_start] = line_usable = _ascii_line_usable(line)
-        if not line_usable:
-            continue
-        stretch = match.group()
-        read = _READ.get(stretch)
-        if read is None:
-            if len(_READ) >= _READ_MAX:
-                _READ.clear()
-            read = _READ[stretch] = _read_stretch(stretch)
-        if read[0] is not None and _opens_sentence(text, line_start, start):
-            read = read[0]
-        keys.extend(read[1])
-        openers.extend(read[2])
+    found_keys, found_openers = texts_name_keys([text])[0]
+    keys.extend(found_keys)
+    openers.extend(found_openers)
 
 
-_Read = tuple  # (the read if the stretch opens a sentence, or None when it cannot matter;
-# the keys; the openers)
-_READ: dict[str, _Read] = {}
+def texts_name_keys(texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
+    """The keys and openers of each text, as :func:`name_keys` adds them.
+
+    The ASCII texts of two or more are read together: their lines that name nothing are blanked and
+    the words that open a sentence marked (:func:`_marked_ascii`, on arrays), then
+    the stretches of :data:`_MARKED_STRETCH` in each text are read, each distinct
+    stretch once (:data:`_READ`).
+
+    >>> texts_name_keys(["Putin met Erdogan.", "NATO'S SUMMIT"])
+    [(['E:erdogan'], ['E:putin']), ([], [])]
+    """
+    found: list[tuple[list[str], list[str]]] = []
+    plain: list[int] = []
+    for k, text in enumerate(texts):
+        keys: list[str] = []
+        openers: list[str] = []
+        found.append((keys, openers))
+        if text.isascii() and len(texts) > 1:
+            plain.append(k)
+        else:  # (one text: reading its lines costs less than marking it)
+            for line in text.splitlines():
+                line_name_keys(line, keys, openers)
+    start = 0
+    while start < len(plain):  # batches of about _BATCH_CHARS characters
+        stop, size = start, 0
+        while stop < len(plain) and (size < _BATCH_CHARS or stop == start):
+            size += len(texts[plain[stop]]) + 1
+            stop += 1
+        batch = [texts[k] for k in plain[start:stop]]
+        marked = _marked_ascii("\n" + "\n".join(batch) + "\n")
+        offset = 1
+        for k, text in zip(plain[start:stop], batch, strict=True):
+            keys, openers = found[k]
+            for stretch in _MARKED_STRETCH.findall(marked, offset, offset + len(text)):
+                read = _READ.get(stretch)
+                if read is None:
+                    if len(_READ) >= _READ_MAX:
+                        _READ.clear()
+                    read = _READ[stretch] = _read_stretch(stretch)
+                keys.extend(read[0])
+                openers.extend(read[1])
+            offset += len(text) + 1
+        start = stop
+    return found
+
+
+_BATCH_CHARS = 1 << 22
+"""ASCII characters marked at once (:func:`_marked_ascii` holds a few int64 arrays
+as long)."""
+_READ: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _READ_MAX = 1 << 16
 """Stretches read lately (names recur across articles): at most :data:`_READ_MAX`,
 then forgotten all at once."""
 
 
-def _read_stretch(stretch: str, initial: bool = False) -> _Read:
-    """The keys and openers of the runs in a stretch of :data:`_ASCII_SEQUENCE`, its
-    first word opening a sentence or not (``initial``); when it does not, also the
-    read as if it did, if that can differ (its first word is capitalised)."""
+def _read_stretch(stretch: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keys and openers of the runs in a stretch of :data:`_MARKED_STRETCH`: its
+    words read one by one as :func:`line_name_keys` reads them. Inside a stretch the
+    gaps are spaces and a dash: only its first word can open a sentence, which its
+    first letter, moved by 128 (:func:`_marked_ascii`), says."""
+    opens = stretch[0] > "\x7f"
+    if opens:
+        stretch = chr(ord(stretch[0]) - 128) + stretch[1:]
     keys: list[str] = []
     openers: list[str] = []
     run: list[str] = []
-    first = True
-    opened_first = False
-    for word in _ASCII_WORD.findall(stretch):
+    initial = False
+    for index, word in enumerate(_ASCII_WORD.findall(stretch)):
         if word.endswith("'s"):
             word = word[:-2]
         if _capitalised(word):
             if not run:
-                # Inside the stretch a gap is spaces and a dash: no sentence opens.
-                opened_first = opened_first or first
-                run_initial = initial and first
+                initial = index == 0 and opens
             run.append(word)
         elif run and word in NAME_CONNECTORS:
             run.append(word)
         elif run:
-            _close_run(run, run_initial, keys, openers)
+            _close_run(run, initial, keys, openers)
             run = []
-        first = False
     if run:
-        _close_run(run, run_initial, keys, openers)
-    opening = _read_stretch(stretch, True) if opened_first and not initial else None
-    return (opening, tuple(keys), tuple(openers))
+        _close_run(run, initial, keys, openers)
+    return tuple(keys), tuple(openers)
 
 
-def _ascii_line_usable(line: str) -> bool:
-    """Whether the capitals of an ASCII line name anything (as :func:`line_name_keys`
-    decides: not a line in capitals, not Title Case)."""
-    upper, lower = _cased_letters(line)
-    if upper == 0 or upper > lower:
-        return False
-    return upper < 3 or not _title_case(_ASCII_WORD.findall(line), upper)
+def _marked_ascii(text: str) -> str:
+    """``text`` (ASCII, opening and ending with a line break) with the lines whose
+    capitals name nothing (:func:`line_name_keys`: in capitals, or Title Case) made
+    line breaks, and the first letter of each capitalised word that opens a sentence
+    (first of its line, or after sentence punctuation) moved by 128 (``A`` is
+    ``\\xc1``): ASCII then, Latin-1 now.
+
+    Words, cased letters and marks are counted on the text's bytes, all lines at
+    once; the words are those of :data:`_ASCII_WORD`.
+    """
+    raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    if any(mark in text for mark in _OTHER_ASCII_BREAKS):
+        raw = np.where(np.isin(raw, _OTHER_ASCII_BREAK_CODES), np.uint8(ord("\n")), raw)
+    upper = (raw - np.uint8(ord("A"))) < 26  # (uint8 arithmetic wraps around)
+    letter = upper | ((raw - np.uint8(ord("a"))) < 26)
+    is_break = raw == ord("\n")
+    breaks = np.flatnonzero(is_break)  # line k runs from breaks[k] to breaks[k + 1]
+    n_lines = breaks.size - 1
+    # (int32: a batch holds fewer than 2**31 characters)
+    lines_upper = np.diff(np.cumsum(upper, dtype=np.int32)[breaks])
+    lines_lower = np.diff(np.cumsum(letter, dtype=np.int32)[breaks]) - lines_upper
+    # Words: letters, and a ' or - between two letters.
+    inner = np.zeros_like(letter)
+    joiner = raw[1:-1]
+    inner[1:-1] = ((joiner == ord("'")) | (joiner == ord("-"))) & letter[:-2] & letter[2:]
+    in_word = letter | inner
+    edges = np.flatnonzero(in_word[1:] != in_word[:-1]) + 1
+    starts, ends = edges[0::2], edges[1::2]
+    long_starts = starts[ends - starts > 3]
+    line_of_long = np.searchsorted(breaks, long_starts) - 1
+    n_long = np.bincount(line_of_long, minlength=n_lines)
+    n_capitalised = np.bincount(line_of_long[upper[long_starts]], minlength=n_lines)
+    title_case = (n_long >= 4) & (n_capitalised >= 0.75 * n_long)
+    usable = (lines_upper > 0) & (lines_upper <= lines_lower) & ~title_case
+    # A capitalised word opens a sentence when a line break or sentence punctuation
+    # lies between the end of the word before it and its start.
+    capitals = np.flatnonzero(upper[starts])
+    word_starts = starts[capitals]
+    before = np.where(capitals > 0, ends[capitals - 1], 0)
+    for mark in _OPENING_MARKS:
+        is_break |= raw == mark
+    gaps = np.flatnonzero(is_break)
+    opening = np.searchsorted(gaps, word_starts) > np.searchsorted(gaps, before)
+    out = raw.copy()
+    out[word_starts[opening]] += np.uint8(128)
+    out[breaks[0] : breaks[-1]][np.repeat(~usable, np.diff(breaks))] = ord("\n")
+    return out.tobytes().decode("latin-1")
 
 
-def _opens_sentence(text: str, line_start: int, start: int) -> bool:
-    """Whether the word at ``start`` is its line's first or follows sentence punctuation
-    (in the gap since the word before it)."""
-    before = text[line_start:start]
-    previous = before.rstrip(_ASCII_NON_LETTERS)
-    return not previous or bool(_OPENING_GAP.search(before, len(previous)))
+_OPENING_MARKS = tuple(ord(c) for c in '.!?:;"()[]|')
+"""The ASCII marks of :data:`_OPENING_GAP`."""
+_MARKED_STRETCH = re.compile(
+    rf"[A-Z\xc1-\xda]{_UPPER_WORD[5:]}(?:{_STRETCH_GAP}(?:{_UPPER_WORD}|{_CONNECTOR_WORD}))*"
+)
+"""A stretch of :data:`_ASCII_STRETCH` in a text of :func:`_marked_ascii`."""
