@@ -351,3 +351,18 @@ def test_articles_read_together_on_real_articles():
         alone = article_evidence(title, text)
         for name in ("entities", "quotes", "tickers"):
             assert np.array_equal(getattr(found, name), getattr(alone, name))
+
+
+_LOOK_BEHIND_FIRST = (
+    re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
+    re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet="ab '\u2018\u2019\n.1_", max_size=60))
+def test_single_quote_patterns_find_what_their_look_behind_first_forms_find(text):
+    from dedupe_news import evidence
+
+    for fast, plain in zip(evidence._QUOTE_SPANS[-2:], _LOOK_BEHIND_FIRST, strict=True):
+        assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in plain.finditer(text)]

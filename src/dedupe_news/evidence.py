@@ -94,8 +94,10 @@ _QUOTE_SPANS = (
     re.compile(r"\u201e([^\u201e\u201c\u201d\n]{2,600})[\u201c\u201d]"),
     re.compile(r"\u300c([^\u300c\u300d\n]{1,600})\u300d"),
     re.compile(r"\u300e([^\u300e\u300f\n]{1,600})\u300f"),
-    re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
-    re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
+    # (The opening mark first, then what precedes it: the regex engine then looks for
+    # the mark alone, not tries the look-behind at every character.)
+    re.compile(r"\u2018(?<![\w]\u2018)([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
+    re.compile(r"'(?<![\w']')([^'\n]{2,300})'(?![\w])"),
 )
 _QUOTE_OPENINGS = ('"', "\u201c", "\u00ab", "\u201e", "\u300c", "\u300e", "\u2018", "'")
 """The mark each pattern of :data:`_QUOTE_SPANS` opens with, in the same order."""
