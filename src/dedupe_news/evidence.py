@@ -78,7 +78,8 @@ _UNIT = re.compile(
 )
 _NUMBER_AND_UNIT = re.compile(rf"({_NUMBER.pattern})(?:{_UNIT.pattern})?", re.IGNORECASE)
 """A number and its unit (:data:`_UNIT` where it follows the number, else empty)."""
-_NUMBER_KEYS: dict[tuple[str, str], str | None] = {}
+_NUMBER_KEYS: dict[tuple[str, str], tuple[str, ...]] = {}
+"""The key of each number and unit read lately (none: empty), at most :data:`_HASHED_MAX`."""
 _UNIT_CLASS = {
     "%": "%", "percent": "%", "per cent": "%", "pct": "%", "prozent": "%",
     "por ciento": "%", "pour cent": "%", "per cento": "%", "procent": "%",
@@ -225,16 +226,14 @@ def _texts_entity_strings(texts: Sequence[str]) -> list[list[str]]:
 
 def _number_keys(text: str) -> list[str]:
     """The ``N:`` keys of a text, in order (each distinct number and unit read once)."""
-    keys = []
-    for found in _NUMBER_AND_UNIT.findall(text):
-        key = _NUMBER_KEYS.get(found, False)
-        if key is False:
-            if len(_NUMBER_KEYS) >= _HASHED_MAX:
-                _NUMBER_KEYS.clear()
-            key = _NUMBER_KEYS[found] = _number_key(*found)
-        if key is not None:
-            keys.append(key)
-    return keys
+    numbers = _NUMBER_AND_UNIT.findall(text)
+    keys = list(map(_NUMBER_KEYS.get, numbers))
+    for n in [n for n, key in enumerate(keys) if key is None]:
+        if len(_NUMBER_KEYS) >= _HASHED_MAX:
+            _NUMBER_KEYS.clear()
+        found = _number_key(*numbers[n])
+        keys[n] = _NUMBER_KEYS[numbers[n]] = (found,) if found else ()
+    return list(itertools.chain.from_iterable(keys))
 
 
 def _entity_strings(text: str, tickers: list[str], names: list[str], openers: list[str]):

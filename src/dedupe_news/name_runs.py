@@ -19,6 +19,8 @@ go through) reads them, and the two are compared by the tests.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections.abc import Sequence
 
@@ -231,14 +233,14 @@ def texts_name_keys(texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
         offset = 1
         for k, text in zip(plain[start:stop], batch, strict=True):
             keys, openers = found[k]
-            for stretch in _MARKED_STRETCH.findall(marked, offset, offset + len(text)):
-                read = _READ.get(stretch)
-                if read is None:
-                    if len(_READ) >= _READ_MAX:
-                        _READ.clear()
-                    read = _READ[stretch] = _read_stretch(stretch)
-                keys.extend(read[0])
-                openers.extend(read[1])
+            stretches = _MARKED_STRETCH.findall(marked, offset, offset + len(text))
+            reads = list(map(_READ.get, stretches))
+            for n in [n for n, read in enumerate(reads) if read is None]:
+                if len(_READ) >= _READ_MAX:
+                    _READ.clear()
+                reads[n] = _READ[stretches[n]] = _read_stretch(stretches[n])
+            keys.extend(itertools.chain.from_iterable(map(_KEYS, reads)))
+            openers.extend(itertools.chain.from_iterable(map(_OPENERS, reads)))
             offset += len(text) + 1
         start = stop
     return found
@@ -251,6 +253,7 @@ _READ: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _READ_MAX = 1 << 16
 """Stretches read lately (names recur across articles): at most :data:`_READ_MAX`,
 then forgotten all at once."""
+_KEYS, _OPENERS = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _read_stretch(stretch: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
