@@ -156,16 +156,18 @@ def _keys_arrays(key_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
     first = np.ones(hashes.size, dtype=bool)  # the first of each article's equal keys
     first[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
     counts = np.bincount(owners[first], minlength=len(key_lists))
-    return np.split(hashes[first], np.cumsum(counts)[:-1])
+    kept = hashes[first]
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    return [kept[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _ticker_strings(text: str) -> list[str]:
     """The ``T:`` keys of an NFKC-normalised text, in order, with repeats."""
     found: list[str] = []
     if "<" in text:
-        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_ANGLE.finditer(text))
+        found.extend(["T:" + ticker.upper() for ticker in _TICKER_ANGLE.findall(text)])
     if ":" in text:
-        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_EXCHANGE.finditer(text))
+        found.extend(["T:" + ticker.upper() for ticker in _TICKER_EXCHANGE.findall(text)])
     return found
 
 
