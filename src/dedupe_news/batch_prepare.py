@@ -31,7 +31,15 @@ from .model_features import PreparedEvidence, prepare_evidence
 from .parallel import effective_jobs, map_tasks
 from .prepare import PreparedTexts, prepare_texts
 
-__all__ = ["CHUNK", "GC_THRESHOLD", "STUB_TEXT_CHARS", "PreparedCorpus", "prepare_corpus", "stub"]
+__all__ = [
+    "CHUNK",
+    "GC_THRESHOLD",
+    "STUB_TEXT_CHARS",
+    "PreparedCorpus",
+    "fewer_collections",
+    "prepare_corpus",
+    "stub",
+]
 
 CHUNK = 2000
 GC_THRESHOLD = 50_000
@@ -86,7 +94,7 @@ def prepare_corpus(
     n_tasks = -(-total // CHUNK) if total else None
     chunks: list[tuple[PreparedTexts, PreparedEvidence | None]] = []
     done = 0
-    with _fewer_collections():  # (forked workers inherit the setting)
+    with fewer_collections():  # (forked workers inherit the setting)
         for chunk in map_tasks(
             _prepare_task,
             tasks(),
@@ -119,9 +127,18 @@ def prepare_corpus(
 
 
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Collect the youngest generation every :data:`GC_THRESHOLD` new objects at most
-    (unless collections are switched off), then restore the thresholds."""
+    (unless collections are switched off), then restore the thresholds.
+
+    >>> import gc
+    >>> before = gc.get_threshold()
+    >>> with fewer_collections():
+    ...     gc.get_threshold()[0] >= GC_THRESHOLD
+    True
+    >>> gc.get_threshold() == before
+    True
+    """
     thresholds = gc.get_threshold()
     if 0 < thresholds[0] < GC_THRESHOLD:
         gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
