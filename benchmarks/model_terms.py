@@ -34,6 +34,10 @@ BASE_TERMS = (
 DATE_TERMS = ((("date_distance_days", "log1p"),),)
 """Days apart, for windows longer than a few days."""
 
+DATE_GAP_TERMS = ((("date_distance_days", F), ("log_length_ratio", F)),)
+"""Days apart times how many times longer one text is (in logs): a brief and a long
+article days apart (a live blog's later headline) are rarely one report's rewrites."""
+
 LEAN_TERMS = tuple(
     term
     for term in BASE_TERMS
@@ -45,7 +49,8 @@ TERM_SETS: dict[str, tuple] = {
     "lean": LEAN_TERMS,
     "base": BASE_TERMS,
     "base+date": BASE_TERMS + DATE_TERMS,
+    "base+date_gap": BASE_TERMS + DATE_GAP_TERMS,
     "no_neighbour": tuple(t for t in BASE_TERMS if "neighbour_cosine" not in dict(t)),
 }
 
-DEFAULT_TERMS = "base"
+DEFAULT_TERMS = "base+date_gap"

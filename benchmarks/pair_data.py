@@ -133,6 +133,7 @@ class PairContext:
             "containment": np.where(smaller >= MIN_CONTAINMENT_SHINGLES, containment, 0.0),
             "log_tokens_min": np.minimum(lengths_i, lengths_j),
             "log_tokens_max": np.maximum(lengths_i, lengths_j),
+            "log_length_ratio": np.abs(lengths_i - lengths_j),
             "date_distance_days": np.nan_to_num(distance, nan=0.0),
         }
         if hasattr(self, "neighbours"):

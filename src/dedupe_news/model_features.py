@@ -199,6 +199,7 @@ def model_pair_features(
         "containment": np.where(trusted, core.containment_similarity, 0.0),
         "log_tokens_min": np.minimum(length_i, length_j),
         "log_tokens_max": np.maximum(length_i, length_j),
+        "log_length_ratio": np.abs(length_i - length_j),
         "date_distance_days": np.nan_to_num(core.date_distance_days, nan=0.0),
         "neighbour_cosine": cosine_similarity_pairs(graph, i, graph, j),
     }

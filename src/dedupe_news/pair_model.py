@@ -56,6 +56,7 @@ PAIR_FEATURES: dict[str, str] = {
     "containment": "estimated share of the shorter text's shingles in the longer, in [0, 1]",
     "log_tokens_min": "ln(1 + tokens) of the shorter text, >= 0",
     "log_tokens_max": "ln(1 + tokens) of the longer text, >= 0",
+    "log_length_ratio": "log_tokens_max - log_tokens_min: how many times longer, in logs, >= 0",
     "date_distance_days": "absolute date difference in days, 0 when unknown, >= 0",
     "neighbour_cosine": "cosine of the two rows of the candidate graph, in [0, 1]",
 }
@@ -66,7 +67,8 @@ TRANSFORMS = {
     "sqrt": lambda x: np.sqrt(np.maximum(x, 0.0)),
     "log1p": lambda x: np.log1p(np.maximum(x, 0.0)),
 }
-"""Transforms a term may apply to a feature before multiplying."""
+"""Transforms a term may apply to a feature before multiplying; each maps 0 to 0
+(:meth:`PairModel.feature_effects` relies on it)."""
 
 Term = tuple[tuple[str, str], ...]
 
@@ -154,11 +156,13 @@ class PairModel:
         >>> model.feature_effects({"jaccard": np.array([0.5])})
         {'jaccard': 1.0}
         """
-        base = float(self.decision_function(features)[0])
-        effects = {}
-        for name in self.features:
-            zeroed = {**features, name: np.zeros(1)}
-            effects[name] = base - float(self.decision_function(zeroed)[0])
+        # Every transform maps 0 to 0, so zeroing a feature zeroes exactly the terms
+        # that read it: its effect is those terms' share of the log-odds.
+        contributions = self.design_matrix(features)[0] * self.coefficients
+        effects = dict.fromkeys(self.features, 0.0)
+        for contribution, term in zip(contributions, self.terms, strict=True):
+            for name in {name for name, _ in term}:
+                effects[name] += float(contribution)
         return effects
 
     # -- how the model was trained to be used ---------------------------------------
