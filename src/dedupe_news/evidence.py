@@ -12,7 +12,8 @@ them per article and two articles compare them as sets.
     and ``1.1 billion`` another). Scripts without case (Han, Kana, Hangul,
     Arabic, Hebrew, Thai) yield their numbers and any names written in a cased
     script inside them. Lines that are mostly upper case (wire titles) or Title
-    Case give tickers and numbers only: every word is capitalised there.
+    Case give tickers and numbers only: every word is capitalised there (the
+    names are read by :mod:`~dedupe_news.name_runs`).
 ``quote_keys(text)``
     Quoted spans ("...", curly quotes, ``« »``, ``„ “``, ``「」``, ``『』`` and
     single quotes used as quotes), case-folded: word 3-grams of spans of three
@@ -20,6 +21,12 @@ them per article and two articles compare them as sets.
 ``lead_text(title, text)``
     The title, or the first :data:`LEAD_WORDS` words of the text when there is
     no title: news puts the story first.
+
+:func:`articles_evidence` reads a chunk of articles at once (the model's prepare
+stage): the same keys as :func:`article_evidence` of each, with the names of the
+ASCII texts found on arrays for the whole chunk, each quote pattern run once over
+the chunk, and the keys hashed and sorted together. Names, numbers and keys seen
+lately are remembered (they recur across articles), so each is read or hashed once.
 
 The corpus-level pair functions over these keys are in
 :mod:`~dedupe_news.evidence_table`.
@@ -38,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .name_runs import NAME_STOP_WORDS, texts_name_keys
+from .number_keys import number_keys
 
 __all__ = [
     "LEAD_WORDS",
@@ -69,25 +77,6 @@ _TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
 _TICKER_EXCHANGE = re.compile(
     r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
 )
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_UNIT = re.compile(
-    r"\s*(%|percent\b|per cent\b|pct\b|prozent\b|por ciento\b|pour cent\b|per cento\b|"
-    r"procent\b|bn\b|billion\b|b\b|mrd\b|milliarden\b|mln\b|million\b|millionen\b|"
-    r"mio\b|m\b|k\b|thousand\b|trillion\b|tn\b|trln\b)",
-    re.IGNORECASE,
-)
-_NUMBER_AND_UNIT = re.compile(rf"({_NUMBER.pattern})(?:{_UNIT.pattern})?", re.IGNORECASE)
-"""A number and its unit (:data:`_UNIT` where it follows the number, else empty)."""
-_NUMBER_KEYS: dict[tuple[str, str], tuple[str, ...]] = {}
-"""The key of each number and unit read lately (none: empty), at most :data:`_HASHED_MAX`."""
-_UNIT_CLASS = {
-    "%": "%", "percent": "%", "per cent": "%", "pct": "%", "prozent": "%",
-    "por ciento": "%", "pour cent": "%", "per cento": "%", "procent": "%",
-    "bn": "e9", "billion": "e9", "b": "e9", "mrd": "e9", "milliarden": "e9",
-    "mln": "e6", "million": "e6", "m": "e6", "millionen": "e6", "mio": "e6",
-    "k": "e3", "thousand": "e3",
-    "trillion": "e12", "tn": "e12", "trln": "e12",
-}  # fmt: skip
 _QUOTE_SPANS = (
     re.compile(r'"([^"\n]{2,600})"'),
     re.compile(r"\u201c([^\u201c\u201d\n]{2,600})[\u201d\u201c]"),
@@ -171,26 +160,6 @@ def _ticker_strings(text: str) -> list[str]:
     return found
 
 
-def _number_key(raw: str, unit: str | None) -> str | None:
-    """``N:<value><unit class>`` for a number worth comparing, else None.
-
-    Thousands separators are dropped (``1,200`` is ``1200``); a decimal comma
-    (``1,5``) becomes a point. One-digit integers without a unit say too little.
-    """
-    value = raw
-    if "," in value:
-        head, *rest = value.split(",")
-        if all(len(part) == 3 and part.isdigit() for part in rest):
-            value = head + "".join(rest)
-        elif len(rest) == 1 and "." not in value:
-            value = f"{head}.{rest[0]}"
-    value = value.rstrip(".")
-    unit_class = _UNIT_CLASS.get(unit.lower().strip(), "") if unit else ""
-    if len(value) < 2 and not unit_class:
-        return None
-    return f"N:{value}{unit_class}"
-
-
 def entity_keys(text: str) -> np.ndarray:
     """Sorted unique int64 keys of the names, tickers and numbers in ``text``.
 
@@ -221,27 +190,15 @@ def _texts_entity_strings(texts: Sequence[str]) -> list[list[str]]:
     # No ticker spans a line break, so blanking them in the whole text is per line.
     names = texts_name_keys([_TICKER_ANGLE.sub(" ", t) if "<" in t else t for t in texts])
     return [
-        _entity_strings(text, _ticker_strings(text), *found)
+        _entity_strings(text, _ticker_strings(text) + number_keys(text), *found)
         for text, found in zip(texts, names, strict=True)
     ]
 
 
-def _number_keys(text: str) -> list[str]:
-    """The ``N:`` keys of a text, in order (each distinct number and unit read once)."""
-    numbers = _NUMBER_AND_UNIT.findall(text)
-    keys = list(map(_NUMBER_KEYS.get, numbers))
-    for n in [n for n, key in enumerate(keys) if key is None]:
-        if len(_NUMBER_KEYS) >= _HASHED_MAX:
-            _NUMBER_KEYS.clear()
-        found = _number_key(*numbers[n])
-        keys[n] = _NUMBER_KEYS[numbers[n]] = (found,) if found else ()
-    return list(itertools.chain.from_iterable(keys))
-
-
-def _entity_strings(text: str, tickers: list[str], names: list[str], openers: list[str]):
-    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers
-    and the keys and openers of its names (:func:`~dedupe_news.name_runs.name_keys`)."""
-    keys = tickers + _number_keys(text)
+def _entity_strings(text: str, keys: list[str], names: list[str], openers: list[str]):
+    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers and
+    numbers (``keys``) and the keys and openers of its names
+    (:func:`~dedupe_news.name_runs.name_keys`)."""
     # (At most SHORT_TEXT_WORDS + 1 parts: enough to tell whether there are more words.)
     if len(text.split(None, SHORT_TEXT_WORDS)) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name

@@ -10,11 +10,14 @@ dropped. A run closes at any gap between words other than spaces and one dash.
 A lone capitalised word that opens a sentence is an *opener*: it names something
 only if the text also uses it mid-sentence, which the caller decides.
 
-An ASCII text is read in one pass of :data:`_ASCII_STRETCH` over the whole text,
-which finds the stretches of words that can hold a run (capitalised words and
-connectors, with spaces or a dash between them); the words of each stretch are
-then read as the line-by-line reader (:func:`line_name_keys`, which other texts
-go through) reads them, and the two are compared by the tests.
+:func:`texts_name_keys` reads many texts at once. Their ASCII texts are first
+marked on arrays, all lines together (:func:`_marked_ascii`: lines that name
+nothing blanked, the words that open a sentence marked); then one regex pass per
+text (:data:`_MARKED_STRETCH`) finds the stretches of words that can hold a run
+(words that open with a capital, and connectors, with spaces or a dash between
+them), and the words of each distinct stretch are read once, as the line-by-line
+reader (:func:`line_name_keys`, which other texts go through) reads them. The
+tests compare the two, key for key and in order.
 """
 
 from __future__ import annotations
@@ -64,9 +67,6 @@ _TOKEN_END = r"(?![A-Za-z])(?!['\-][A-Za-z])"
 _UPPER_WORD = r"[A-Z](?<![A-Za-z][A-Z])(?<![A-Za-z]['\-][A-Z])[A-Za-z]*(?:['\-][A-Za-z]+)*"
 _CONNECTOR_WORD = r"(?:{})(?:'s)?{}".format("|".join(sorted(NAME_CONNECTORS)), _TOKEN_END)
 _STRETCH_GAP = r"[ \t\x1f]*(?:-[ \t\x1f]*)?"
-_ASCII_STRETCH = re.compile(rf"{_UPPER_WORD}(?:{_STRETCH_GAP}(?:{_UPPER_WORD}|{_CONNECTOR_WORD}))*")
-"""A stretch of whole words that open with a capital or are connectors, with only
-spaces and at most one dash between two of them, starting with a capital."""
 _ASCII_WORD = re.compile(r"[A-Za-z]+(?:['\-][A-Za-z]+)*")
 _OTHER_ASCII_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"
 """The ASCII line breaks of ``str.splitlines`` other than ``\\n``."""
@@ -339,4 +339,6 @@ _OPENING_MARKS = tuple(ord(c) for c in '.!?:;"()[]|')
 _MARKED_STRETCH = re.compile(
     rf"[A-Z\xc1-\xda]{_UPPER_WORD[5:]}(?:{_STRETCH_GAP}(?:{_UPPER_WORD}|{_CONNECTOR_WORD}))*"
 )
-"""A stretch of :data:`_ASCII_STRETCH` in a text of :func:`_marked_ascii`."""
+"""In a text of :func:`_marked_ascii`, a stretch of whole words that open with a
+capital (the first may be marked) or are connectors, with only spaces and at most
+one dash between two of them, starting with a capital."""
