@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from dedupe_news.evidence import (
     NAME_STOP_WORDS,
     SHORT_TEXT_WORDS,
     article_evidence,
+    articles_evidence,
     entity_keys,
     entity_names,
     key_hash,
@@ -23,6 +25,7 @@ from dedupe_news.evidence import (
     ticker_keys,
 )
 from dedupe_news.evidence_table import EvidenceTable
+from tests.conftest import shared_file
 
 
 def has(keys: np.ndarray, *names: str) -> bool:
@@ -300,3 +303,66 @@ def test_keys_are_the_same_when_the_hash_memory_fills_and_is_forgotten(monkeypat
         np.testing.assert_array_equal(entity_keys(text), fresh)
         assert len(evidence._HASHED) <= 3
     np.testing.assert_array_equal(fresh, np.unique([key_hash(k) for k in set(entity_names(text))]))
+
+
+# -- articles read together against one by one ------------------------------------------------
+
+_EVIDENCE_PIECES = [
+    "Putin", "Bank of England", "the", "said", "NATO's", "<NLC>", "NYSE: XOM", "5%", "1,200",
+    "1.1 billion", '"peace talks are at a dead end"', "\u201cPeace talks\u201d", "'no'",
+    "'the plan is off'", "\u00abnon\u00bb", "Łódź", "Стамбул", "IBM", "SHARES ROSE", "Shr",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.sampled_from(["Storm <AB> hits", "", "PUTIN SAYS"]),
+            st.lists(
+                st.tuples(st.sampled_from(_EVIDENCE_PIECES), st.sampled_from([" ", "\n", ". "])),
+                max_size=25,
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_articles_read_together_give_each_ones_evidence(articles):
+    titles = [title for title, _ in articles]
+    texts = ["".join(p + gap for p, gap in pieces) for _, pieces in articles]
+    together = articles_evidence(titles, texts)
+    assert len(together) == len(texts)
+    for found, title, text in zip(together, titles, texts, strict=True):
+        alone = article_evidence(title, text)
+        assert found.lead == alone.lead
+        for name in ("entities", "quotes", "tickers"):
+            assert np.array_equal(getattr(found, name), getattr(alone, name))
+            assert getattr(found, name).dtype == np.int64
+
+
+def test_articles_read_together_on_real_articles():
+    with open(shared_file("gva_dev.jsonl"), encoding="utf-8") as lines:
+        rows = [json.loads(line) for _, line in zip(range(400), lines, strict=False)]
+    titles = [r.get("title") for r in rows]
+    texts = [r.get("text") or "" for r in rows]
+    together = articles_evidence(titles, texts)
+    assert sum(e.quotes.size > 0 for e in together) > 10  # quotes are read
+    for found, title, text in zip(together, titles, texts, strict=True):
+        alone = article_evidence(title, text)
+        for name in ("entities", "quotes", "tickers"):
+            assert np.array_equal(getattr(found, name), getattr(alone, name))
+
+
+_LOOK_BEHIND_FIRST = (
+    re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
+    re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet="ab '\u2018\u2019\n.1_", max_size=60))
+def test_single_quote_patterns_find_what_their_look_behind_first_forms_find(text):
+    from dedupe_news import evidence
+
+    for fast, plain in zip(evidence._QUOTE_SPANS[-2:], _LOOK_BEHIND_FIRST, strict=True):
+        assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in plain.finditer(text)]

@@ -108,6 +108,17 @@ def test_cli_compare_json_lists_scores_and_evidence():
     assert "shared entities:" in text.stdout and "rewrite: TF-IDF cosine" in text.stdout
 
 
+def test_cli_compare_text_says_the_models_verdict_once():
+    seeds = sorted(SEEDS.glob("*.txt"))
+    args = ["compare", str(seeds[0]), str(seeds[2]), "--model", "default", "-q"]
+    (verdict,) = [
+        line
+        for line in CliRunner().invoke(main, args).stdout.splitlines()
+        if line.startswith("verdict:")
+    ]
+    assert verdict.startswith("verdict: same story (model probability ")
+
+
 def test_cli_model_errors_are_one_line(tmp_path):
     seeds = str(SEEDS)
     missing = CliRunner().invoke(main, ["cluster", seeds, "--model", str(tmp_path / "no.json")])

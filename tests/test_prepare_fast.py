@@ -160,3 +160,33 @@ def test_stub_keeps_the_first_line_cut_as_before(text, padding):
     expected = dataclasses.replace(article, text=lines[0][:STUB_TEXT_CHARS] if lines else "")
     assert stub(article) == expected
     assert stub(article).__dict__ == expected.__dict__
+
+
+def test_prepare_corpus_collects_garbage_less_often_and_restores_the_collector():
+    import gc
+
+    from dedupe_news.articles import Article
+    from dedupe_news.batch_prepare import GC_THRESHOLD, prepare_corpus
+
+    before = gc.get_threshold()
+    seen = []
+    articles = [Article(f"a{k}", f"Storm {k} hits the coast", title="Storm") for k in range(5)]
+    prepared = prepare_corpus(
+        articles,
+        MinHasher(),
+        streamed=False,
+        with_evidence=True,
+        n_jobs=1,
+        report=lambda done, total: seen.append(gc.get_threshold()[0]),
+    )
+    assert prepared.kept.tolist() == [0, 1, 2, 3, 4]
+    assert set(seen[1:]) == {max(before[0], GC_THRESHOLD)}  # (the first report comes before)
+    assert gc.get_threshold() == before
+
+    def failing():
+        yield articles[0]
+        raise ValueError("bad line")
+
+    with pytest.raises(ValueError, match="bad line"):
+        prepare_corpus(failing(), MinHasher(), streamed=True, n_jobs=1)
+    assert gc.get_threshold() == before

@@ -5,11 +5,19 @@ Articles are read in chunks of :data:`CHUNK` and each chunk goes to
 :func:`~dedupe_news.model_features.prepare_evidence`) in worker processes. A
 stream of articles is read as the workers take chunks, and its texts are then
 dropped: memory holds signatures, term counts and evidence keys, not the corpus.
+
+While it runs, Python's cyclic garbage collector looks at new objects less often
+(:data:`GC_THRESHOLD` allocations, not 700): preparing makes many lists and tuples
+and no reference cycles, and each full collection walks every object alive,
+the caller's articles included (on Reuters with the model, four full collections
+took about 0.5 s of 3.6). The collector's settings are restored afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,9 +31,19 @@ from .model_features import PreparedEvidence, prepare_evidence
 from .parallel import effective_jobs, map_tasks
 from .prepare import PreparedTexts, prepare_texts
 
-__all__ = ["CHUNK", "STUB_TEXT_CHARS", "PreparedCorpus", "prepare_corpus", "stub"]
+__all__ = [
+    "CHUNK",
+    "GC_THRESHOLD",
+    "STUB_TEXT_CHARS",
+    "PreparedCorpus",
+    "fewer_collections",
+    "prepare_corpus",
+    "stub",
+]
 
 CHUNK = 2000
+GC_THRESHOLD = 50_000
+"""New objects between two collections of the youngest generation while preparing."""
 STUB_TEXT_CHARS = 200
 _WARM_UP_TEXT = "loads the signing kernel once before the workers fork"
 
@@ -76,17 +94,18 @@ def prepare_corpus(
     n_tasks = -(-total // CHUNK) if total else None
     chunks: list[tuple[PreparedTexts, PreparedEvidence | None]] = []
     done = 0
-    for chunk in map_tasks(
-        _prepare_task,
-        tasks(),
-        state={"hasher": hasher, "with_evidence": with_evidence},
-        n_jobs=n_jobs,
-        n_tasks=n_tasks or effective_jobs(n_jobs),
-        warm_up=lambda: prepare_texts([_WARM_UP_TEXT] * COMPILED_MIN_BATCH, hasher),
-    ):
-        chunks.append(chunk)
-        done += chunk[0].has_text.size
-        report(done, total)
+    with fewer_collections():  # (forked workers inherit the setting)
+        for chunk in map_tasks(
+            _prepare_task,
+            tasks(),
+            state={"hasher": hasher, "with_evidence": with_evidence},
+            n_jobs=n_jobs,
+            n_tasks=n_tasks or effective_jobs(n_jobs),
+            warm_up=lambda: prepare_texts([_WARM_UP_TEXT] * COMPILED_MIN_BATCH, hasher),
+        ):
+            chunks.append(chunk)
+            done += chunk[0].has_text.size
+            report(done, total)
     if failure:
         raise failure[0]
     if streamed:
@@ -105,6 +124,28 @@ def prepare_corpus(
         evidence=PreparedEvidence.stack([c[1] for c in chunks]) if with_evidence else None,
         articles=fitted,
     )
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect the youngest generation every :data:`GC_THRESHOLD` new objects at most
+    (unless collections are switched off), then restore the thresholds.
+
+    >>> import gc
+    >>> before = gc.get_threshold()
+    >>> with fewer_collections():
+    ...     gc.get_threshold()[0] >= GC_THRESHOLD
+    True
+    >>> gc.get_threshold() == before
+    True
+    """
+    thresholds = gc.get_threshold()
+    if 0 < thresholds[0] < GC_THRESHOLD:
+        gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _prepare_task(

@@ -12,7 +12,8 @@ them per article and two articles compare them as sets.
     and ``1.1 billion`` another). Scripts without case (Han, Kana, Hangul,
     Arabic, Hebrew, Thai) yield their numbers and any names written in a cased
     script inside them. Lines that are mostly upper case (wire titles) or Title
-    Case give tickers and numbers only: every word is capitalised there.
+    Case give tickers and numbers only: every word is capitalised there (the
+    names are read by :mod:`~dedupe_news.name_runs`).
 ``quote_keys(text)``
     Quoted spans ("...", curly quotes, ``« »``, ``„ “``, ``「」``, ``『』`` and
     single quotes used as quotes), case-folded: word 3-grams of spans of three
@@ -21,13 +22,21 @@ them per article and two articles compare them as sets.
     The title, or the first :data:`LEAD_WORDS` words of the text when there is
     no title: news puts the story first.
 
+:func:`articles_evidence` reads a chunk of articles at once (the model's prepare
+stage): the same keys as :func:`article_evidence` of each, with the names of the
+ASCII texts found on arrays for the whole chunk, each quote pattern run once over
+the chunk, and the keys hashed and sorted together. Names, numbers and keys seen
+lately are remembered (they recur across articles), so each is read or hashed once.
+
 The corpus-level pair functions over these keys are in
 :mod:`~dedupe_news.evidence_table`.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,12 +44,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .name_runs import NAME_STOP_WORDS, texts_name_keys
+from .number_keys import number_keys
+
 __all__ = [
     "LEAD_WORDS",
     "NAME_STOP_WORDS",
     "SHORT_TEXT_WORDS",
     "ArticleEvidence",
     "article_evidence",
+    "articles_evidence",
     "entity_keys",
     "entity_names",
     "key_hash",
@@ -60,43 +73,10 @@ one of its sentences counts as a name. In longer texts such a word counts only
 when the text also capitalises it mid-sentence ("Shr", "Net" and "Showers" open
 lines of wire briefs and name nothing)."""
 
-NAME_STOP_WORDS = frozenset(
-    """a about after again against all also an and another any are as at be because
-    been before being between both but by can could did do does during each even every
-    few for from further had has have having he her here hers him his how however i if
-    in into is it its just last later like many may me meanwhile more most much must my
-    new next no nor not now of off on once one only or other our out over per since so
-    some still such than that the their them then there these they this those though
-    through thus to today too under until up upon very was we were what when where
-    whether which while who whom whose why will with within without would yet you your
-    monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr""".split()
-)
-"""Capitalised words that start sentences rather than name anything."""
-
-_CONNECTORS = frozenset({"of", "de", "del", "la", "van", "von", "der", "da", "al", "bin"})
-
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
-_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _TICKER_ANGLE = re.compile(r"<([A-Z][A-Za-z0-9.&'\- ]{0,39})>")
 _TICKER_EXCHANGE = re.compile(
     r"\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|TSX|ASX|HKEX|TSE|OTC)\s*:\s*([A-Z][A-Z0-9.\-]{0,9})\b"
 )
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_UNIT = re.compile(
-    r"\s*(%|percent\b|per cent\b|pct\b|prozent\b|por ciento\b|pour cent\b|per cento\b|"
-    r"procent\b|bn\b|billion\b|b\b|mrd\b|milliarden\b|mln\b|million\b|millionen\b|"
-    r"mio\b|m\b|k\b|thousand\b|trillion\b|tn\b|trln\b)",
-    re.IGNORECASE,
-)
-_UNIT_CLASS = {
-    "%": "%", "percent": "%", "per cent": "%", "pct": "%", "prozent": "%",
-    "por ciento": "%", "pour cent": "%", "per cento": "%", "procent": "%",
-    "bn": "e9", "billion": "e9", "b": "e9", "mrd": "e9", "milliarden": "e9",
-    "mln": "e6", "million": "e6", "m": "e6", "millionen": "e6", "mio": "e6",
-    "k": "e3", "thousand": "e3",
-    "trillion": "e12", "tn": "e12", "trln": "e12",
-}  # fmt: skip
-_OPENING_GAP = re.compile(r"[.!?:;\"\u201c\u201d\u00ab\u00bb()\[\]|\u2014]")
 _QUOTE_SPANS = (
     re.compile(r'"([^"\n]{2,600})"'),
     re.compile(r"\u201c([^\u201c\u201d\n]{2,600})[\u201d\u201c]"),
@@ -104,15 +84,15 @@ _QUOTE_SPANS = (
     re.compile(r"\u201e([^\u201e\u201c\u201d\n]{2,600})[\u201c\u201d]"),
     re.compile(r"\u300c([^\u300c\u300d\n]{1,600})\u300d"),
     re.compile(r"\u300e([^\u300e\u300f\n]{1,600})\u300f"),
-    re.compile(r"(?<![\w])\u2018([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
-    re.compile(r"(?<![\w'])'([^'\n]{2,300})'(?![\w])"),
+    # (The opening mark first, then what precedes it: the regex engine then looks for
+    # the mark alone, not tries the look-behind at every character.)
+    re.compile(r"\u2018(?<![\w]\u2018)([^\u2018\u2019\n]{2,300})\u2019(?![\w])"),
+    re.compile(r"'(?<![\w']')([^'\n]{2,300})'(?![\w])"),
 )
 _QUOTE_OPENINGS = ('"', "\u201c", "\u00ab", "\u201e", "\u300c", "\u300e", "\u2018", "'")
 """The mark each pattern of :data:`_QUOTE_SPANS` opens with, in the same order."""
 _QUOTE_TOKEN = re.compile(r"[^\W_]+")
 _EMPTY = np.zeros(0, dtype=np.int64)
-_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
-_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
 def key_hash(key: str) -> int:
@@ -147,150 +127,37 @@ def _keys_array(keys) -> np.ndarray:
     return np.unique(np.fromiter(map(_cached_hash, keys), dtype=np.int64, count=len(keys)))
 
 
+def _keys_arrays(key_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+    """``[_keys_array(keys) for keys in key_lists]``, hashed and sorted all at once."""
+    if len(key_lists) <= 1:
+        return [_keys_array(keys) for keys in key_lists]
+    lengths = np.fromiter(map(len, key_lists), dtype=np.int64, count=len(key_lists))
+    flat = list(itertools.chain.from_iterable(key_lists))
+    found = list(map(_HASHED.get, flat))
+    if None in found:
+        for k, value in enumerate(found):
+            if value is None:
+                found[k] = _cached_hash(flat[k])
+    hashes = np.array(found, dtype=np.int64)
+    owners = np.repeat(np.arange(len(key_lists)), lengths)
+    order = np.lexsort((hashes, owners))
+    hashes, owners = hashes[order], owners[order]
+    first = np.ones(hashes.size, dtype=bool)  # the first of each article's equal keys
+    first[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
+    counts = np.bincount(owners[first], minlength=len(key_lists))
+    kept = hashes[first]
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    return [kept[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def _ticker_strings(text: str) -> list[str]:
     """The ``T:`` keys of an NFKC-normalised text, in order, with repeats."""
     found: list[str] = []
     if "<" in text:
-        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_ANGLE.finditer(text))
+        found.extend(["T:" + ticker.upper() for ticker in _TICKER_ANGLE.findall(text)])
     if ":" in text:
-        found.extend(f"T:{m.group(1).upper()}" for m in _TICKER_EXCHANGE.finditer(text))
+        found.extend(["T:" + ticker.upper() for ticker in _TICKER_EXCHANGE.findall(text)])
     return found
-
-
-def _number_key(raw: str, unit: str | None) -> str | None:
-    """``N:<value><unit class>`` for a number worth comparing, else None.
-
-    Thousands separators are dropped (``1,200`` is ``1200``); a decimal comma
-    (``1,5``) becomes a point. One-digit integers without a unit say too little.
-    """
-    value = raw
-    if "," in value:
-        head, *rest = value.split(",")
-        if all(len(part) == 3 and part.isdigit() for part in rest):
-            value = head + "".join(rest)
-        elif len(rest) == 1 and "." not in value:
-            value = f"{head}.{rest[0]}"
-    value = value.rstrip(".")
-    unit_class = _UNIT_CLASS.get(unit.lower().strip(), "") if unit else ""
-    if len(value) < 2 and not unit_class:
-        return None
-    return f"N:{value}{unit_class}"
-
-
-def _cased_letters(line: str) -> tuple[int, int]:
-    """(upper-case, lower-case) letters of ``line``; byte counts for ASCII."""
-    if line.isascii():
-        raw = line.encode("ascii")
-        return (
-            len(raw) - len(raw.translate(None, _ASCII_UPPER)),
-            len(raw) - len(raw.translate(None, _ASCII_LOWER)),
-        )
-    upper = sum(map(str.isupper, line))
-    lower = sum(map(str.islower, line))
-    return upper, lower
-
-
-def _title_case(words: Sequence[str], upper: int | None = None) -> bool:
-    """True for a Title Case line: 3/4 of its 4+ long words capitalised.
-
-    ``upper``, the line's upper-case letters (:func:`_cased_letters`), bounds the
-    capitalised words: below 3/4 of the long words, the line is not Title Case.
-    """
-    if upper is not None and upper < 3:
-        return False  # 3 capitalised words at least (3/4 of 4)
-    long_words = [w for w in words if len(w) > 3]
-    if upper is not None and upper < 0.75 * len(long_words):
-        return False
-    if len(long_words) >= 4:
-        capitalised = sum(w[0].isupper() for w in long_words)
-        if capitalised >= 0.75 * len(long_words):
-            return True
-    return False
-
-
-def _names_usable(line: str, words: Sequence[str]) -> bool:
-    """False for lines in capitals or Title Case, where capitals mark nothing."""
-    upper, lower = _cased_letters(line)
-    return upper <= lower and not _title_case(words)
-
-
-_POSSESSIVE = ("'s", "\u2019s")
-"""Endings a word loses before it is compared (a possessive)."""
-
-
-def _close_run(run: list[str], initial: bool, keys: list[str], openers: list[str]) -> None:
-    """Add the keys of a run of capitalised words (and connectors) that ends here:
-    see :func:`_name_keys`; ``initial`` when the run opens a sentence."""
-    while run and run[-1].lower() in _CONNECTORS:
-        run.pop()
-    if initial and len(run) > 2 and run[1] in _CONNECTORS:
-        # "Shares of Northern Trust": the opener is not part of the name.
-        if run[0].lower() not in NAME_STOP_WORDS:
-            openers.append("E:" + run[0].lower())
-        del run[:2]
-        initial = False
-    while run and (run[0].lower() in NAME_STOP_WORDS or run[0] in _CONNECTORS) and len(run) > 1:
-        run.pop(0)
-        initial = False
-    if len(run) == 1:
-        lowered = run[0].lower()
-        if lowered not in NAME_STOP_WORDS:
-            (openers if initial else keys).append("E:" + lowered)
-    elif run:
-        words = [w.lower() for w in run]
-        keys.extend(f"E:{w}" for w in words if w not in NAME_STOP_WORDS and w not in _CONNECTORS)
-        keys.append("E:" + " ".join(words))
-
-
-def _name_keys(line: str, keys: list[str], openers: list[str]) -> None:
-    """Add the ``E:`` keys of one line's capitalised words and multi-word runs
-    to ``keys``; a lone capitalised word that opens a sentence goes to
-    ``openers`` instead (a name only if the text also uses it mid-sentence).
-
-    Words are read one by one only from a capitalised word to the end of its
-    run; the words in between (no run open) change nothing but the gap before
-    the next word, so they are skipped. A word is capitalised when it opens with
-    a capital and is not all capitals, or is an all-capitals word of 2 to 5
-    letters (an acronym), once a possessive ending is dropped.
-    """
-    upper, lower = _cased_letters(line)
-    if upper == 0 or upper > lower:
-        return  # no capitalised word, or a line in capitals
-    parts = _WORD_SPLIT.split(line)  # gap, word, gap, word, ..., gap
-    words = parts[1::2]
-    if not words or _title_case(words, upper):
-        return
-    n_words = len(words)
-    done = 0  # words before this one are read
-    for start in [k for k, w in enumerate(words) if not w[0].islower()]:
-        if start < done:
-            continue
-        run: list[str] = []
-        initial = False
-        k = start
-        while k < n_words:
-            word = words[k]
-            if word.endswith(_POSSESSIVE):
-                word = word[:-2]
-            gap = parts[2 * k]
-            if run and (gap.strip() not in ("", "-") or "\n" in gap):
-                _close_run(run, initial, keys, openers)
-                run = []
-            if word[0].isupper() and not word.isupper() or (word.isupper() and 2 <= len(word) <= 5):
-                if not run:
-                    initial = k == 0 or bool(_OPENING_GAP.search(gap))
-                run.append(word)
-            elif run and word in _CONNECTORS:
-                run.append(word)
-            elif run:
-                _close_run(run, initial, keys, openers)
-                run = []
-            k += 1
-            if not run:
-                break
-        if run:
-            _close_run(run, initial, keys, openers)
-        done = k
 
 
 def entity_keys(text: str) -> np.ndarray:
@@ -315,24 +182,23 @@ def entity_names(text: str) -> list[str]:
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", text)
-    return _entity_strings(text, _ticker_strings(text))
+    return _texts_entity_strings([unicodedata.normalize("NFKC", text)])[0]
 
 
-def _entity_strings(text: str, tickers: list[str]) -> list[str]:
-    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers."""
-    keys = list(tickers)
-    for m in _NUMBER.finditer(text):
-        unit = _UNIT.match(text, m.end())
-        key = _number_key(m.group(), unit.group(1) if unit else None)
-        if key is not None:
-            keys.append(key)
-    names: list[str] = []
-    openers: list[str] = []
+def _texts_entity_strings(texts: Sequence[str]) -> list[list[str]]:
+    """The keys of :func:`entity_keys` of NFKC-normalised texts, read together."""
     # No ticker spans a line break, so blanking them in the whole text is per line.
-    blanked = _TICKER_ANGLE.sub(" ", text) if "<" in text else text
-    for line in blanked.splitlines():
-        _name_keys(line, names, openers)
+    names = texts_name_keys([_TICKER_ANGLE.sub(" ", t) if "<" in t else t for t in texts])
+    return [
+        _entity_strings(text, _ticker_strings(text) + number_keys(text), *found)
+        for text, found in zip(texts, names, strict=True)
+    ]
+
+
+def _entity_strings(text: str, keys: list[str], names: list[str], openers: list[str]):
+    """The keys of :func:`entity_keys` of an NFKC-normalised text, given its tickers and
+    numbers (``keys``) and the keys and openers of its names
+    (:func:`~dedupe_news.name_runs.name_keys`)."""
     # (At most SHORT_TEXT_WORDS + 1 parts: enough to tell whether there are more words.)
     if len(text.split(None, SHORT_TEXT_WORDS)) <= SHORT_TEXT_WORDS:
         names.extend(openers)  # a headline: its first word is often the name
@@ -390,7 +256,27 @@ def quote_spans(text: str) -> list[list[str]]:
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", text)
+    return _quote_spans(unicodedata.normalize("NFKC", text))
+
+
+def _texts_quote_spans(texts: Sequence[str]) -> list[list[list[str]]]:
+    """:func:`_quote_spans` of each text, each pattern run once over all texts joined
+    by line breaks (no quoted span holds one)."""
+    if len(texts) <= 1:
+        return [_quote_spans(text) for text in texts]
+    joined = "\n".join(texts)
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    found: list[list[list[str]]] = [[] for _ in texts]
+    for opening, pattern in zip(_QUOTE_OPENINGS, _QUOTE_SPANS, strict=True):
+        if opening in joined:  # a pattern cannot match without its opening mark
+            for m in pattern.finditer(joined):
+                owner = bisect.bisect_right(starts, m.start()) - 1
+                found[owner].append(_QUOTE_TOKEN.findall(m.group(1).casefold()))
+    return found
+
+
+def _quote_spans(text: str) -> list[list[str]]:
+    """:func:`quote_spans` of an NFKC-normalised text."""
     return [
         _QUOTE_TOKEN.findall(m.group(1).casefold())
         for opening, pattern in zip(_QUOTE_OPENINGS, _QUOTE_SPANS, strict=True)
@@ -429,14 +315,29 @@ class ArticleEvidence:
 
 def article_evidence(title: str | None, text: str) -> ArticleEvidence:
     """Entities and quotes of title and text, the lead, and the lead's tickers."""
-    full = f"{title}\n{text}" if title and not text.lstrip().startswith(title.strip()) else text
-    lead = lead_text(title, text)
-    if not full:
-        return ArticleEvidence(_EMPTY, _EMPTY, lead, _EMPTY)
-    full = unicodedata.normalize("NFKC", full)  # NFKC is idempotent: once for all keys
-    return ArticleEvidence(
-        _keys_array(_entity_strings(full, _ticker_strings(full))),
-        quote_keys(full),
-        lead,
-        ticker_keys(lead),
+    return articles_evidence([title], [text])[0]
+
+
+def articles_evidence(titles: Sequence[str | None], texts: Sequence[str]) -> list[ArticleEvidence]:
+    """:func:`article_evidence` of each article, the articles read together (names:
+    :func:`~dedupe_news.name_runs.texts_name_keys`; keys hashed and sorted at once).
+
+    >>> [e.lead for e in articles_evidence(["Storm", None], ["Rain.", "Wind and rain"])]
+    ['Storm', 'Wind and rain']
+    """
+    leads = [lead_text(title, text) for title, text in zip(titles, texts, strict=True)]
+    # NFKC is idempotent: once for all keys.
+    full = [
+        unicodedata.normalize("NFKC", f"{title}\n{text}")
+        if title and not text.lstrip().startswith(title.strip())
+        else unicodedata.normalize("NFKC", text)
+        for title, text in zip(titles, texts, strict=True)
+    ]
+    entities = _keys_arrays(_texts_entity_strings(full))
+    quotes = _keys_arrays(
+        [[key for words in spans for key in span_keys(words)] for spans in _texts_quote_spans(full)]
     )
+    tickers = _keys_arrays(
+        [_ticker_strings(unicodedata.normalize("NFKC", lead)) if lead else [] for lead in leads]
+    )
+    return [ArticleEvidence(*found) for found in zip(entities, quotes, leads, tickers, strict=True)]

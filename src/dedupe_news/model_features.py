@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .evidence import article_evidence, lead_text
+from .evidence import articles_evidence, lead_text
 from .evidence_table import EvidenceTable, log_length
 from .normalize import normalize_text, tokenize
 from .pair_features import PairFeatures, cosine_similarity_pairs
@@ -97,7 +97,7 @@ def lead_terms(title: str | None, text: str) -> list[str]:
 
 def prepare_evidence(titles: Sequence[str | None], texts: Sequence[str]) -> PreparedEvidence:
     """Lead counts and evidence keys of articles given by title and text."""
-    evidence = [article_evidence(title, text) for title, text in zip(titles, texts, strict=True)]
+    evidence = articles_evidence(titles, texts)
     return PreparedEvidence(
         lead_counts=term_counts([lead_terms(t, x) for t, x in zip(titles, texts, strict=True)]),
         entities=[e.entities for e in evidence],

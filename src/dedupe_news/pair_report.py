@@ -52,7 +52,8 @@ def pair_text(scores: PairScores) -> str:
         ]
     lines += [
         f"story_similarity        {scores.story_similarity:.3f}",
-        f"verdict: {verdict} ({scores.reason})",
+        # A model's reason opens with its verdict: said once.
+        f"verdict: {verdict} ({scores.reason.removeprefix(verdict + ': ')})",
     ]
     evidence = scores.evidence
     if evidence is not None:
