@@ -57,12 +57,15 @@ class StageTimer:
         self.end: dict[str, float] = {}
         self.current = "start"
         """The stage last reported ("start" before the first report)."""
+        self.totals: dict[str, int] = {}
+        """The last ``total`` each stage reported (for ``scoring``: the candidate pairs)."""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.perf_counter()
         self.start.setdefault(stage, now)
         self.end[stage] = now
         self.current = stage
+        self.totals[stage] = total
 
     def seconds(self) -> dict[str, float]:
         return {stage: self.end[stage] - self.start[stage] for stage in self.start}

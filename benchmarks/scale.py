@@ -12,6 +12,11 @@ the 1-minute load average before and after. Rows:
 - two density series of synthetic articles (:mod:`benchmarks.corpus`) at 2,000
   and 35,000 articles a day, at ``--sizes``, with the fitted exponent per series.
 
+``--decisions`` names how ``dedupe_news`` decides in the copy storm and the
+series: ``rule`` (the fixed cosine rule, the default), ``default`` (the learned
+pair model shipped in the package, ``StoryClusterer(model="default")``) or a
+model file; each decision is a row of its own, with the candidate pairs it scored.
+
 Writes ``results/scale.csv`` and ``SCALE.md`` under ``--out``.
 """
 
@@ -52,9 +57,12 @@ def run(args: argparse.Namespace, write) -> list[dict]:
     pool = [args.data_dir / name for name in POOL_FILES]
     rows: list[dict] = []
 
-    def child(label: str, recipe: str, path: Path, size: int, n_jobs: int = -1) -> None:
-        log(f"  {label}: {recipe} n_jobs={n_jobs} on {path.name}")
-        row = speed.flatten(speed.run_child(recipe, size, SEED, path, args.timeout, n_jobs))
+    def child(
+        label: str, recipe: str, path: Path, size: int, n_jobs: int = -1, decision: str = "rule"
+    ) -> None:
+        log(f"  {label}: {recipe} ({decision}) n_jobs={n_jobs} on {path.name}")
+        model = None if decision == "rule" else decision
+        row = speed.flatten(speed.run_child(recipe, size, SEED, path, args.timeout, n_jobs, model))
         rows.append({"series": label, **row})
         write(rows)  # after every run, so that a stopped run keeps what it measured
         log(f"    {row.get('seconds', row.get('note'))} s, {row.get('cpu_seconds')} CPU s")
@@ -68,12 +76,15 @@ def run(args: argparse.Namespace, write) -> list[dict]:
             if recipes.rensa_available():
                 child("reuters", "rensa", reuters, 19043)
     if "storm" in args.parts:
-        child("copy storm", "dedupe_news", storm_file(pool, args.corpus_dir), 2 * STORM_COPIES)
+        for decision in args.decisions:
+            storm = storm_file(pool, args.corpus_dir)
+            child("copy storm", "dedupe_news", storm, 2 * STORM_COPIES, decision=decision)
     if "series" in args.parts:
         for size in args.sizes:
             for density in args.densities:
                 path = speed.corpus_file(size, SEED, pool, args.corpus_dir, density)
-                child(f"{density}/day", "dedupe_news", path, size)
+                for decision in args.decisions:
+                    child(f"{density}/day", "dedupe_news", path, size, decision=decision)
     return rows
 
 
@@ -97,8 +108,10 @@ def render(rows: list[dict], command: str, revision: str, started: dt.datetime) 
     columns = (
         ("series", "series"),
         ("recipe", "recipe"),
+        ("decision", "decision"),
         ("n_jobs", "n_jobs"),
         ("n_docs", "articles"),
+        ("candidate_pairs", "candidate pairs"),
         ("seconds", "wall s"),
         ("cpu_seconds", "CPU s"),
         ("peak_tree_pss_mib", "peak tree PSS MiB"),
@@ -110,7 +123,7 @@ def render(rows: list[dict], command: str, revision: str, started: dt.datetime) 
     stage_columns = tuple((f"{s}_seconds", f"{s} s") for s in speed.STAGES)
     grouped: dict[tuple, list[dict]] = {}
     for row in rows:
-        key = (row["series"], row["recipe"], row.get("n_jobs"), row["n_docs"])
+        key = (row["series"], row["recipe"], row.get("decision"), row.get("n_jobs"), row["n_docs"])
         grouped.setdefault(key, []).append(row)
     medians = []
     for group in grouped.values():
@@ -129,13 +142,24 @@ def render(rows: list[dict], command: str, revision: str, started: dt.datetime) 
     lines.append("")
     lines.append(report.table(medians, (*columns, ("runs", "runs"), *stage_columns)))
     lines.append("")
+    decisions = dict.fromkeys(r.get("decision") or "rule" for r in medians)
     for density in DENSITIES:
-        series = [r for r in medians if r["series"] == f"{density}/day" and "seconds" in r]
-        if len(series) >= 2:
-            b, _ = speed.fit_power_law(
-                [r["n_docs"] for r in series], [r["cpu_seconds"] for r in series]
-            )
-            lines.append(f"- {density:,} a day: CPU seconds grow as N^{b:.2f}.")
+        for decision in decisions:
+            series = [
+                r
+                for r in medians
+                if r["series"] == f"{density}/day"
+                and (r.get("decision") or "rule") == decision
+                and "seconds" in r
+            ]
+            if len(series) >= 2:
+                sizes = [r["n_docs"] for r in series]
+                b, _ = speed.fit_power_law(sizes, [r["cpu_seconds"] for r in series])
+                m, _ = speed.fit_power_law(sizes, [r["peak_tree_pss_mib"] for r in series])
+                lines.append(
+                    f"- {density:,} a day, {decision}: CPU seconds grow as N^{b:.2f}, "
+                    f"peak PSS as N^{m:.2f}."
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -147,6 +171,13 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000])
     parser.add_argument(
         "--densities", type=int, nargs="+", default=list(DENSITIES), help="articles a day"
+    )
+    parser.add_argument(
+        "--decisions",
+        nargs="+",
+        default=["rule"],
+        help='how dedupe_news decides in the storm and series: "rule", "default" '
+        "(the shipped pair model) or a model file; one row each",
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=3600)

@@ -184,10 +184,12 @@ def _load_average() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
-def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
+def measure(recipe: str, path: Path, n_jobs: int = -1, model: str | None = None) -> dict:
     """Time ``recipe`` on the corpus file ``path``, in this process.
 
-    ``dedupe_news`` runs with ``n_jobs`` processes. Besides wall time, the CPU
+    ``dedupe_news`` runs with ``n_jobs`` processes, and decides by the fixed rule,
+    or by the learned ``model`` (``"default"`` or a model file) when one is given;
+    ``candidate_pairs`` is the number of pairs it scored. Besides wall time, the CPU
     time of the process tree and the 1-minute load average before and after are
     reported: on a shared machine, wall time is CPU time stretched by the load.
     """
@@ -203,7 +205,7 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
     timer = recipes.StageTimer()
     with PeakTreePss(stage=lambda: timer.current) as pss:
         if recipe == "dedupe_news":
-            run = recipes.dedupe_news(stream(), timer=timer, n_jobs=n_jobs)
+            run = recipes.dedupe_news(stream(), timer=timer, n_jobs=n_jobs, model=model)
         elif recipe in ("datasketch", "rensa"):
             articles = read_articles(path)
             gold = [a.story for a in articles]
@@ -219,8 +221,10 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
     scores = score_clustering(gold, labels) if scored else None
     return {
         "recipe": recipe,
+        "decision": (model or "rule") if recipe == "dedupe_news" else None,
         "n_jobs": n_jobs if recipe == "dedupe_news" else 1,
         "n_docs": size,
+        "candidate_pairs": timer.totals.get("scoring"),
         "seconds": run.seconds,
         "cpu_seconds": cpu_seconds,
         "load_before": load_before,
@@ -241,10 +245,18 @@ def measure(recipe: str, path: Path, n_jobs: int = -1) -> dict:
 
 
 def run_child(
-    recipe: str, size: int, seed: int, path: Path, timeout: float, n_jobs: int = -1
+    recipe: str,
+    size: int,
+    seed: int,
+    path: Path,
+    timeout: float,
+    n_jobs: int = -1,
+    model: str | None = None,
 ) -> dict:
     """:func:`measure` in a fresh subprocess; a failure or timeout is reported in ``note``."""
     command = [sys.executable, "-m", "benchmarks.speed", recipe, str(path), "--n-jobs", str(n_jobs)]
+    if model is not None:
+        command += ["--model", model]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
@@ -259,11 +271,18 @@ def run_child(
             "recipe": recipe,
             "n_docs": size,
             "seed": seed,
+            "decision": model or "rule",
             "note": f"timed out after {timeout:.0f} s",
         }
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        return {"recipe": recipe, "n_docs": size, "seed": seed, "note": f"failed: {tail[0]}"}
+        return {
+            "recipe": recipe,
+            "n_docs": size,
+            "seed": seed,
+            "decision": model or "rule",
+            "note": f"failed: {tail[0]}",
+        }
     result = {"seed": seed, **json.loads(done.stdout.strip().splitlines()[-1])}
     result["process_seconds"] = time.perf_counter() - started
     return result
@@ -331,8 +350,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("recipe", choices=RECIPES)
     parser.add_argument("path", type=Path)
     parser.add_argument("--n-jobs", type=int, default=-1, help="dedupe_news processes")
+    parser.add_argument(
+        "--model", default=None, help='dedupe_news: a learned model ("default" or a file)'
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.recipe, args.path, args.n_jobs)))
+    print(json.dumps(measure(args.recipe, args.path, args.n_jobs, args.model)))
 
 
 if __name__ == "__main__":

@@ -278,17 +278,26 @@ def test_scale_table_shows_medians_of_repeated_rows():
         {
             "series": "reuters",
             "recipe": "dedupe_news",
+            "decision": decision,
             "n_jobs": 1,
             "n_docs": 10,
+            "candidate_pairs": 7,
             "seconds": s,
             "cpu_seconds": c,
         }
-        for s, c in ((3.0, 1.0), (1.0, 5.0), (2.0, 2.0))
+        for s, c, decision in (
+            (3.0, 1.0, "rule"),
+            (1.0, 5.0, "rule"),
+            (2.0, 2.0, "rule"),
+            (9.0, 9.0, "default"),
+        )
     ]
     text = scale.render(rows, "cmd", "abc123", datetime.datetime(2026, 1, 1))
-    line = next(line for line in text.splitlines() if line.startswith("| reuters"))
-    cells = [c.strip() for c in line.strip("|").split("|")]
-    assert cells[4] == "2.000" and cells[5] == "2.000"  # wall and CPU medians
+    lines = [line for line in text.splitlines() if line.startswith("| reuters")]
+    cells = {c[2]: c for c in ([c.strip() for c in x.strip("|").split("|")] for x in lines)}
+    assert set(cells) == {"rule", "default"}  # one row per decision
+    assert cells["rule"][6] == "2.000" and cells["rule"][7] == "2.000"  # wall and CPU medians
+    assert cells["default"][6] == "9.000" and cells["default"][5] == "7"
     assert "shared" in text and "abc123" in text
 
 
@@ -298,8 +307,11 @@ def test_stage_timer_names_the_running_stage_and_flatten_names_the_peak_stage():
     timer = recipes.StageTimer()
     assert timer.current == "start"
     articles, gold = tiny_corpus()
-    recipes.dedupe_news(articles, timer=timer)
+    run = recipes.dedupe_news(articles, timer=timer)
     assert timer.current == "clustering"
+    # The scoring stage reports the candidate pairs it scores: at most every pair.
+    assert 1 <= timer.totals["scoring"] <= len(articles) * (len(articles) - 1) // 2
+    assert len(run.labels) == len(articles)
     row = flatten(
         {"n_docs": 4, "stages": {}, "stage_peak_pss_mib": {"prepare": 5.0, "candidates": 9.0}}
     )

@@ -158,7 +158,7 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
 
     import numpy as np
 
-    from dedupe_news import neighbors, prepare, scoring
+    from dedupe_news import candidate_search, neighbors, prepare
 
     rng = random.Random(5)
     filler = [f"common{k}" for k in range(40)]  # each in far more than 500 articles
@@ -173,7 +173,7 @@ def test_story_clusterer_pruned_search_gives_the_same_clusters_as_the_full_searc
     assert (np.bincount(counts.indices) > neighbors.probe_max_df(len(docs))).sum() >= 30
 
     pruned = StoryClusterer().fit(docs)
-    monkeypatch.setattr(scoring, "probe_max_df", lambda n: None)
+    monkeypatch.setattr(candidate_search, "probe_max_df", lambda n: None)
     full = StoryClusterer().fit(docs)
     assert pruned.labels_.tolist() == full.labels_.tolist()
     assert len(pruned.stories_) == 400

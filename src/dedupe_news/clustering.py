@@ -237,14 +237,21 @@ class _Linkage:
         groups = np.arange(members.size, dtype=np.int64)
         next_group = members.size
         split = list(_split_components(parts, _Edges(local_i, local_j, stronger.similarity)))
+        del stronger, local_i, local_j, parts
+        # Each part's edges are copied out of the sorted whole, which then goes, and are
+        # handed to the part's own call as its only holder (popped from ``work``), which
+        # drops them once split: a split ten levels deep (0.5 to 0.95, a learned model's
+        # giant component) holds no level's edges while the levels below it run.
+        work = [
+            [part, _Edges(members[inside.i], members[inside.j], inside.similarity.copy())]
+            for part, inside in split
+        ]
+        del split
         if self.prefetch is not None:
-            self.prefetch([members[p] for p, _ in split if p.size <= self.max_component])
-        for part, inside in split:
-            sub = self.component(
-                members[part],
-                _Edges(members[inside.i], members[inside.j], inside.similarity),
-                next_threshold,
-            )
+            self.prefetch([members[p] for p, _ in work if p.size <= self.max_component])
+        for part_and_edges in work:
+            part = part_and_edges[0]
+            sub = self.component(members[part], part_and_edges.pop(), next_threshold)
             groups[part] = next_group + sub
             next_group += int(sub.max()) + 1
         return order_labels(groups)

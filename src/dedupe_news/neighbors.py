@@ -27,6 +27,8 @@ __all__ = [
     "PRODUCTS_PER_CHUNK",
     "cosine_neighbor_pairs",
     "probe_max_df",
+    "probe_matrix",
+    "row_block_neighbors",
     "search_block",
     "unique_pairs",
     "window_blocks",
@@ -93,7 +95,7 @@ def cosine_neighbor_pairs(
         Unique pairs with ``i < j``, and their cosine similarity over the searched
         terms (the full cosine when no term was left out).
     """
-    probe, floor = _probe(matrix, min_similarity, probe_max_df)
+    probe, floor = probe_matrix(matrix, min_similarity, probe_max_df)
     i, j, s = window_neighbors(
         probe,
         days,
@@ -155,6 +157,29 @@ def window_neighbors(
         Directed pairs: ``j`` is among the neighbours of ``i`` (unordered, possibly
         both ways; see :func:`unique_pairs`).
     """
+    found = list(
+        row_block_neighbors(probe, days, floor, window_days, max_neighbors, rows, n_jobs, progress)
+    )
+    if not found:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0)
+    i, j, s = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return _top_per_row(i, j, s, max_neighbors)
+
+
+def row_block_neighbors(
+    probe: sp.csr_matrix,
+    days: np.ndarray,
+    floor: float,
+    window_days: float,
+    max_neighbors: int,
+    rows: np.ndarray | None = None,
+    n_jobs: int | None = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The pairs of :func:`window_neighbors` (same arguments), a block of rows at a
+    time as each is searched: directed pairs ``i, j, similarity``, each row's top
+    ``max_neighbors``, unordered; every row is in one block."""
     order = _date_order(days)
     sorted_probe = probe[order]
     state = {
@@ -168,7 +193,6 @@ def window_neighbors(
     }
     n_dated = int(np.count_nonzero(~np.isnan(days)))
     tasks = list(_search_tasks(state["days"][:n_dated], order.size, window_days))
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     row_block: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for (_, stop, _, _, last), result in zip(
         tasks, map_tasks(_search_sorted, tasks, state=state, n_jobs=n_jobs), strict=True
@@ -179,15 +203,10 @@ def window_neighbors(
             # all its column blocks now, not every column block's (4 x 30 per row at
             # 35,000 articles a day, 2.4 GB at 1M articles).
             parts = (np.concatenate(part) for part in zip(*row_block, strict=True))
-            found.append(_top_per_row(*parts, max_neighbors, in_order=False))
+            yield _top_per_row(*parts, max_neighbors, in_order=False)
             row_block = []
             if progress:
                 progress(stop)
-    if not found:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty, np.zeros(0)
-    i, j, s = (np.concatenate(parts) for parts in zip(*found, strict=True))
-    return _top_per_row(i, j, s, max_neighbors)
 
 
 COLUMNS_PER_BLOCK = 100_000
@@ -312,8 +331,9 @@ def probe_max_df(n_articles: int) -> int:
     return max(_PROBE_MIN_DF, int(_PROBE_DF_SHARE * n_articles))
 
 
-def _probe(matrix: sp.csr_matrix, min_similarity: float, max_df: int | None):
-    """The matrix the search multiplies, and the similarity floor to apply to it.
+def probe_matrix(matrix: sp.csr_matrix, min_similarity: float, max_df: int | None):
+    """The matrix the search multiplies, and the similarity floor to apply to it
+    (terms in more than ``max_df`` rows left out; None keeps every term).
 
     Without common terms the product is a partial cosine, lower than the full one,
     so the floor is lowered by ``PROBE_FLOOR_FACTOR``; exact scores come later.

@@ -261,7 +261,9 @@ class StoryClusterer(BaseEstimator):
         self.labels_ = labels
         self._position = {a.id: k for k, a in enumerate(articles)}
         self._row = {int(k): r for r, k in enumerate(kept)}
-        self.pairs_ = dataclasses.replace(table, i=kept[table.i], j=kept[table.j])
+        if kept.size < n_all:  # else rows are positions already: no copy
+            table = dataclasses.replace(table, i=kept[table.i], j=kept[table.j])
+        self.pairs_ = table
         self.stories_ = group_stories(
             [a.id for a in articles], [article_time_key(a) for a in articles], labels
         )

@@ -23,6 +23,7 @@ from dataclasses import fields
 import numpy as np
 import scipy.sparse as sp
 
+from .candidate_search import candidate_pairs
 from .clustering import (
     CLEARLY_DIFFERENT,
     VETO_DISTANCE,
@@ -30,9 +31,7 @@ from .clustering import (
     windowed_similarity,
 )
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
-from .minhash import lsh_candidate_pairs
 from .model_features import EvidenceRows, model_pair_features, neighbour_graph
-from .neighbors import cosine_neighbor_pairs, probe_max_df
 from .pair_features import ArticleRows, PairFeatures, cosine_similarity_pairs, pair_features
 from .parallel import effective_jobs, map_tasks
 
@@ -47,47 +46,6 @@ MAX_HELD_PAIRS = 5_000_000
 """Components of 3 to SMALL_COMPONENT articles are scored together, in batches of
 about PAIRS_PER_BATCH pairs, holding at most MAX_HELD_PAIRS scores (40 MB) for
 linkage to take (see :class:`MatrixCache`)."""
-
-
-def candidate_pairs(
-    rows: ArticleRows,
-    search: list[sp.csr_matrix],
-    *,
-    copy_threshold: float,
-    window_days: float,
-    min_similarity: float,
-    max_neighbors: int,
-    n_jobs: int | None = None,
-    progress: Progress | None = None,
-    probe_articles: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``i < j``: LSH copy candidates, and the TF-IDF neighbours in
-    the date window of each matrix in ``search`` (rows aligned with ``rows``).
-
-    ``probe_articles`` is the corpus size that sets which frequent terms the search
-    skips (:func:`~dedupe_news.neighbors.probe_max_df`); by default, the rows'.
-    """
-    n = len(rows)
-    copy_i, copy_j = lsh_candidate_pairs(rows.signatures, threshold=copy_threshold)
-    codes = [copy_i.astype(np.int64) * n + copy_j]
-    for matrix in search:
-        near_i, near_j, _ = cosine_neighbor_pairs(
-            matrix,
-            rows.days,
-            window_days=window_days,
-            min_similarity=min_similarity,
-            max_neighbors=max_neighbors,
-            probe_max_df=probe_max_df(n if probe_articles is None else probe_articles),
-            n_jobs=n_jobs,
-            progress=progress,
-        )
-        codes.append(near_i.astype(np.int64) * n + near_j)
-    # Sorted, then distinct: np.unique's hash path (numpy 2.3+) took 2 s here for 2.6M
-    # codes from Reuters' model search; a sort takes 0.05 s, for the same array.
-    unique = np.sort(np.concatenate(codes))
-    first = np.ones(min(unique.size, 1), dtype=bool)  # none for no pairs at all
-    unique = unique[np.concatenate((first, unique[1:] != unique[:-1]))]
-    return (unique // n).astype(np.intp), (unique % n).astype(np.intp)
 
 
 class MatrixCache:
@@ -270,7 +228,11 @@ class ModelScorer:
         )
         core = pair_features(self.rows, i, self.rows, j)
         near = self.rule.in_window(core.date_distance_days)
-        self.graph = neighbour_graph(len(self.rows), i[near], j[near], core.cosine_similarity[near])
+        edges = (i, j, core.cosine_similarity)
+        if not near.all():  # else no copies of the pairs (24 bytes each) for the graph
+            edges = tuple(values[near] for values in edges)
+        self.graph = neighbour_graph(len(self.rows), *edges)
+        del edges
         self._candidates = (i, j, core)  # score(i, j) reuses these features
         return i, j
 
@@ -297,7 +259,9 @@ class ModelScorer:
     def score(self, i: np.ndarray, j: np.ndarray) -> PairTable:
         """The model's scores of pairs ``(i[k], j[k])``, :data:`PAIRS_PER_TASK` at a
         time (over ``n_jobs`` processes when there are several chunks): only a
-        chunk's model features are held at once, not all pairs' (13 arrays)."""
+        chunk's model features are held at once, not all pairs' (13 arrays). The
+        core features :meth:`candidates` computed are not sent back from the workers:
+        only the probabilities are."""
         known = self._known_core(i, j)
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
@@ -316,12 +280,15 @@ class ModelScorer:
         else:
             parts = [_score_task(state, task) for task in tasks]
         similarity = np.concatenate([p[1] for p in parts])
-        core = PairFeatures(
-            **{
-                f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
-                for f in fields(PairFeatures)
-            }
-        )
+        core = known
+        if core is None:
+            core = PairFeatures(
+                **{
+                    f.name: np.concatenate([getattr(p[0], f.name) for p in parts])
+                    for f in fields(PairFeatures)
+                }
+            )
+        del parts
         return PairTable(
             i=i,
             j=j,
@@ -393,7 +360,8 @@ class ModelScorer:
 
 
 def _score_task(state: dict, task: tuple[np.ndarray, np.ndarray, PairFeatures | None]):
-    """Worker of :meth:`ModelScorer.score` (a forked process sharing the scorer)."""
+    """Worker of :meth:`ModelScorer.score` (a forked process sharing the scorer): the
+    pairs' core features (None when the task brought them) and probabilities."""
     scorer = state["scorer"]
     core, named = scorer.features(*task)
-    return core, scorer.decision.story_similarity(core, named)
+    return None if task[2] is not None else core, scorer.decision.story_similarity(core, named)
