@@ -8,6 +8,9 @@ import platform
 
 def markdown(results: dict, metadata: dict, reach: dict, seconds: float, recipe) -> str:
     """The RESULTS.md section of a run."""
+    long_text = "every text"
+    if recipe.long_text_tokens:
+        long_text = f"texts of {recipe.long_text_tokens}+ tokens {recipe.long_text_neighbors}"
     lines = [
         "## Pair model: leave-one-corpus-out",
         "",
@@ -23,7 +26,8 @@ def markdown(results: dict, metadata: dict, reach: dict, seconds: float, recipe)
         f">= 0.5 or containment >= 0.8) score 1, pairs more than {recipe.window_days:g} "
         "days apart 0",
         f"- candidates: LSH copies + body and lead TF-IDF neighbours, floor {recipe.floor}, "
-        f"{recipe.max_neighbors} neighbours, {recipe.window_days:g}-day window; neighbour "
+        f"{recipe.max_neighbors} neighbours ({long_text}), {recipe.window_days:g}-day "
+        "window; neighbour "
         f"graph edges of body cosine >= {recipe.graph_floor:g}",
         "",
         "`in-sample`: the shipped model, trained on every corpus. `LOCO`: trained without",

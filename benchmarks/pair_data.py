@@ -77,8 +77,11 @@ class PairContext:
     def n(self) -> int:
         return len(self.articles)
 
-    def candidates(self, floor: float, max_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
-        """LSH copy pairs plus TF-IDF neighbours (body and lead) in the date window."""
+    def candidates(
+        self, floor: float, max_neighbors: int | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """LSH copy pairs plus TF-IDF neighbours (body and lead) in the date window,
+        each article keeping ``max_neighbors`` (one count, or one per article)."""
         n = self.n
         copy_i, copy_j = lsh_candidate_pairs(self.signatures, threshold=COPY_THRESHOLD)
         codes = [copy_i.astype(np.int64) * n + copy_j]

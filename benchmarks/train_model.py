@@ -35,7 +35,9 @@ from sklearn.metrics import roc_auc_score
 
 from dedupe_news import score_clustering
 from dedupe_news.clustering import cluster_pairs
-from dedupe_news.pair_model import PairModel, fit
+from dedupe_news.evidence_table import log_length
+from dedupe_news.pair_model import PairModel, neighbor_counts
+from dedupe_news.pair_model_fit import fit
 from dedupe_news.settings import LINKAGES
 
 from .model_corpora import (
@@ -78,6 +80,19 @@ class Recipe:
     linkage: str = "average"
     veto_distance: float = 10.0  # linkage distance of a clearly different pair
     veto_min_tokens: int = 16  # a pair with a shorter text never vetoes
+    long_text_tokens: int = 64  # texts this long keep fewer neighbours (0: every text 100)
+    long_text_neighbors: int = 30
+
+    @property
+    def candidates(self) -> dict:
+        """The model file's ``candidates`` entry (see ``pair_model.neighbor_counts``)."""
+        candidates = {"floor": self.floor, "max_neighbors": self.max_neighbors}
+        if self.long_text_tokens:
+            candidates["long_text"] = {
+                "min_tokens": self.long_text_tokens,
+                "max_neighbors": self.long_text_neighbors,
+            }
+        return candidates
 
 
 def log(message: str) -> None:
@@ -109,7 +124,10 @@ def code_hash() -> str:
 
 
 def candidate_table(corpus: Corpus, context: PairContext, recipe: Recipe) -> dict:
-    key = f"{recipe.floor}_{recipe.max_neighbors}_{recipe.window_days:g}_{recipe.graph_floor:g}"
+    key = (
+        f"{recipe.floor}_{recipe.max_neighbors}_{recipe.long_text_tokens}_"
+        f"{recipe.long_text_neighbors}_{recipe.window_days:g}_{recipe.graph_floor:g}"
+    )
     path = CACHE / f"{corpus.name}_{code_hash()}_{key}.npz"
     if path.exists():
         table = dict(np.load(path))
@@ -118,7 +136,9 @@ def candidate_table(corpus: Corpus, context: PairContext, recipe: Recipe) -> dic
             table["i"][ok], table["j"][ok], table["body_cosine"][ok], recipe.graph_floor
         )
         return table
-    i, j = context.candidates(recipe.floor, recipe.max_neighbors)
+    i, j = context.candidates(
+        recipe.floor, neighbor_counts(log_length(context.n_tokens), recipe.candidates)
+    )
     first = context.features(i, j)
     ok = first["in_window"]
     context.set_neighbours(i[ok], j[ok], first["body_cosine"][ok], recipe.graph_floor)
@@ -251,6 +271,13 @@ def parse_args(argv):
     parser.add_argument("--linkage", choices=LINKAGES, default=default.linkage)
     parser.add_argument("--veto-distance", type=float, default=default.veto_distance)
     parser.add_argument("--veto-min-tokens", type=int, default=default.veto_min_tokens)
+    parser.add_argument(
+        "--long-text-tokens",
+        type=int,
+        default=default.long_text_tokens,
+        help="texts this long keep --long-text-neighbors (0: every text --max-neighbors)",
+    )
+    parser.add_argument("--long-text-neighbors", type=int, default=default.long_text_neighbors)
     args = parser.parse_args(argv)
     recipe = Recipe(
         args.window,
@@ -264,6 +291,8 @@ def parse_args(argv):
         args.linkage,
         args.veto_distance,
         args.veto_min_tokens,
+        args.long_text_tokens,
+        args.long_text_neighbors,
     )
     return args, recipe
 
@@ -313,7 +342,7 @@ def main(argv=None) -> int:
             "veto_distance": recipe.veto_distance,
             "veto_min_tokens": recipe.veto_min_tokens,
         },
-        "candidates": {"floor": recipe.floor, "max_neighbors": recipe.max_neighbors},
+        "candidates": recipe.candidates,
         "scores": results,
     }
     full = dataclasses.replace(full, metadata=metadata)

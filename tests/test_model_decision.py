@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from dedupe_news import Article, StoryClusterer, read_articles
 from dedupe_news.cli import main
 from dedupe_news.decision import DecisionRule, ModelRule
+from dedupe_news.evidence_table import log_length
 from dedupe_news.pair_features import PairFeatures
 from dedupe_news.pair_model import PAIR_FEATURES, PairModel, default_model
 from tests.conftest import SEEDS, shared_file
@@ -80,7 +81,9 @@ def test_model_features_equal_the_training_code_on_ecbplus():
     model = default_model()
     fitted = StoryClusterer(model=model).fit(articles)
     context = PairContext(articles)
-    i, j = context.candidates(model.candidate_similarity, model.max_neighbors)
+    counts = model.neighbor_counts(log_length(context.n_tokens))
+    assert np.ndim(counts) == 1 and len(set(counts.tolist())) == 2  # long and short texts
+    i, j = context.candidates(model.candidate_similarity, counts)
     assert fitted.pairs_.i.tolist() == i.tolist()
     assert fitted.pairs_.j.tolist() == j.tolist()
     first = context.features(i, j)

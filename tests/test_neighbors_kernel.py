@@ -22,7 +22,8 @@ def lexsort_top(i, j, similarity, k) -> np.ndarray:
     """The slow exact reference: lexsort, then the first ``k`` of each ``i``."""
     order = np.lexsort((j, -similarity, i))
     first = np.searchsorted(i[order], i[order], side="left")
-    return order[np.arange(order.size) - first < k]
+    limit = k if np.ndim(k) == 0 else k[i[order]]
+    return order[np.arange(order.size) - first < limit]
 
 
 entries = st.integers(0, 80).flatmap(
@@ -47,6 +48,25 @@ def test_top_per_row_order_is_the_lexsorts(drawn, k, dtype):
     assert sorted(loose.tolist()) == sorted(expected.tolist())
     crowded = np.bincount(i)[i[loose]] > k if i.size else loose
     np.testing.assert_array_equal(loose[crowded], expected[np.bincount(i)[i[expected]] > k])
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(entries, st.lists(st.integers(0, 6), min_size=13, max_size=13), st.booleans())
+def test_top_per_row_order_takes_a_count_per_row(drawn, counts, in_order):
+    i, j, similarity = (np.array(x) for x in drawn)
+    i, j = i.astype(np.intp), j.astype(np.intp)
+    similarity = similarity.astype(np.float64)
+    k = np.array(counts)  # rows 0..12, some kept whole, some not at all
+    expected = lexsort_top(i, j, similarity, k)
+    found = top_per_row_order(i, j, similarity, k, in_order=in_order)
+    if in_order:
+        np.testing.assert_array_equal(found, expected)
+    else:
+        assert sorted(found.tolist()) == sorted(expected.tolist())
+    plain = neighbors._top_per_row(i, j, similarity, k, in_order=in_order)
+    assert sorted(zip(*(x.tolist() for x in plain), strict=True)) == sorted(
+        zip(i[expected].tolist(), j[expected].tolist(), similarity[expected].tolist(), strict=True)
+    )
 
 
 @settings(max_examples=100, derandomize=True, deadline=None)

@@ -13,10 +13,9 @@ from dedupe_news.pair_model import (
     ModelFileError,
     PairModel,
     default_model,
-    fit,
-    fit_estimator,
-    from_estimator,
+    neighbor_counts,
 )
+from dedupe_news.pair_model_fit import fit, fit_estimator, from_estimator
 
 TERMS = (
     (("body_cosine", "sqrt"),),
@@ -111,6 +110,14 @@ def write(tmp_path, **changes):
         ({"coefficients": [1.0]}, "4 terms but 1 coefficients"),
         ({"format": "something-else"}, "not a dedupe-news pair model"),
         ({"intercept": float("nan")}, "not a finite number"),
+        (
+            {"metadata": {"candidates": {"long_text": {"min_tokens": 64}}}},
+            "candidates.long_text",
+        ),
+        (
+            {"metadata": {"candidates": {"long_text": [64, 30]}}},
+            "candidates.long_text",
+        ),
     ],
 )
 def test_bad_model_files_are_one_line_errors(tmp_path, changes, message):
@@ -181,3 +188,18 @@ def test_feature_effects_are_the_log_odds_a_zeroed_feature_takes_away():
         assert effects.keys() == expected.keys()
         for name in expected:
             assert effects[name] == pytest.approx(expected[name], abs=1e-9)
+
+
+def test_neighbor_counts_give_long_texts_their_own_count():
+    candidates = {"max_neighbors": 100, "long_text": {"min_tokens": 64, "max_neighbors": 30}}
+    tokens = np.array([0, 1, 63, 64, 65, 5000])
+    counts = neighbor_counts(np.log1p(tokens), candidates)
+    assert counts.tolist() == [100, 100, 100, 30, 30, 30]
+    assert neighbor_counts(np.log1p(tokens), {"max_neighbors": 40}) == 40
+    # A model says which: the default model's file, and a model without the entry.
+    model = default_model()
+    long_text = model.metadata["candidates"]["long_text"]
+    assert model.neighbor_counts(np.log1p(tokens)).tolist() == [
+        100 if t < long_text["min_tokens"] else long_text["max_neighbors"] for t in tokens
+    ]
+    assert PairModel(TERMS, np.ones(len(TERMS)), 0.5).neighbor_counts(np.log1p(tokens)) == 100

@@ -30,7 +30,8 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from .articles import Article, article_list
 from .errors import InputError
-from .pair_model import PairModel, default_model, fit
+from .pair_model import PairModel, default_model
+from .pair_model_fit import fit
 from .pipeline import StoryClusterer
 
 __all__ = ["MIN_FOLDS", "Calibration", "calibrate_model"]

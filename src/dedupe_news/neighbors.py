@@ -55,7 +55,7 @@ def cosine_neighbor_pairs(
     *,
     window_days: float,
     min_similarity: float,
-    max_neighbors: int,
+    max_neighbors: int | np.ndarray,
     probe_max_df: int | None = None,
     n_jobs: int | None = 1,
     progress: Callable[[int], None] | None = None,
@@ -78,9 +78,10 @@ def cosine_neighbor_pairs(
         The date window.
     min_similarity : float
         Cosine floor for a pair to be a candidate.
-    max_neighbors : int
+    max_neighbors : int or ndarray of int
         Each article keeps its ``max_neighbors`` most similar neighbours (the
-        lower article index first among equally similar ones).
+        lower article index first among equally similar ones); an array gives
+        each row its own count (``max_neighbors[i]`` for row ``i``).
     probe_max_df : int, optional
         Terms in more than this many articles are left out of the search (not of
         the scores): see :func:`probe_max_df`. None searches with every term.
@@ -125,7 +126,7 @@ def window_neighbors(
     *,
     floor: float,
     window_days: float,
-    max_neighbors: int,
+    max_neighbors: int | np.ndarray,
     rows: np.ndarray | None = None,
     n_jobs: int | None = 1,
     progress: Callable[[int], None] | None = None,
@@ -172,7 +173,7 @@ def row_block_neighbors(
     days: np.ndarray,
     floor: float,
     window_days: float,
-    max_neighbors: int,
+    max_neighbors: int | np.ndarray,
     rows: np.ndarray | None = None,
     n_jobs: int | None = 1,
     progress: Callable[[int], None] | None = None,
@@ -289,18 +290,24 @@ def _search_sorted(state: dict, task: tuple[int, int, int, int, bool]):
 
 
 def _top_per_row(
-    i: np.ndarray, j: np.ndarray, similarity: np.ndarray, k: int, in_order: bool = True
+    i: np.ndarray,
+    j: np.ndarray,
+    similarity: np.ndarray,
+    k: int | np.ndarray,
+    in_order: bool = True,
 ):
     """The ``k`` most similar pairs per ``i``, lower ``j`` first among equals, sorted
     by ``i``, similarity (descending) and ``j``; with ``in_order=False``, the same
-    pairs in any order (the pairs of a row with at most ``k`` are then not sorted)."""
+    pairs in any order (the pairs of a row with at most ``k`` are then not sorted).
+    ``k`` is one count, or one per row number (``k[i]``)."""
     if _NUMBA_INSTALLED and i.size >= COMPILED_MIN_ENTRIES and not np.isnan(similarity).any():
         from .neighbors_kernel import top_per_row_order
 
         top = top_per_row_order(i, j, similarity, k, in_order)
         return i[top], j[top], similarity[top]
+    limit = k if np.ndim(k) == 0 else np.asarray(k)[i]
     if not in_order and i.size:
-        crowded = np.bincount(i)[i] > k
+        crowded = np.bincount(i)[i] > limit
         if not crowded.all():
             top = _top_per_row(i[crowded], j[crowded], similarity[crowded], k)
             few = ~crowded
@@ -311,7 +318,8 @@ def _top_per_row(
     order = np.lexsort((j, -similarity, i))
     i, j, similarity = i[order], j[order], similarity[order]
     first = np.searchsorted(i, i, side="left")
-    top = np.arange(i.size) - first < k
+    limit = k if np.ndim(k) == 0 else np.asarray(k)[i]
+    top = np.arange(i.size) - first < limit
     return i[top], j[top], similarity[top]
 
 

@@ -78,7 +78,7 @@ def _sort_bucket(bucket, scratch, negated, j):
 
 
 @njit(cache=True, nogil=True)
-def _top_order(i, j, negated, k, n_rows, in_order):
+def _top_order(i, j, negated, limits, n_rows, in_order):
     starts = np.zeros(n_rows + 1, dtype=np.int64)
     for e in range(i.size):
         starts[i[e] + 1] += 1
@@ -95,8 +95,12 @@ def _top_order(i, j, negated, k, n_rows, in_order):
     scratch = np.empty(longest, dtype=np.int64)
     kept = np.empty(i.size, dtype=np.int64)
     n_kept = 0
+    one_limit = limits.size == 1
     for r in range(n_rows):
         lo, hi = starts[r], starts[r + 1]
+        k = limits[0] if one_limit else limits[r]
+        if k < 1:
+            continue
         if hi - lo == 1 or (not in_order and hi - lo <= k):
             kept[n_kept : n_kept + hi - lo] = bucketed[lo:hi]
             n_kept += hi - lo
@@ -110,26 +114,35 @@ def _top_order(i, j, negated, k, n_rows, in_order):
 
 
 def top_per_row_order(
-    i: np.ndarray, j: np.ndarray, similarity: np.ndarray, k: int, in_order: bool = True
+    i: np.ndarray,
+    j: np.ndarray,
+    similarity: np.ndarray,
+    k: int | np.ndarray,
+    in_order: bool = True,
 ) -> np.ndarray:
     """Positions of the ``k`` most similar entries of each ``i`` (lower ``j`` first
     among equals, then the earlier entry), sorted by ``i``, similarity (descending)
     and ``j``: ``np.lexsort((j, -similarity, i))`` less all but the first ``k`` of
     each ``i``. With ``in_order=False`` the entries of an ``i`` with at most ``k``
     are left in their own order (not sorted). ``i`` and ``j`` are non-negative
-    integers; ``similarity`` holds no NaN.
+    integers; ``similarity`` holds no NaN. ``k`` is one count for every ``i``, or
+    one per row number (``k[i]``: an array longer than ``i.max()``).
 
     >>> top_per_row_order(np.array([1, 0, 1, 1]), np.array([5, 6, 7, 8]),
     ...                   np.array([0.2, 0.1, 0.9, 0.2]), 2).tolist()
     [1, 2, 0]
     """
-    if i.size == 0 or k < 1:
+    if i.size == 0:
         return np.zeros(0, dtype=np.int64)
+    n_rows = int(i.max()) + 1
+    limits = np.asarray(k, dtype=np.int64).reshape(-1)
+    if limits.size != 1:
+        limits = limits[:n_rows]  # every row numbered in i; n_rows > 1 here
     return _top_order(
         np.asarray(i, dtype=np.int64),
         np.asarray(j, dtype=np.int64),
         -np.asarray(similarity),
-        int(k),
-        int(i.max()) + 1,
+        limits,
+        n_rows,
         bool(in_order),
     )

@@ -12,9 +12,8 @@ The JSON file holds ``format`` (:data:`MODEL_FORMAT`), the ``features`` it reads
 ``intercept`` on the raw (unstandardised) terms, and ``metadata``: the training
 data's hash, the command that trained it and the scores it reached.
 
-:func:`fit` trains one with scikit-learn (a standardising pipeline; the
-coefficients are folded back onto the raw terms), so a user's labelled pairs can
-give their own model.
+:func:`~dedupe_news.pair_model_fit.fit` trains one with scikit-learn, so a
+user's labelled pairs can give their own model.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ __all__ = [
     "ModelFileError",
     "PairModel",
     "default_model",
-    "fit",
+    "neighbor_counts",
     "resolve_model",
 ]
 
@@ -81,18 +80,50 @@ DEFAULT_VETO_DISTANCE = 4.0
 DEFAULT_VETO_MIN_TOKENS = 0
 """How a model is used when its file does not say (``metadata``: ``threshold``,
 ``clearly_different``, ``candidates.floor``, ``candidates.max_neighbors``,
-``linkage``: ``method``, ``veto_distance``, ``veto_min_tokens``)."""
+``candidates.long_text``, ``linkage``: ``method``, ``veto_distance``,
+``veto_min_tokens``)."""
 
 
 class ModelFileError(InputError):
     """A model file that cannot be used: the message says what is wrong and the fix."""
 
 
+def neighbor_counts(log_tokens: np.ndarray, candidates: Mapping) -> int | np.ndarray:
+    """Neighbours each article keeps in a model's candidate search.
+
+    ``log_tokens`` is ``ln(1 + tokens)`` of each text; ``candidates`` is a model
+    file's ``candidates`` entry. Every article keeps ``max_neighbors``, unless
+    ``long_text`` says ``{"min_tokens": T, "max_neighbors": K}``: then texts of at
+    least ``T`` tokens keep ``K`` (an array, one count per article). Short texts
+    need the long lists: a headline story of 70 articles has 69 same-story neighbours.
+
+    >>> neighbor_counts(np.log1p([10, 64]), {"max_neighbors": 100}) == 100
+    True
+    >>> long_text = {"min_tokens": 64, "max_neighbors": 30}
+    >>> neighbor_counts(np.log1p([10, 64]), {"max_neighbors": 100, "long_text": long_text})
+    array([100,  30])
+    """
+    long_text = candidates.get("long_text")
+    if long_text is None:
+        return int(candidates["max_neighbors"])
+    values = (None, None)
+    if isinstance(long_text, Mapping):
+        values = long_text.get("min_tokens"), long_text.get("max_neighbors")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
+        raise ModelFileError(
+            f"the model's candidates.long_text is {long_text!r}: use "
+            '{"min_tokens": whole number >= 1, "max_neighbors": whole number >= 1}'
+        )
+    is_long = np.asarray(log_tokens) >= np.log1p(values[0])
+    return np.where(is_long, values[1], int(candidates["max_neighbors"])).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class PairModel:
     """Logistic regression over products of transformed pair features.
 
-    Build one with :func:`fit`, :meth:`load` or :func:`default_model`.
+    Build one with :func:`~dedupe_news.pair_model_fit.fit`, :meth:`load` or
+    :func:`default_model`.
     """
 
     terms: tuple[Term, ...]
@@ -110,8 +141,10 @@ class PairModel:
             )
         if not all(map(math.isfinite, [self.intercept, *self.coefficients.tolist()])):
             raise ModelFileError("the model has a coefficient that is not a finite number")
-        # How its probabilities are linked: checked now, so a bad file fails on load.
+        # How its probabilities are linked and its candidates searched: checked now,
+        # so a bad file fails on load.
         self.linkage_method, self.veto_distance, self.veto_min_tokens  # noqa: B018
+        self.neighbor_counts(np.zeros(0))
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -230,6 +263,13 @@ class PairModel:
         candidates = self.metadata.get("candidates") or {}
         return int(candidates.get("max_neighbors", DEFAULT_MAX_NEIGHBORS))
 
+    def neighbor_counts(self, log_tokens: np.ndarray) -> int | np.ndarray:
+        """Neighbours each article keeps in the search the model was trained on:
+        :func:`neighbor_counts` of the file's ``candidates``."""
+        candidates = {"max_neighbors": self.max_neighbors}
+        candidates.update(self.metadata.get("candidates") or {})
+        return neighbor_counts(log_tokens, candidates)
+
     # -- JSON ----------------------------------------------------------------------
 
     def to_dict(self) -> dict:
@@ -346,50 +386,3 @@ def resolve_model(spec) -> PairModel | None:
         f'model must be None, "default", a model file\'s path or a PairModel, '
         f"got {type(spec).__name__}"
     )
-
-
-def fit_estimator(
-    design: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, c: float = 1.0
-):
-    """A scikit-learn pipeline (standardise, logistic regression) fitted on a term matrix."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    estimator = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000))
-    estimator.fit(design, labels, logisticregression__sample_weight=weights)
-    return estimator
-
-
-def from_estimator(estimator, terms: Sequence[Term], metadata: dict | None = None) -> PairModel:
-    """The :class:`PairModel` of a fitted :func:`fit_estimator` pipeline.
-
-    The scaler is folded into the coefficients: ``c_k / s_k`` per term, and
-    ``b - sum_k c_k m_k / s_k`` for the intercept.
-    """
-    scaler, regression = estimator[0], estimator[-1]
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    coefficients = regression.coef_.ravel() / scale
-    intercept = float(regression.intercept_[0] - np.sum(coefficients * scaler.mean_))
-    return PairModel(tuple(terms), coefficients, intercept, dict(metadata or {}))
-
-
-def fit(
-    features: Mapping[str, np.ndarray],
-    labels,
-    terms: Sequence[Term],
-    *,
-    weights=None,
-    c: float = 1.0,
-    metadata: dict | None = None,
-) -> PairModel:
-    """Fit a model on labelled pairs: ``labels`` 1 same story, 0 different.
-
-    ``features`` maps each feature the terms read to one value per pair.
-    """
-    blank = PairModel(tuple(terms), np.zeros(len(terms)), 0.0)
-    labels = np.asarray(labels, dtype=np.int64)
-    if set(np.unique(labels).tolist()) != {0, 1}:
-        raise ValueError("labels must hold both 0 (different story) and 1 (same story)")
-    estimator = fit_estimator(blank.design_matrix(features), labels, weights, c)
-    return from_estimator(estimator, terms, metadata)

@@ -221,7 +221,7 @@ class ModelScorer:
             copy_threshold=self.rule.copy_threshold,
             window_days=self.rule.window_days,
             min_similarity=model.candidate_similarity,
-            max_neighbors=model.max_neighbors,
+            max_neighbors=model.neighbor_counts(self.evidence.log_tokens),
             n_jobs=n_jobs,
             progress=progress,
             probe_articles=probe_articles,

@@ -70,7 +70,8 @@ class Plan:
 
     @property
     def max_neighbors(self) -> int:
-        """Neighbours each article keeps in the rewrite search."""
+        """Neighbours each article keeps in the rewrite search (with a model, a short
+        text's: see :meth:`~dedupe_news.pair_model.PairModel.neighbor_counts`)."""
         if self.decision is None:
             return self.settings.max_neighbors
         return self.decision.model.max_neighbors

@@ -69,19 +69,23 @@ def block_pairs(table: pa.Table, plan: Plan, vocabulary) -> pa.Table:
     owned = table.column("owned").to_numpy(zero_copy_only=False)
     value = vocabulary.value
     searches = [(weight_matrix(table, plan.n_terms), value["common"], plan.search_floor)]
+    max_neighbors = plan.max_neighbors
     if plan.decision is not None:
         searches.append((lead_matrix(table, plan), value["lead_common"], plan.lead_floor))
+        log_tokens = table.column("log_tokens").to_numpy()
+        max_neighbors = plan.decision.model.neighbor_counts(log_tokens)
     n = days.size
     codes = [np.zeros(0, dtype=np.int64)]
     for probe, common, floor in searches:
-        i, j = _search(probe, common, floor, days, owned, plan)
+        i, j = _search(probe, common, floor, days, owned, plan, max_neighbors)
         codes.append(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))
     unique = np.unique(np.concatenate(codes))
     return score_positions(table, plan, unique // n, unique % n)
 
 
-def _search(probe, common, floor: float, days, owned, plan: Plan):
-    """The block's own rows' window neighbours over ``probe`` (``common`` terms out)."""
+def _search(probe, common, floor: float, days, owned, plan: Plan, max_neighbors):
+    """The block's own rows' window neighbours over ``probe`` (``common`` terms out),
+    each row keeping ``max_neighbors`` (one count, or one per row)."""
     if common.any():  # as the local probe does, with the global document frequencies
         probe.data[common[probe.indices]] = 0
         probe.eliminate_zeros()
@@ -90,7 +94,7 @@ def _search(probe, common, floor: float, days, owned, plan: Plan):
         "floor": floor,
         "days": days,
         "window_days": plan.window_days,
-        "max_neighbors": plan.max_neighbors,
+        "max_neighbors": max_neighbors,
     }
     found_i, found_j = [np.zeros(0, dtype=np.intp)], [np.zeros(0, dtype=np.intp)]
     for rows, cols in window_blocks(days, plan.window_days):
