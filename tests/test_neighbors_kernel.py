@@ -108,3 +108,12 @@ def test_the_neighbour_search_finds_the_same_pairs_with_and_without_the_kernel(m
     assert compiled[0].size > 3000  # crowded rows: the top 7 are picked among many
     for a, b in zip(compiled, plain, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+def test_a_count_per_row_must_cover_every_row():
+    i, j, similarity = np.array([0, 4, 4]), np.array([1, 2, 3]), np.array([0.5, 0.4, 0.3])
+    for top in (top_per_row_order, neighbors._top_per_row):
+        with pytest.raises(ValueError, match="one"):
+            top(i, j, similarity, np.array([1, 1, 1]))
+    # One count in an array is the count of row 0 only, not of every row.
+    assert top_per_row_order(np.array([0, 0]), j[:2], similarity[:2], np.array([1])).tolist() == [0]

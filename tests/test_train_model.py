@@ -68,3 +68,26 @@ def test_features_are_in_range_and_the_same_for_candidates_and_components():
     k = pairs[(0, 1)]
     for name in PAIR_FEATURES:
         assert again[name][0] == pytest.approx(table[name][k], abs=1e-12), name
+
+
+def test_the_recipe_searches_as_the_shipped_model_says(monkeypatch, tmp_path):
+    from dedupe_news.pair_model import default_model
+
+    assert tm.Recipe().candidates == default_model().metadata["candidates"]
+    assert "long_text" not in tm.Recipe(long_text_tokens=0).candidates
+    # The candidate table asks for one count per article, by its length.
+    short, long = "Storm hits the coast.", " ".join(f"word{k}" for k in range(80))
+    articles = [Article(f"a{k}", short if k % 2 else long) for k in range(4)]
+    corpus = Corpus("corpus", articles, np.array(["x", "x", "y", "y"], dtype=object), "gold")
+    seen = []
+    original = PairContext.candidates
+
+    def recording(self, floor, max_neighbors):
+        seen.append(np.asarray(max_neighbors).tolist())
+        return original(self, floor, max_neighbors)
+
+    monkeypatch.setattr(PairContext, "candidates", recording)
+    monkeypatch.setattr(tm, "CACHE", tmp_path)
+    recipe = tm.Recipe(max_neighbors=100, long_text_tokens=64, long_text_neighbors=30)
+    tm.candidate_table(corpus, PairContext(articles), recipe)
+    assert seen == [[30, 100, 30, 100]]

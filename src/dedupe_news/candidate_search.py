@@ -4,7 +4,8 @@ A candidate is a MinHash LSH copy candidate (:func:`~dedupe_news.minhash.lsh_can
 or a TF-IDF neighbour in the date window (:mod:`~dedupe_news.neighbors`) of one of
 the searched matrices (the bodies; with a learned model, the leads too). Pairs are
 held as int64 codes ``i * n + j`` (``i < j``) while they are gathered: a learned
-model searches 100 neighbours an article over bodies and leads, about 200 directed
+model searches up to 100 neighbours an article over bodies and leads (30 for a
+long text, as the model file's ``candidates.long_text`` says), up to 200 directed
 pairs an article at 35,000 articles a day, and pairs with their similarities,
 sorted and made distinct in one go, took several copies of 24 bytes a pair.
 """

@@ -299,7 +299,9 @@ def _top_per_row(
     """The ``k`` most similar pairs per ``i``, lower ``j`` first among equals, sorted
     by ``i``, similarity (descending) and ``j``; with ``in_order=False``, the same
     pairs in any order (the pairs of a row with at most ``k`` are then not sorted).
-    ``k`` is one count, or one per row number (``k[i]``)."""
+    ``k`` is one count, or an array of one per row number (``k[i]``)."""
+    if np.ndim(k) and i.size and np.size(k) <= i.max():
+        raise ValueError(f"{np.size(k)} neighbour counts for rows up to {i.max()}: give one a row")
     if _NUMBA_INSTALLED and i.size >= COMPILED_MIN_ENTRIES and not np.isnan(similarity).any():
         from .neighbors_kernel import top_per_row_order
 

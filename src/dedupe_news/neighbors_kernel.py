@@ -78,7 +78,7 @@ def _sort_bucket(bucket, scratch, negated, j):
 
 
 @njit(cache=True, nogil=True)
-def _top_order(i, j, negated, limits, n_rows, in_order):
+def _top_order(i, j, negated, row_limits, per_row, n_rows, in_order):
     starts = np.zeros(n_rows + 1, dtype=np.int64)
     for e in range(i.size):
         starts[i[e] + 1] += 1
@@ -95,10 +95,9 @@ def _top_order(i, j, negated, limits, n_rows, in_order):
     scratch = np.empty(longest, dtype=np.int64)
     kept = np.empty(i.size, dtype=np.int64)
     n_kept = 0
-    one_limit = limits.size == 1
     for r in range(n_rows):
         lo, hi = starts[r], starts[r + 1]
-        k = limits[0] if one_limit else limits[r]
+        k = row_limits[r] if per_row else row_limits[0]
         if k < 1:
             continue
         if hi - lo == 1 or (not in_order and hi - lo <= k):
@@ -126,7 +125,7 @@ def top_per_row_order(
     each ``i``. With ``in_order=False`` the entries of an ``i`` with at most ``k``
     are left in their own order (not sorted). ``i`` and ``j`` are non-negative
     integers; ``similarity`` holds no NaN. ``k`` is one count for every ``i``, or
-    one per row number (``k[i]``: an array longer than ``i.max()``).
+    an array of one count per row number (``k[i]``; at least ``i.max() + 1`` long).
 
     >>> top_per_row_order(np.array([1, 0, 1, 1]), np.array([5, 6, 7, 8]),
     ...                   np.array([0.2, 0.1, 0.9, 0.2]), 2).tolist()
@@ -135,14 +134,19 @@ def top_per_row_order(
     if i.size == 0:
         return np.zeros(0, dtype=np.int64)
     n_rows = int(i.max()) + 1
-    limits = np.asarray(k, dtype=np.int64).reshape(-1)
-    if limits.size != 1:
-        limits = limits[:n_rows]  # every row numbered in i; n_rows > 1 here
+    per_row = np.ndim(k) > 0
+    row_limits = np.asarray(k, dtype=np.int64).reshape(-1)
+    if per_row and row_limits.size < n_rows:
+        raise ValueError(
+            f"k holds {row_limits.size} counts but i numbers {n_rows} rows: "
+            "give one count per row, or one count for all"
+        )
     return _top_order(
         np.asarray(i, dtype=np.int64),
         np.asarray(j, dtype=np.int64),
         -np.asarray(similarity),
-        limits,
+        row_limits,
+        per_row,
         n_rows,
         bool(in_order),
     )

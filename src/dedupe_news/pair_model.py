@@ -106,16 +106,19 @@ def neighbor_counts(log_tokens: np.ndarray, candidates: Mapping) -> int | np.nda
     long_text = candidates.get("long_text")
     if long_text is None:
         return int(candidates["max_neighbors"])
-    values = (None, None)
+    min_tokens = long_neighbors = None
     if isinstance(long_text, Mapping):
-        values = long_text.get("min_tokens"), long_text.get("max_neighbors")
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
+        min_tokens, long_neighbors = long_text.get("min_tokens"), long_text.get("max_neighbors")
+    if not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 1
+        for v in (min_tokens, long_neighbors)
+    ):
         raise ModelFileError(
             f"the model's candidates.long_text is {long_text!r}: use "
             '{"min_tokens": whole number >= 1, "max_neighbors": whole number >= 1}'
         )
-    is_long = np.asarray(log_tokens) >= np.log1p(values[0])
-    return np.where(is_long, values[1], int(candidates["max_neighbors"])).astype(np.int64)
+    is_long = np.asarray(log_tokens) >= np.log1p(min_tokens)
+    return np.where(is_long, long_neighbors, int(candidates["max_neighbors"])).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,9 @@ class PairModel:
 
     @property
     def max_neighbors(self) -> int:
-        """Neighbours per article in the search the model was trained on."""
+        """Neighbours per article in the search the model was trained on (per short
+        text, when ``candidates.long_text`` gives long texts fewer: see
+        :meth:`neighbor_counts`)."""
         candidates = self.metadata.get("candidates") or {}
         return int(candidates.get("max_neighbors", DEFAULT_MAX_NEIGHBORS))
 

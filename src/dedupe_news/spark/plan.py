@@ -68,13 +68,14 @@ class Plan:
     def window_days(self) -> float:
         return self.settings.window_days
 
-    @property
-    def max_neighbors(self) -> int:
-        """Neighbours each article keeps in the rewrite search (with a model, a short
-        text's: see :meth:`~dedupe_news.pair_model.PairModel.neighbor_counts`)."""
+    def neighbor_counts(self, table):
+        """Neighbours each row of a features ``table`` keeps in the rewrite search:
+        the rule's ``max_neighbors``, or the model's count for each article's length
+        (:meth:`~dedupe_news.pair_model.PairModel.neighbor_counts` of the table's
+        ``log_tokens``)."""
         if self.decision is None:
             return self.settings.max_neighbors
-        return self.decision.model.max_neighbors
+        return self.decision.model.neighbor_counts(table.column("log_tokens").to_numpy())
 
     @property
     def threshold(self) -> float:

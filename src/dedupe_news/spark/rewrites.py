@@ -69,11 +69,9 @@ def block_pairs(table: pa.Table, plan: Plan, vocabulary) -> pa.Table:
     owned = table.column("owned").to_numpy(zero_copy_only=False)
     value = vocabulary.value
     searches = [(weight_matrix(table, plan.n_terms), value["common"], plan.search_floor)]
-    max_neighbors = plan.max_neighbors
     if plan.decision is not None:
         searches.append((lead_matrix(table, plan), value["lead_common"], plan.lead_floor))
-        log_tokens = table.column("log_tokens").to_numpy()
-        max_neighbors = plan.decision.model.neighbor_counts(log_tokens)
+    max_neighbors = plan.neighbor_counts(table)
     n = days.size
     codes = [np.zeros(0, dtype=np.int64)]
     for probe, common, floor in searches:
