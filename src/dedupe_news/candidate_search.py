@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from .minhash import lsh_candidate_pairs
+from .lsh import lsh_candidate_pairs
 from .neighbors import probe_matrix, probe_max_df, row_block_neighbors
 from .pair_features import ArticleRows
 
