@@ -7,13 +7,13 @@ from typing import Any
 
 from .articles import (
     Article,
-    FieldMap,
     ReadStats,
     article_from_record,
     check_bad_date_policy,
     warn_if_undated,
 )
 from .errors import InputError, ParameterError
+from .record_fields import FieldMap
 
 __all__ = ["articles_from_records", "is_table"]
 
