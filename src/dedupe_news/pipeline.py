@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator
 
 from .articles import Article, article_list, checked_articles
 from .batch_prepare import prepare_corpus
-from .clustering import cluster_pairs, copy_matrix
+from .clustering import cluster_pairs
 from .decision import DecisionRule, ModelRule, PairScores
 from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
 from .minhash import MinHasher
@@ -39,6 +39,7 @@ from .pair_model import PairModel, resolve_model
 from .parallel import effective_jobs, release_freed_memory
 from .scoring import ModelScorer, RuleScorer
 from .settings import Settings
+from .similarity_matrix import copy_matrix
 from .stories import Story, group_stories
 from .story_sources import relate_to_sources
 from .tables import articles_from_records, is_table

@@ -11,11 +11,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..articles import Article
-from ..clustering import cluster_pairs, copy_matrix
+from ..clustering import cluster_pairs
 from ..decision import DecisionRule, PairScores, PairTable
 from ..minhash import MinHasher, Signatures
 from ..pair_features import ArticleRows
 from ..scoring import ModelScorer, RuleScorer
+from ..similarity_matrix import copy_matrix
 from ..timestamps import article_timestamp
 from ..weighting import smooth_idf, tfidf_rows
 from .bulk_prepare import Batch, prepare_batch
