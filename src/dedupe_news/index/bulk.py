@@ -26,7 +26,8 @@ from .recluster import StoryIds, story_ids_for_groups
 from .records import IndexAssignment, empty_assignment
 from .rows import Rows, Vocabulary
 from .span import load_span, model_scorer
-from .storage import UNDATED, Store
+from .sql import UNDATED
+from .storage import Store
 
 
 def _insert_sorted(conn: sqlite3.Connection, sql: str, *columns: np.ndarray) -> None:

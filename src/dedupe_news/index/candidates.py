@@ -8,7 +8,8 @@ import numpy as np
 
 from ..lsh import lsh_band_keys, lsh_params
 from .pairs import Prepared
-from .storage import UNDATED, Store
+from .sql import UNDATED
+from .storage import Store
 
 
 def impact(normalised: np.ndarray) -> np.ndarray:

@@ -31,8 +31,9 @@ from .records import (
 )
 from .settings import check_names, decision_rule
 from .span import explain_with_model
+from .sql import in_chunks
 from .stats import index_stats
-from .storage import Store, in_chunks
+from .storage import Store
 
 
 class StoryIndex:
