@@ -193,8 +193,10 @@ def train(tables: dict[str, dict], names, recipe: Recipe, metadata=None) -> Pair
 
 
 def probabilities(model: PairModel, features: dict) -> np.ndarray:
+    """As ``ModelRule.story_similarity``: copies 1 unless their leads name different
+    tickers, 0 outside the window, else the model's probability."""
     p = model.predict_similarity(features)
-    p = np.where(features["is_copy"], 1.0, p)
+    p = np.where(features["is_copy"] & (features["ticker_conflict"] == 0), 1.0, p)
     return np.where(features["in_window"], p, 0.0)
 
 

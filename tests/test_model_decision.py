@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 
@@ -41,6 +42,28 @@ def test_model_rule_keeps_the_hard_rules_over_the_probability():
     assert copy_rule.story_similarity(_core(1, jaccard=0.9), features)[0] == 1.0
     assert copy_rule.story_similarity(_core(1), features)[0] == pytest.approx(0.0, abs=1e-8)
     assert "days apart" in rule.reason(_core(1, distance=9.0), features)
+    # A copy whose leads name different tickers is left to the model.
+    conflict = {"jaccard": np.zeros(2), "ticker_conflict": np.array([0.0, 1.0])}
+    scores = copy_rule.story_similarity(_core(2, jaccard=0.9), conflict)
+    assert scores[0] == 1.0 and scores[1] == pytest.approx(0.0, abs=1e-8)
+    assert copy_rule.reason(_core(2, jaccard=0.9), conflict, k=0).startswith("copy")
+    assert copy_rule.reason(_core(2, jaccard=0.9), conflict, k=1).startswith("different")
+
+
+def test_a_template_brief_under_another_ticker_is_another_story():
+    brief = "Qtly div six cts vs six cts prior\nPay April 10\nRecord March 27\nReuter"
+    day = datetime.date(1987, 3, 16)
+    articles = [
+        Article("ben", brief, title="FRANKLIN RESOURCES INC <BEN> SETS QUARTERLY", date=day),
+        Article("mcmc", brief, title="MCM CORP <MCMC> SETS QUARTERLY", date=day),
+        Article("ben-again", brief, title="FRANKLIN RESOURCES <BEN> SETS QUARTERLY", date=day),
+    ]
+    fitted = StoryClusterer(model="default").fit(articles)
+    assert sorted(s.article_ids for s in fitted.stories_) == [("ben", "ben-again"), ("mcmc",)]
+    assert fitted.explain("ben", "mcmc").story_similarity < 0.5
+    assert fitted.explain("ben", "ben-again").reason.startswith("copy")
+    # The fixed rule reads no tickers: the same text is a copy there.
+    assert len(StoryClusterer().fit(articles).stories_) == 1
 
 
 def test_default_model_keeps_the_seeds_together_and_explains_with_evidence(seed_articles):

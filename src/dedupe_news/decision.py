@@ -16,8 +16,9 @@ window, 1 for a copy, else the cosine. A pair is the same story exactly when
 
 :class:`ModelRule` replaces step 3 with a learned model
 (:class:`~dedupe_news.pair_model.PairModel`): ``story_similarity`` is then the
-model's same-story probability, steps 1 and 2 staying as they are, and a pair is
-the same story when the probability reaches the model's threshold (0.5).
+model's same-story probability, steps 1 and 2 staying as they are (except that a
+copy whose leads name different tickers is left to the model), and a pair is the
+same story when the probability reaches the model's threshold (0.5).
 """
 
 from __future__ import annotations
@@ -163,11 +164,19 @@ class ModelRule:
         feature the model reads (by name).
         """
         probability = self.model.predict_similarity(features)
+        score = np.where(self.copies(core, features), 1.0, probability)
+        return np.where(self.rule.in_window(core.date_distance_days), score, 0.0)
+
+    def copies(self, core: PairFeatures, features: dict) -> np.ndarray:
+        """The pairs the copy rule scores 1: shingle copies, unless their leads name
+        different tickers. A templated brief ("Qtly div six cts vs six cts prior")
+        under another company's title is that company's news, so the model decides
+        such a pair, and its ``ticker_conflict`` counts against it."""
         copy = self.rule.is_copy(
             core.jaccard_similarity, core.containment_similarity, core.smaller_shingles
         )
-        score = np.where(copy, 1.0, probability)
-        return np.where(self.rule.in_window(core.date_distance_days), score, 0.0)
+        conflict = features.get("ticker_conflict")
+        return copy if conflict is None else copy & ~(np.asarray(conflict) > 0)
 
     def same_story(self, story_similarity: np.ndarray) -> np.ndarray:
         return np.asarray(story_similarity) >= self.threshold
@@ -180,13 +189,10 @@ class ModelRule:
         distance = float(one.date_distance_days[0])
         if not math.isnan(distance) and distance > self.rule.window_days:
             return self.rule.reason(one)
-        if bool(
-            self.rule.is_copy(
-                one.jaccard_similarity, one.containment_similarity, one.smaller_shingles
-            )[0]
-        ):
+        pair = {name: np.asarray(values)[k : k + 1] for name, values in features.items()}
+        if bool(self.copies(one, pair)[0]):
             return self.rule.reason(one)
-        single = {name: np.asarray(features[name])[k : k + 1] for name in self.model.features}
+        single = {name: pair[name] for name in self.model.features}
         probability = float(self.model.predict_similarity(single)[0])
         verdict = "same story" if probability >= self.threshold else "different stories"
         sign = ">=" if probability >= self.threshold else "<"
