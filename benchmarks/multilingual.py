@@ -33,7 +33,7 @@ default is ``stopwords.MAX_DOCUMENT_SHARE``.
 
 ``--without-reference`` scores them once more without the reference stop words
 (``stopwords.reference_stop_words``, swapped out for the run by patching
-``dedupe_news.normalize.reference_stop_words``) and adds a side-by-side table.
+``dedupe_news.terms.reference_stop_words``) and adds a side-by-side table.
 
 Results go to ``benchmarks/results/multilingual.csv`` and their table replaces
 the multilingual section of ``benchmarks/RESULTS.md`` (``--no-save``: print only).
@@ -58,7 +58,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import roc_auc_score
 
 from dedupe_news import Article, StoryClusterer, read_articles, score_clustering, stopwords
-from dedupe_news import normalize as normalize_module
+from dedupe_news import terms as terms_module
 from dedupe_news import weighting as weighting_module
 from dedupe_news.normalize import strip_boilerplate, tokenize
 
@@ -185,15 +185,15 @@ def stop_word_share(share: float):
 
 @contextlib.contextmanager
 def without_reference_stop_words():
-    """No reference stop words for the block (``normalize.content_terms`` reads
-    ``normalize.reference_stop_words``; preparation runs in this process, or in
+    """No reference stop words for the block (``terms.content_terms`` reads
+    ``terms.reference_stop_words``; preparation runs in this process, or in
     workers forked from it)."""
-    original = normalize_module.reference_stop_words
-    normalize_module.reference_stop_words = frozenset
+    original = terms_module.reference_stop_words
+    terms_module.reference_stop_words = frozenset
     try:
         yield
     finally:
-        normalize_module.reference_stop_words = original
+        terms_module.reference_stop_words = original
 
 
 def reference_rows(all_pairs: Sequence[dict]) -> list[dict]:

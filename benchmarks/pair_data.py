@@ -16,8 +16,9 @@ import scipy.sparse as sp
 from dedupe_news import Article, MinHasher
 from dedupe_news.evidence import article_evidence, lead_text
 from dedupe_news.evidence_table import EvidenceTable, log_length
-from dedupe_news.minhash import lsh_candidate_pairs
-from dedupe_news.neighbors import cosine_neighbor_pairs, probe_max_df
+from dedupe_news.lsh import lsh_candidate_pairs
+from dedupe_news.neighbor_probe import probe_max_df
+from dedupe_news.neighbors import cosine_neighbor_pairs
 from dedupe_news.normalize import normalize_text, strip_boilerplate, tokenize
 from dedupe_news.pair_features import cosine_similarity_pairs as _cosine_pairs
 from dedupe_news.prepare import article_terms, term_counts

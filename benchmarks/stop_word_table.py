@@ -17,7 +17,7 @@ one corpus of shootings, "police" and "shot" are in most articles, yet they are 
 story. English keeps nothing that way (each English source's frequent terms are its
 topic: "shooting" in GVA, "reuter" in Reuters), so English text keeps the English
 list alone, and the table applies to articles that do not read as English
-(:func:`dedupe_news.normalize.reads_as_english`).
+(:func:`dedupe_news.terms.reads_as_english`).
 
 ``--check`` rebuilds the table and fails if it differs from the shipped file.
 """
@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from dedupe_news import read_articles, stopwords
-from dedupe_news.normalize import article_tokens, content_terms
+from dedupe_news.normalize import article_tokens
+from dedupe_news.terms import content_terms
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT.parent / "shared" / "data"

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from dedupe_news import model_features, neighbors
 from dedupe_news.candidate_search import candidate_pairs, neighbor_pair_codes, sorted_distinct
-from dedupe_news.minhash import MinHasher, lsh_candidate_pairs
+from dedupe_news.lsh import lsh_candidate_pairs
+from dedupe_news.minhash import MinHasher
 from dedupe_news.model_features import neighbour_graph, normalised_rows
-from dedupe_news.neighbors import cosine_neighbor_pairs, probe_max_df
+from dedupe_news.neighbor_probe import probe_max_df
+from dedupe_news.neighbors import cosine_neighbor_pairs
 from dedupe_news.pair_features import ArticleRows
 
 

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from dedupe_news.clustering import component_similarity, copy_matrix, flat_clusters, order_labels
+from dedupe_news.clustering import flat_clusters, order_labels
 from dedupe_news.pair_features import ArticleRows
+from dedupe_news.similarity_matrix import component_similarity, copy_matrix
 
 
 def _distances(seed: int, n: int, levels: int) -> np.ndarray:

@@ -35,8 +35,10 @@ from dedupe_news.index.settings import (
     settings_from_json,
     settings_to_json,
 )
-from dedupe_news.index.storage import Store, day_filter, in_chunks
-from dedupe_news.minhash import Signatures, lsh_candidate_pairs
+from dedupe_news.index.sql import day_filter, in_chunks
+from dedupe_news.index.storage import Store
+from dedupe_news.lsh import lsh_candidate_pairs
+from dedupe_news.minhash import Signatures
 from dedupe_news.prepare import N_FEATURES
 from tests.conftest import STORM
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe_news import MinHasher, ParameterError, shingle_hash
-from dedupe_news.minhash import lsh_candidate_pairs, lsh_params
+from dedupe_news.lsh import lsh_candidate_pairs, lsh_params
 from dedupe_news.normalize import shingles
 
 WORDS = st.sampled_from([f"w{i}" for i in range(40)])

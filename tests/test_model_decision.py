@@ -204,12 +204,12 @@ def test_the_rule_scores_small_components_together_as_one_by_one(monkeypatch):
     from scipy.sparse.csgraph import connected_components
 
     from dedupe_news import scoring
-    from dedupe_news.clustering import component_similarity, copy_matrix
     from dedupe_news.decision import DecisionRule
     from dedupe_news.minhash import MinHasher
     from dedupe_news.pair_features import ArticleRows
     from dedupe_news.prepare import prepare_texts
     from dedupe_news.settings import Settings
+    from dedupe_news.similarity_matrix import component_similarity, copy_matrix
     from dedupe_news.timestamps import article_day
     from dedupe_news.weighting import corpus_tfidf_rows
 

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_news import neighbors
+from dedupe_news import neighbor_probe, neighbors
 from dedupe_news.neighbors import (
     search_block,
     unique_pairs,
@@ -135,7 +135,7 @@ def _reference_probe(matrix: sp.csr_matrix, max_df: int) -> sp.csr_matrix:
 @given(st.integers(0, 10_000), st.integers(1, 60), st.integers(1, 12))
 def test_the_probe_search_leaves_out_exactly_the_common_terms(seed, n, max_df):
     matrix, days = _corpus(seed, n, n_terms=30, n_days=4, undated=0.2, copies=0.2)
-    floor = 0.3 * neighbors.PROBE_FLOOR_FACTOR
+    floor = 0.3 * neighbor_probe.PROBE_FLOOR_FACTOR
     expected = unique_pairs(
         n,
         *window_neighbors(
@@ -156,7 +156,7 @@ def test_the_probe_search_leaves_out_exactly_the_common_terms(seed, n, max_df):
 
 @pytest.mark.parametrize("entries_per_chunk", [1, 7, 1 << 24])
 def test_the_probe_is_the_same_whatever_the_counting_chunk(monkeypatch, entries_per_chunk):
-    monkeypatch.setattr(neighbors, "_ENTRIES_PER_CHUNK", entries_per_chunk)
+    monkeypatch.setattr(neighbor_probe, "_ENTRIES_PER_CHUNK", entries_per_chunk)
     for seed in range(5):
         matrix, days = _corpus(seed, 40, n_terms=30, n_days=4, undated=0.2, copies=0.2)
         expected = unique_pairs(
@@ -164,7 +164,7 @@ def test_the_probe_is_the_same_whatever_the_counting_chunk(monkeypatch, entries_
             *window_neighbors(
                 _reference_probe(matrix, 3),
                 days,
-                floor=0.3 * neighbors.PROBE_FLOOR_FACTOR,
+                floor=0.3 * neighbor_probe.PROBE_FLOOR_FACTOR,
                 window_days=1.0,
                 max_neighbors=3,
             ),

@@ -6,15 +6,13 @@ import re
 import pytest
 
 from dedupe_news.normalize import (
-    content_terms,
     is_boilerplate_line,
     normalize_text,
-    reads_as_english,
     shingles,
     strip_boilerplate,
     tokenize,
-    word_stem,
 )
+from dedupe_news.terms import content_terms, reads_as_english, word_stem
 from tests.conftest import shared_file
 
 

@@ -138,7 +138,8 @@ def test_cluster_format_stories_one_object_per_story(news):
 def test_story_keywords_are_the_summed_tfidf_top_terms_against_a_brute_force(fitted):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from dedupe_news.normalize import content_terms, strip_boilerplate, tokenize
+    from dedupe_news.normalize import strip_boilerplate, tokenize
+    from dedupe_news.terms import content_terms
 
     texts = [a.full_text for a in fitted.articles_]
 

@@ -23,7 +23,7 @@ from dedupe_news.articles import Article, joined_text
 from dedupe_news.batch_prepare import STUB_TEXT_CHARS, stub
 from dedupe_news.boilerplate_rules import PHRASE_LITERALS, phrase_literals_in
 from dedupe_news.minhash import MinHasher
-from dedupe_news.normalize import STOP_WORDS, article_tokens, strip_boilerplate, tokenize
+from dedupe_news.normalize import article_tokens, strip_boilerplate, tokenize
 from dedupe_news.prepare import (
     article_terms,
     batch_article_tokens,
@@ -32,6 +32,7 @@ from dedupe_news.prepare import (
     term_columns,
     term_counts,
 )
+from dedupe_news.terms import STOP_WORDS
 from dedupe_news.token_table import TokenTable
 from tests.conftest import shared_file
 from tests.test_normalize_reference import line_strategy

@@ -33,7 +33,7 @@ from dedupe_news import (
 )
 from dedupe_news.cli import main
 from dedupe_news.decision import DecisionRule, PairTable
-from dedupe_news.minhash import lsh_band_keys, lsh_candidate_pairs, lsh_params
+from dedupe_news.lsh import lsh_band_keys, lsh_candidate_pairs, lsh_params
 from dedupe_news.normalize import strip_boilerplate, tokenize
 from dedupe_news.pair_features import ArticleRows, pair_features
 from dedupe_news.prepare import prepare_texts

@@ -18,7 +18,7 @@ from dedupe_news import read_articles
 from dedupe_news.cli import main
 from dedupe_news.evidence_table import EntityFrequencies, EvidenceTable
 from dedupe_news.model_features import prepare_evidence
-from dedupe_news.neighbors import probe_max_df
+from dedupe_news.neighbor_probe import probe_max_df
 from tests.conftest import SEEDS, shared_file
 from tests.test_spark import assert_same_stories
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from benchmarks import stop_word_table
 from dedupe_news.errors import ParameterError
-from dedupe_news.normalize import content_terms, normalize_text, tokenize, word_stem
+from dedupe_news.normalize import normalize_text, tokenize
 from dedupe_news.stopwords import (
     MAX_DOCUMENT_SHARE,
     MIN_DOCUMENTS,
@@ -20,6 +20,7 @@ from dedupe_news.stopwords import (
     reference_stop_words,
     stop_entries,
 )
+from dedupe_news.terms import content_terms, word_stem
 from dedupe_news.weighting import document_frequencies, smooth_idf, stop_terms, tfidf_rows
 from tests.conftest import shared_file
 

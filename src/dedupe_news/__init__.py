@@ -5,7 +5,7 @@ MinHash LSH over word shingles for copies, TF-IDF cosine within a date window
 for rewrites, and weighted linkage to stop chaining.
 """
 
-from .articles import Article, FieldMap, ReadStats, parse_date
+from .articles import Article, ReadStats, parse_date
 from .calibrate import Calibration, calibrate_model
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .errors import (
@@ -37,6 +37,7 @@ from .pair_features import ArticleRows, PairFeatures, pair_features
 from .pair_model import ModelFileError, PairModel, default_model
 from .pipeline import StoryClusterer, cluster_articles, compare_articles
 from .readers import iter_articles, read_articles
+from .record_fields import FieldMap
 from .settings import Settings
 from .stories import Story
 from .tables import articles_from_records

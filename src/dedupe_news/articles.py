@@ -4,21 +4,30 @@ Every value is checked where it enters: :func:`article_from_record` for one JSON
 CSV row, Parquet row or dict (:func:`dedupe_news.tables.articles_from_records` for a
 pandas DataFrame or an iterable of dicts). Errors are
 :class:`~dedupe_news.errors.InputError`\\ s naming the file and line (or the row) and the
-fix. The file readers live in :mod:`dedupe_news.readers` and are re-exported here.
+fix. The file readers live in :mod:`dedupe_news.readers` and are re-exported here, as
+is :class:`~dedupe_news.record_fields.FieldMap` (the field names and value checks of a
+record live in :mod:`dedupe_news.record_fields`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
-import numbers
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import EmptyCorpusError, InputError, ParameterError
+from .record_fields import (
+    FieldMap,
+    RecordPlace,
+    check_no_surrogates,
+    field_value,
+    is_missing,
+    optional_field,
+    printable,
+    record_id,
+)
 from .timestamps import as_utc, parse_date, parse_datetime
 
 __all__ = [
@@ -35,8 +44,6 @@ __all__ = [
 logger = logging.getLogger("dedupe_news")
 
 BAD_DATE_POLICIES = ("error", "skip", "undated")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT
 
 
 @dataclass(frozen=True)
@@ -133,23 +140,6 @@ def joined_text(title: str | None, text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class FieldMap:
-    """Names of the input fields (JSONL keys, CSV or DataFrame columns) for each attribute.
-
-    A dotted name reaches into nested objects: ``FieldMap(text="content.body")`` reads
-    ``{"content": {"body": "..."}}``. A key that itself contains the dot wins.
-    """
-
-    id: str = "id"
-    text: str = "text"
-    title: str = "title"
-    date: str = "date"
-    source: str = "source"
-    url: str = "url"
-    story: str = "story"
-
-
 @dataclass
 class ReadStats:
     """What a reader saw; pass one as ``stats=`` and read it after the articles.
@@ -172,45 +162,6 @@ class ReadStats:
         return f"left {self.bad_dates} articles with bad dates undated"
 
 
-def field_value(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
-    """``(True, value)`` of field ``name`` in ``record`` (dotted names nested), else
-    ``(False, None)``."""
-    if name in record:
-        return True, record[name]
-    if "." not in name:
-        return False, None
-    value: Any = record
-    for part in name.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return False, None
-        value = value[part]
-    return True, value
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, ``pandas.NA`` or ``pandas.NaT``."""
-    if value is None or type(value).__name__ in _MISSING_TYPES:
-        return True
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, numbers.Integral)
-        and math.isnan(value)
-    )
-
-
-class _Where(NamedTuple):
-    path: str | None
-    line: int | None
-    row: str | None
-    api: bool
-
-    def error(self, message: str) -> InputError:
-        return InputError(message, path=self.path, line=self.line, row=self.row)
-
-    def option(self, name: str) -> str:
-        return f"fields=FieldMap({name}=...)" if self.api else f"--{name}-field"
-
-
 def article_from_record(
     record: Mapping[str, Any],
     fields: FieldMap | None = None,
@@ -226,8 +177,8 @@ def article_from_record(
     ``path`` and ``line`` (files) or ``row`` (in-memory records) name the record in errors.
     """
     fields = fields or FieldMap()
-    where = _Where(path, line, row, api=path is None)
-    article_id = _id(record, fields, where)
+    where = RecordPlace(path, line, row, api=path is None)
+    article_id = record_id(record, fields, where)
     found, text = field_value(record, fields.text)
     if not found or is_missing(text):
         names = printable(", ".join(map(str, record)))
@@ -237,7 +188,7 @@ def article_from_record(
         )
     if not isinstance(text, str):
         raise where.error(f"field {fields.text!r} must be a string, got {type(text).__name__}")
-    _no_surrogates(text, fields.text, where)
+    check_no_surrogates(text, fields.text, where)
     found, raw_date = field_value(record, fields.date)
     try:
         missing_date = not found or (row is not None and is_missing(raw_date))
@@ -253,11 +204,11 @@ def article_from_record(
     article = Article(
         id=article_id,
         text=text,
-        title=_optional(record, fields.title, where),
+        title=optional_field(record, fields.title, where),
         date=date,
-        source=_optional(record, fields.source, where),
-        url=_optional(record, fields.url, where),
-        story=_optional(record, fields.story, where),
+        source=optional_field(record, fields.source, where),
+        url=optional_field(record, fields.url, where),
+        story=optional_field(record, fields.story, where),
     )
     if stats is not None:
         stats.articles += 1
@@ -326,77 +277,6 @@ def warn_if_undated(stats: ReadStats, what: str, option: str) -> None:
             what,
             option,
         )
-
-
-def _id(record: Mapping[str, Any], fields: FieldMap, where: _Where) -> str:
-    found, value = field_value(record, fields.id)
-    if type(value) is str and value and value.isascii():
-        return value
-    if not found or is_missing(value) or (isinstance(value, str) and not value):
-        raise where.error(
-            f"missing id field {fields.id!r}: add it, or name the id field with "
-            f"{where.option('id')}"
-        )
-    if isinstance(value, str):
-        _no_surrogates(value, fields.id, where)
-        return value
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        try:
-            return str(int(value))
-        except ValueError:  # over sys.get_int_max_str_digits() digits
-            raise where.error(
-                f"id field {fields.id!r} is an integer too long to write out: give ids as strings"
-            ) from None
-    hint = ""
-    if isinstance(value, float) and value.is_integer():
-        hint = " (a pandas column of integer ids with missing values turns float)"
-    raise where.error(
-        f"id field {fields.id!r} must be a string or an integer, got "
-        f'{type(value).__name__} {_short(value)}{hint}: write ids as strings such as "a1"'
-    )
-
-
-def _optional(record: Mapping[str, Any], name: str, where: _Where) -> str | None:
-    found, value = field_value(record, name)
-    if isinstance(value, str):
-        if not value:
-            return None
-        _no_surrogates(value, name, where)
-        return value
-    if not found or is_missing(value):
-        return None
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        try:
-            return str(int(value))
-        except ValueError:
-            pass
-    raise where.error(
-        f"field {name!r} must be a string, got {type(value).__name__} {_short(value)}: "
-        "write it as a string, or leave it empty"
-    )
-
-
-def _no_surrogates(value: str, name: str, where: _Where) -> None:
-    match = None if value.isascii() else _SURROGATE.search(value)
-    if match:
-        raise where.error(
-            f"field {name!r} has a lone surrogate \\u{ord(match[0]):04x} at character "
-            f"{match.start()}: it is not a character; fix the escape (a \\ud8xx-\\udbff "
-            "escape must be followed by a \\udc00-\\udfff one) or remove it"
-        )
-
-
-def printable(text: str) -> str:
-    """``text`` with lone surrogates written as ``\\udxxx`` escapes, safe to print."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _short(value: Any) -> str:
-    try:
-        shown = repr(value)
-    except ValueError:
-        shown = "<too long to show>"
-    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def __getattr__(name: str) -> Any:

@@ -17,8 +17,9 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from .minhash import lsh_candidate_pairs
-from .neighbors import probe_matrix, probe_max_df, row_block_neighbors
+from .lsh import lsh_candidate_pairs
+from .neighbor_probe import probe_matrix, probe_max_df
+from .neighbors import row_block_neighbors
 from .pair_features import ArticleRows
 
 __all__ = ["candidate_pairs", "neighbor_pair_codes", "sorted_distinct"]

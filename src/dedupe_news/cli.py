@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .articles import Article, FieldMap, ReadStats, iter_articles, read_articles
+from .articles import Article, ReadStats, iter_articles, read_articles
 from .calibrate import MIN_FOLDS, calibrate_model
 from .cli_index import index
 from .cli_options import (
@@ -36,6 +36,7 @@ from .output import FORMATS, write_pairs, write_results
 from .output_file import check_output, is_stdout, open_output
 from .pair_report import pair_json, pair_text
 from .pipeline import StoryClusterer, compare_articles
+from .record_fields import FieldMap
 
 logger = logging.getLogger(__name__)
 

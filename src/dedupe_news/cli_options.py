@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import click
 
-from .articles import FieldMap
 from .errors import DedupeNewsError
+from .record_fields import FieldMap
 from .settings import Settings
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

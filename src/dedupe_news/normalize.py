@@ -10,8 +10,9 @@ Both similarity signals read the same tokens, so an article is normalised once:
    their combining marks; possessive 's removed) in spaced scripts such as Latin,
    Cyrillic, Greek, Arabic, Hebrew or Devanagari, and overlapping character
    bigrams in runs of scripts written without spaces (Han, kana, Hangul, Thai:
-   see :data:`dedupe_news.language.UNSPACED_RANGES`). :func:`content_terms` drops
-   stop words for TF-IDF, and :func:`shingles` builds n-grams of tokens for MinHash.
+   see :data:`dedupe_news.language.UNSPACED_RANGES`). :func:`shingles` builds
+   n-grams of tokens for MinHash; :func:`~dedupe_news.terms.content_terms` (in
+   :mod:`dedupe_news.terms`, importable from here too) drops stop words for TF-IDF.
 
 Bigrams need no dictionary and no extra package: a Chinese two-character word is
 one bigram, and a rewrite shares most bigrams of the names and places it repeats.
@@ -25,8 +26,6 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterator, Sequence
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from .boilerplate_rules import (
     BOILERPLATE_PHRASE,
     CAPTION_CREDIT,
@@ -37,7 +36,7 @@ from .boilerplate_rules import (
     may_have_caption_credit,
 )
 from .language import COMBINING_MARK_RANGES, UNSPACED_RANGES, character_class
-from .stopwords import reference_stop_words
+from .terms import STOP_WORDS, content_terms, reads_as_english, word_stem
 
 __all__ = [
     "STOP_WORDS",
@@ -52,7 +51,6 @@ __all__ = [
     "word_stem",
 ]
 
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "said", "says", "say"}
 
 _PUNCT_MAP = str.maketrans(
     {
@@ -122,15 +120,6 @@ _SCRIPT_TOKEN_ALL, _ = _script_patterns(0x10FFFF)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # Text without any of these characters gets the same tokens from the plain word pattern.
 _NEEDS_SCRIPT_TOKENS = re.compile(f"{_NEEDS_BMP.pattern}|{_ASTRAL.pattern}")
-_MIN_TOKENS_TO_TELL_LANGUAGE = 30
-_ENGLISH_STOP_WORD_SHARE = 0.2
-_STEM_CHARS = 5
-# Arabic prefixes: the article al-, with wa- (and), bi- (in, with), ka- (like),
-# fa- (so) and li- (for) before it or alone; the longest is tried first.
-_ARABIC_PREFIXES = (
-    "\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0643\u0627\u0644", "\u0641\u0627\u0644",
-    "\u0627\u0644", "\u0644\u0644", "\u0648", "\u0628", "\u0644", "\u0641",
-)  # fmt: skip
 _DOTTED_I = "i\u0307"  # the case folding of Turkish capital I with dot
 
 
@@ -341,73 +330,6 @@ def tokenize(normalized: str) -> list[str]:
         else:
             tokens.extend([run[k : k + 2] for k in range(len(run) - 1)])
     return tokens
-
-
-def content_terms(tokens: Sequence[str], *, reference: bool = True) -> list[str]:
-    """Terms that carry content: stop words and single letters removed, and, in an
-    article that does not read as English (:func:`reads_as_english`), words cut to
-    their stem (:func:`word_stem`), so that inflected forms of a name or a word count
-    as one term, less the reference stop words of languages other than English
-    (:func:`~dedupe_news.stopwords.reference_stop_words`; ``reference=False`` keeps
-    them).
-
-    >>> content_terms(["the", "talks", "reached", "a", "dead", "end"])
-    ['talks', 'reached', 'dead', 'end']
-    """
-    terms = [t for t in tokens if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
-    if _looks_english(tokens, len(tokens) - len(terms)):
-        return terms
-    stems = [word_stem(t) for t in terms]
-    if not reference:
-        return stems
-    left_out = reference_stop_words()
-    return [s for s in stems if s not in left_out]
-
-
-def reads_as_english(tokens: Sequence[str]) -> bool:
-    """False only for a text of at least 30 tokens, not all ASCII, of which under a
-    fifth are English stop words (or single letters).
-
-    English news has 30-50% stop words (5th percentile 29-38% on ECB+, GVA and BBC);
-    German, Italian, Polish, Russian or Chinese at most 15%, Spanish at most 21%
-    (SemEval-2022 task 8 dev texts). Text in plain ASCII (English market tables and
-    briefs with few stop words among them) and short texts such as headlines count
-    as English, which keeps their terms exactly as they were.
-    """
-    removed = sum(t in STOP_WORDS or (len(t) == 1 and not t.isdigit()) for t in tokens)
-    return _looks_english(tokens, removed)
-
-
-def _looks_english(tokens: Sequence[str], n_stop_words: int) -> bool:
-    return (
-        len(tokens) < _MIN_TOKENS_TO_TELL_LANGUAGE
-        or n_stop_words >= _ENGLISH_STOP_WORD_SHARE * len(tokens)
-        or "".join(tokens).isascii()
-    )
-
-
-def word_stem(term: str) -> str:
-    """A language-neutral stem: the first five characters of a word, after an Arabic
-    article or conjunction prefix (al-, wa-, bi-, li-, ...) when at least three
-    letters remain. Numbers are kept whole.
-
-    Cutting words to a fixed length merges inflected forms (German "rentenreform",
-    "rentenreformen"; Russian "ставка", "ставку") without a dictionary; in English
-    news it merges too much, so English text keeps whole words.
-
-    >>> word_stem("rentenreformen"), word_stem("ставку"), word_stem("2039")
-    ('rente', 'ставк', '2039')
-    >>> word_stem("\u0628\u0627\u0644\u0627\u0642\u0635\u0631")  # bil-aqsar: in Luxor
-    'اقصر'
-    """
-    if term.isdigit():
-        return term
-    if "\u0621" <= term[0] <= "\u064a":
-        for prefix in _ARABIC_PREFIXES:
-            if term.startswith(prefix) and len(term) - len(prefix) >= 3:
-                term = term[len(prefix) :]
-                break
-    return term[:_STEM_CHARS]
 
 
 def shingles(tokens: Sequence[str], size: int) -> list[tuple[str, ...]]:

@@ -6,8 +6,9 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .articles import Article, FieldMap, ReadStats, article_from_record
+from .articles import Article, ReadStats, article_from_record
 from .errors import InputError, MissingDependencyError
+from .record_fields import FieldMap
 
 __all__ = ["read_parquet"]
 

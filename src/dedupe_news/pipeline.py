@@ -20,7 +20,7 @@ index and the Spark engine call too:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator
 
 from .articles import Article, article_list, checked_articles
 from .batch_prepare import prepare_corpus
-from .clustering import cluster_pairs, copy_matrix
+from .clustering import cluster_pairs
 from .decision import DecisionRule, ModelRule, PairScores
 from .errors import EmptyCorpusError, NotFittedError, ParameterError, UnknownArticleError
 from .minhash import MinHasher
@@ -39,8 +39,10 @@ from .pair_model import PairModel, resolve_model
 from .parallel import effective_jobs, release_freed_memory
 from .scoring import ModelScorer, RuleScorer
 from .settings import Settings
+from .similarity_matrix import copy_matrix
 from .stories import Story, group_stories
-from .tables import articles_from_records
+from .story_sources import relate_to_sources
+from .tables import articles_from_records, is_table
 from .timestamps import article_day, article_time_key
 from .weighting import corpus_tfidf_rows
 
@@ -190,7 +192,7 @@ class StoryClusterer(BaseEstimator):
         """
         settings, hasher = self._check_params()
         model = self.resolved_model()
-        if _is_table(articles):
+        if is_table(articles):
             articles = articles_from_records(articles)
         streamed = not isinstance(articles, Sequence)
         articles = checked_articles(articles) if streamed else article_list(articles)
@@ -267,7 +269,9 @@ class StoryClusterer(BaseEstimator):
         self.stories_ = group_stories(
             [a.id for a in articles], [article_time_key(a) for a in articles], labels
         )
-        self._relate_to_sources(kept)
+        self.source_similarity_, self.match_ = relate_to_sources(
+            self.stories_, self._position, self._row, n_all, scorer.score, scorer.rule
+        )
         return self
 
     def fit_predict(self, articles: Iterable[Article], y=None) -> np.ndarray:
@@ -344,37 +348,6 @@ class StoryClusterer(BaseEstimator):
         evidence_rows = EvidenceRows.from_prepared(evidence, token_counts)
         return ModelScorer(decision, rows, evidence_rows, n_jobs=self.n_jobs)
 
-    def _relate_to_sources(self, kept: np.ndarray) -> None:
-        """``source_similarity_`` and ``match_``: each article against its story's source."""
-        n_all = len(self.articles_)
-        self.source_similarity_ = np.full(n_all, np.nan)
-        self.match_: list[str | None] = [None] * n_all
-        members, sources = [], []
-        for story in self.stories_:
-            source = self._position[story.source_id]
-            for article_id in story.article_ids:
-                position = self._position[article_id]
-                if position == source:
-                    self.source_similarity_[position] = 1.0
-                    self.match_[position] = "source"
-                else:
-                    members.append(position)
-                    sources.append(source)
-        if not members:
-            return
-        i = np.array([self._row[p] for p in members])
-        j = np.array([self._row[p] for p in sources])
-        table = self._fitted_scorer.score(i, j)
-        features, similarity = table.features, table.story_similarity
-        is_copy = self._rule.is_copy(
-            features.jaccard_similarity,
-            features.containment_similarity,
-            features.smaller_shingles,
-        ) & self._rule.in_window(features.date_distance_days)
-        for k, position in enumerate(members):
-            self.source_similarity_[position] = float(similarity[k])
-            self.match_[position] = "copy" if is_copy[k] else "rewrite"
-
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(stage, done, total)
@@ -412,10 +385,3 @@ def compare_articles(
     """
     corpus = [a, b] + [x for x in background if x.id not in (a.id, b.id)]
     return StoryClusterer(**params).fit(corpus).explain(a.id, b.id)
-
-
-def _is_table(articles: object) -> bool:
-    """A DataFrame, or a list whose first item is a dict: records to check and convert."""
-    if hasattr(articles, "columns") and hasattr(articles, "to_dict"):
-        return True
-    return isinstance(articles, list) and bool(articles) and isinstance(articles[0], Mapping)

@@ -5,7 +5,7 @@ Every engine prepares an article the same way, with :func:`prepare_texts`:
 1. :func:`~dedupe_news.normalize.strip_boilerplate` (Unicode, case folding,
    page furniture dropped) and :func:`~dedupe_news.normalize.tokenize`;
 2. a MinHash signature of the token shingles (:class:`~dedupe_news.minhash.MinHasher`);
-3. raw counts of the content terms (:func:`~dedupe_news.normalize.content_terms`;
+3. raw counts of the content terms (:func:`~dedupe_news.terms.content_terms`;
    a text of stop words only counts all its tokens) in a hashed term space of
    :data:`N_FEATURES` columns (:func:`term_counts`), so that chunks counted in
    separate processes or on separate machines stack without a shared vocabulary.
@@ -35,7 +35,8 @@ from sklearn.utils import murmurhash3_32
 
 from .boilerplate_rules import phrase_literals_in
 from .minhash import MinHasher, Signatures
-from .normalize import article_tokens, content_terms
+from .normalize import article_tokens
+from .terms import content_terms
 from .token_table import TokenTable
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
     "term_counts",
 ]
 
-# normalize.reads_as_english: fewer tokens than this, or at least this share of stop
+# terms.reads_as_english: fewer tokens than this, or at least this share of stop
 # words, reads as English (the tests check the two stay in step).
 _MIN_TOKENS_TO_TELL_LANGUAGE = 30
 _ENGLISH_STOP_WORD_SHARE = 0.2

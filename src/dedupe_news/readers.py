@@ -17,15 +17,14 @@ from typing import IO, Any
 
 from .articles import (
     Article,
-    FieldMap,
     ReadStats,
     article_from_record,
     check_bad_date_policy,
-    printable,
     warn_if_undated,
 )
 from .errors import EmptyCorpusError, InputError
 from .parquet import read_parquet
+from .record_fields import FieldMap, printable
 from .sources import (
     FORMATS,
     PARQUET_MAGIC,

@@ -24,7 +24,7 @@ half of the corpus), a reference corpus can: :func:`reference_stop_words` are th
 terms the same rule finds in the news of each language of a reference table
 (:data:`REFERENCE_TABLE`, built from real news by ``python -m
 benchmarks.stop_word_table``; 75 stems of ar, de, es, fr, it, pl, ru, tr; none for
-English or Chinese). :func:`~dedupe_news.normalize.content_terms` leaves them out of
+English or Chinese). :func:`~dedupe_news.terms.content_terms` leaves them out of
 the terms of every article that does not read as English, before the terms are
 counted, so every engine gets them through preparation, and the set never changes
 as a corpus grows. English text keeps the English list: no English term is in most
@@ -75,7 +75,7 @@ def reference_stop_words() -> frozenset[str]:
     """The stop words of a reference news corpus, every language of the table together:
     the terms the corpus rule (:func:`frequent_terms_mask`) finds in each language's
     reference articles (:data:`REFERENCE_TABLE`; stems, as
-    :func:`~dedupe_news.normalize.content_terms` cuts words outside English).
+    :func:`~dedupe_news.terms.content_terms` cuts words outside English).
 
     >>> {"der", "que", "\u0447\u0442\u043e"} <= reference_stop_words()  # German, Spanish, Russian
     True

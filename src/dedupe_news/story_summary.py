@@ -17,7 +17,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .articles import Article
-from .normalize import content_terms, strip_boilerplate, tokenize
+from .normalize import strip_boilerplate, tokenize
+from .terms import content_terms
 
 __all__ = ["HEADLINE_CHARS", "KEYWORDS", "headline", "moment", "story_keywords", "story_records"]
 

@@ -7,15 +7,15 @@ from typing import Any
 
 from .articles import (
     Article,
-    FieldMap,
     ReadStats,
     article_from_record,
     check_bad_date_policy,
     warn_if_undated,
 )
 from .errors import InputError, ParameterError
+from .record_fields import FieldMap
 
-__all__ = ["articles_from_records"]
+__all__ = ["articles_from_records", "is_table"]
 
 
 def articles_from_records(
@@ -88,3 +88,10 @@ def _rows(records: Any) -> Iterator[tuple[str, Any]]:
         )
     for position, item in enumerate(records):
         yield str(position), item
+
+
+def is_table(articles: object) -> bool:
+    """A DataFrame, or a list whose first item is a dict: records to check and convert."""
+    if hasattr(articles, "columns") and hasattr(articles, "to_dict"):
+        return True
+    return isinstance(articles, list) and bool(articles) and isinstance(articles[0], Mapping)

@@ -6,7 +6,7 @@ term counts) and whether it is a content term on its own (English stop words and
 single letters are not). A :class:`TokenTable` computes them the first time a
 token turns up, with the same functions as before
 (:func:`~dedupe_news.minhash.shingle_hash`'s ``zlib.crc32``,
-:func:`~dedupe_news.prepare.term_counts`, :func:`~dedupe_news.normalize.content_terms`),
+:func:`~dedupe_news.prepare.term_counts`, :func:`~dedupe_news.terms.content_terms`),
 and keeps them in arrays, so that each token of a batch costs one dict lookup
 and the rest is numpy.
 """
@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .normalize import content_terms
+from .terms import content_terms
 
 __all__ = ["MAX_TOKENS", "TokenTable"]
 
-_MIN_TOKENS_TO_TELL_LANGUAGE = 30  # as in normalize.reads_as_english
+_MIN_TOKENS_TO_TELL_LANGUAGE = 30  # as in terms.reads_as_english
 MAX_TOKENS = 2_000_000
 """The table starts afresh when it holds more distinct tokens than this (about
 300 MB), so that a long stream of new tokens cannot fill memory."""

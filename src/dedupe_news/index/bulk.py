@@ -11,11 +11,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..articles import Article
-from ..clustering import cluster_pairs, copy_matrix
+from ..clustering import cluster_pairs
 from ..decision import DecisionRule, PairScores, PairTable
 from ..minhash import MinHasher, Signatures
 from ..pair_features import ArticleRows
 from ..scoring import ModelScorer, RuleScorer
+from ..similarity_matrix import copy_matrix
 from ..timestamps import article_timestamp
 from ..weighting import smooth_idf, tfidf_rows
 from .bulk_prepare import Batch, prepare_batch
@@ -25,7 +26,8 @@ from .recluster import StoryIds, story_ids_for_groups
 from .records import IndexAssignment, empty_assignment
 from .rows import Rows, Vocabulary
 from .span import load_span, model_scorer
-from .storage import UNDATED, Store
+from .sql import UNDATED
+from .storage import Store
 
 
 def _insert_sorted(conn: sqlite3.Connection, sql: str, *columns: np.ndarray) -> None:

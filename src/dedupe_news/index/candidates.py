@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 
-from ..minhash import lsh_band_keys, lsh_params
+from ..lsh import lsh_band_keys, lsh_params
 from .pairs import Prepared
-from .storage import UNDATED, Store
+from .sql import UNDATED
+from .storage import Store
 
 
 def impact(normalised: np.ndarray) -> np.ndarray:
@@ -42,12 +43,12 @@ class CandidateFinder:
     # -- LSH bands -------------------------------------------------------------
 
     def band_keys(self, signature: np.ndarray) -> list[int]:
-        """LSH band keys exactly as :func:`~dedupe_news.minhash.lsh_candidate_pairs` makes them."""
+        """LSH band keys exactly as :func:`~dedupe_news.lsh.lsh_candidate_pairs` makes them."""
         return self.band_key_matrix(signature[None, :])[0].tolist()
 
     def band_key_matrix(self, signatures: np.ndarray) -> np.ndarray:
         """Band keys of each row of ``signatures``, shape (n, bands), as int64 (SQLite's
-        integers), by :func:`~dedupe_news.minhash.lsh_band_keys`."""
+        integers), by :func:`~dedupe_news.lsh.lsh_band_keys`."""
         return lsh_band_keys(signatures, self.bands, self.rows_per_band).view(np.int64)
 
     def keys_of(self, p: Prepared) -> list[int]:

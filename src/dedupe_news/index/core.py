@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-
-import numpy as np
 
 from ..articles import Article, checked_articles
 from ..decision import PairScores
@@ -29,10 +27,12 @@ from .records import (
     StoryMatch,
     empty_assignment,
 )
+from .removal import delete_chosen
 from .settings import check_names, decision_rule
 from .span import explain_with_model
 from .stats import index_stats
-from .storage import Store, in_chunks
+from .storage import Store
+from .stored_stories import stored_stories
 
 
 class StoryIndex:
@@ -242,7 +242,7 @@ class StoryIndex:
                     raise UnknownArticleError(f"no article with id {missing[0]!r} in the index")
             return list(rows.values())
 
-        return self._delete_where(chosen)
+        return delete_chosen(self._store, self._finder, chosen)
 
     def evict(self, older_than: dt.date) -> int:
         """Remove articles dated before ``older_than`` (undated ones stay); returns the count."""
@@ -254,28 +254,7 @@ class StoryIndex:
             query = "SELECT rowid FROM articles WHERE day < ?"
             return [r for (r,) in self._store.conn.execute(query, (day,))]
 
-        return self._delete_where(chosen)
-
-    def _delete_where(self, chosen: Callable[[], list[int]]) -> int:
-        """Delete the articles ``chosen()`` picks inside one write transaction."""
-        store = self._store
-        with store.writing() as vocab:
-            rowids = chosen()
-            for chunk, marks in in_chunks(rowids):
-                for rowid, day, signature, term_blob in store.conn.execute(
-                    "SELECT rowid, day, signature, term_ids FROM articles "
-                    f"WHERE rowid IN ({marks})",
-                    chunk,
-                ).fetchall():
-                    term_ids = np.frombuffer(term_blob, dtype="<i4").astype(np.int64)
-                    vocab.df[term_ids] -= 1
-                    vocab.n_articles -= 1
-                    store.count_terms(term_ids, step=-1)
-                    self._finder.unindex_article(
-                        rowid, day, np.frombuffer(signature, dtype="<u4"), term_ids
-                    )
-                store.delete_articles(chunk)
-        return len(rowids)
+        return delete_chosen(self._store, self._finder, chosen)
 
     # -- reading -----------------------------------------------------------------
 
@@ -319,26 +298,7 @@ class StoryIndex:
         without a time counts as 00:00 UTC; the first stored on ties, undated ones
         last), with its title and outlet.
         """
-        members: dict[int, list[tuple]] = {}
-        with self._store.reading():
-            for row in self._store.conn.execute(
-                "SELECT rowid, id, story, time, title, source FROM articles ORDER BY rowid"
-            ):
-                members.setdefault(row[2], []).append(row)
-        result = []
-        for story in sorted(members):
-            rows = members[story]
-            source = min(rows, key=lambda r: (r[3] is None, r[3] or 0.0, r[0]))
-            result.append(
-                IndexedStory(
-                    story_id=story,
-                    article_ids=tuple(r[1] for r in rows),
-                    source_id=source[1],
-                    source_title=source[4],
-                    source_outlet=source[5],
-                )
-            )
-        return result
+        return stored_stories(self._store)
 
     def explain(self, id_a: str, id_b: str) -> PairScores:
         """Every similarity of two stored articles and the verdict, with the current IDF:

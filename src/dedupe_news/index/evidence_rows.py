@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from ..model_features import PreparedEvidence
 from ..prepare import N_FEATURES
 from .files import IndexFileError
-from .storage import in_chunks
+from .sql import in_chunks
 
 __all__ = ["insert_evidence", "load_evidence"]
 

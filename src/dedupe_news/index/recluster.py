@@ -7,11 +7,13 @@ import math
 
 import numpy as np
 
-from ..clustering import cluster_pairs, component_similarity, copy_matrix, linkage_score
+from ..clustering import cluster_pairs, linkage_score
 from ..decision import DecisionRule
+from ..similarity_matrix import component_similarity, copy_matrix
 from .pairs import Query, score_rows, stored_rows
 from .rows import Rows, Vocabulary, concat_rows
-from .storage import Store, day_filter
+from .sql import day_filter
+from .storage import Store
 
 # Members re-clustered around a new article: dated at most this many windows away.
 SPAN_WINDOWS = 2.0

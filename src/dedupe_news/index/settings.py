@@ -8,7 +8,7 @@ import math
 
 from ..decision import DecisionRule
 from ..errors import ParameterError
-from ..minhash import lsh_params
+from ..lsh import lsh_params
 from ..settings import Settings
 
 # Settings that change what is stored or how it is scored: fixed when the file is made.

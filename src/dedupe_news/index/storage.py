@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -14,40 +13,15 @@ from ..prepare import N_FEATURES
 from ..stopwords import STABLE_AFTER_DOCUMENTS
 from ..weighting import stop_terms
 from .changes import ChangeLog, MovedArticle
+from .edges import EdgeTable
 from .files import IndexFileError, connect, open_or_create, sqlite_error
 from .rows import ROW_COLUMNS, Rows, Vocabulary, concat_rows, decode_rows
-
-# Postings of undated articles: after every date (NOT NULL, as a WITHOUT ROWID key).
-UNDATED = math.inf
-
-IN_CHUNK = 500  # values per "IN (?, ...)" list, well under SQLite's variable limit
+from .sql import in_chunks
 
 
-def in_chunks(values: Iterable) -> Iterator[tuple[list, str]]:
-    """``values`` in chunks for ``... IN ({marks})`` queries: ``(chunk, marks)`` pairs.
-
-    >>> [(c, m) for c, m in in_chunks([1, 2, 3])]
-    [([1, 2, 3], '?,?,?')]
-    """
-    values = list(values)
-    for start in range(0, len(values), IN_CHUNK):
-        chunk = values[start : start + IN_CHUNK]
-        yield chunk, ",".join("?" * len(chunk))
-
-
-def day_filter(day: float, half_width: float, column: str = "day") -> tuple[str, tuple]:
-    """SQL filter (`` AND ...``, parameters) for rows dated within ``half_width`` days of
-    ``day``, or undated; no filter when ``day`` is unknown or the width infinite."""
-    if math.isnan(day) or math.isinf(half_width):
-        return "", ()
-    return (
-        f" AND ({column} IS NULL OR {column} BETWEEN ? AND ?)",
-        (day - half_width, day + half_width),
-    )
-
-
-class Store:
-    """The index file: connection, settings, transactions, vocabulary, and article rows.
+class Store(EdgeTable):
+    """The index file: connection, settings, transactions, vocabulary, and article rows
+    (the same-story edges: :class:`~dedupe_news.index.edges.EdgeTable`).
 
     Reads happen in snapshots (:meth:`reading`), writes in one transaction per
     operation (:meth:`writing`), which records in :attr:`changes` the stories of
@@ -270,61 +244,6 @@ class Store:
         for chunk, marks in in_chunks(ids):
             query = f"SELECT id, {column} FROM articles WHERE id IN ({marks})"
             found.update(self.conn.execute(query, chunk))
-        return found
-
-    # -- edges ----------------------------------------------------------------------
-
-    def add_edges(self, a: np.ndarray, b: np.ndarray, score: np.ndarray) -> None:
-        """Store same-story edges both ways."""
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO edges (a, b, score) VALUES (?, ?, ?)",
-            [
-                pair
-                for x, y, s in zip(a.tolist(), b.tolist(), score.tolist(), strict=True)
-                for pair in ((x, y, s), (y, x, s))
-            ],
-        )
-
-    def edges_among(self, rowids: np.ndarray, min_score: float = -math.inf) -> tuple:
-        """Stored edges among ``rowids`` scoring at least ``min_score``, as positions
-        into it (each pair once, i < j)."""
-        pairs = []
-        for chunk, marks in in_chunks(rowids.tolist()):
-            pairs.extend(
-                self.conn.execute(
-                    f"SELECT a, b FROM edges WHERE score >= ? AND a IN ({marks})",
-                    (min_score, *chunk),
-                )
-            )
-        if not pairs:
-            empty = np.zeros(0, dtype=np.intp)
-            return empty, empty
-        ab = np.array(pairs, dtype=np.int64)
-        order = np.argsort(rowids)
-        sorted_ids = rowids[order]
-        pos = np.minimum(np.searchsorted(sorted_ids, ab), sorted_ids.size - 1)
-        inside = (sorted_ids[pos] == ab).all(axis=1)
-        i, j = order[pos[inside, 0]], order[pos[inside, 1]]
-        keep = i < j
-        return i[keep].astype(np.intp), j[keep].astype(np.intp)
-
-    def neighbour_stories(self, stories: list[int], span: tuple[str, tuple]) -> set[int]:
-        """Stories sharing a stored edge with a member of ``stories`` (both ends in ``span``)."""
-        clause, bounds = span
-        member_clause = clause.replace("day", "member.day")
-        other_clause = clause.replace("day", "other.day")
-        found: set[int] = set()
-        for chunk, marks in in_chunks(stories):
-            found.update(
-                s
-                for (s,) in self.conn.execute(
-                    "SELECT DISTINCT other.story FROM articles AS member "
-                    "JOIN edges ON edges.a = member.rowid "
-                    "JOIN articles AS other ON other.rowid = edges.b "
-                    f"WHERE member.story IN ({marks}){member_clause}{other_clause}",
-                    (*chunk, *bounds, *bounds),
-                )
-            )
         return found
 
     # -- writing articles -------------------------------------------------------------

@@ -17,7 +17,7 @@ job groups carry (``dedupe-news: <stage>``), each in its own module:
    *global* IDF by :func:`~dedupe_news.weighting.smooth_idf` and
    :func:`~dedupe_news.weighting.tfidf_rows`, as the batch path weighs it.
 3. **copies** (:mod:`.copies`): the LSH band keys of
-   :func:`~dedupe_news.minhash.lsh_band_keys`, grouped by key; buckets pair
+   :func:`~dedupe_news.lsh.lsh_band_keys`, grouped by key; buckets pair
    each member with its next 64, as the local search does.
 4. **rewrites** (:mod:`.rewrites`, :mod:`.blocks`): rows are grouped into date
    blocks, each block also receiving the rows within ``window_days`` of its edges

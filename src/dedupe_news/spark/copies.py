@@ -1,8 +1,8 @@
 """Stage ``copies``: candidate copy pairs from the LSH band keys.
 
-The band keys of :func:`~dedupe_news.minhash.lsh_candidate_pairs`
-(:func:`~dedupe_news.minhash.lsh_band_keys`, bands from
-:func:`~dedupe_news.minhash.lsh_params`) are grouped by key, and each bucket
+The band keys of :func:`~dedupe_news.lsh.lsh_candidate_pairs`
+(:func:`~dedupe_news.lsh.lsh_band_keys`, bands from
+:func:`~dedupe_news.lsh.lsh_params`) are grouped by key, and each bucket
 pairs each member with its next 64, as the local search does.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..minhash import lsh_band_keys, lsh_params
+from ..lsh import lsh_band_keys, lsh_params
 from .arrow import hashvalues, list_values
 
 if TYPE_CHECKING:

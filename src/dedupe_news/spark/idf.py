@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..evidence_table import log_length
-from ..neighbors import probe_max_df
+from ..neighbor_probe import probe_max_df
 from ..weighting import smooth_idf, stop_terms, tfidf_rows
 from .arrow import FEATURES_SCHEMA, MODEL_FEATURES_SCHEMA, list_values
 

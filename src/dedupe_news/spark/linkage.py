@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..clustering import cluster_pairs, component_similarity, copy_matrix
+from ..clustering import cluster_pairs
 from ..pair_features import ArticleRows
 from ..scoring import ModelScorer
+from ..similarity_matrix import component_similarity, copy_matrix
 from .arrow import plain2, weight_matrix
 from .model_scores import MODEL_COLUMNS, model_inputs
 

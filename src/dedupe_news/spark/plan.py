@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..clustering import CLEARLY_DIFFERENT, VETO_DISTANCE
 from ..decision import DecisionRule, ModelRule
-from ..neighbors import PROBE_FLOOR_FACTOR
+from ..neighbor_probe import PROBE_FLOOR_FACTOR
 from ..settings import Settings
 
 __all__ = ["Plan"]
