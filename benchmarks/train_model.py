@@ -117,6 +117,7 @@ def code_hash() -> str:
     for path in (
         "src/dedupe_news/evidence.py",
         "src/dedupe_news/evidence_table.py",
+        "src/dedupe_news/neighbor_probe.py",
         "src/dedupe_news/neighbors.py",
         "src/dedupe_news/neighbors_kernel.py",
         "src/dedupe_news/pair_model.py",
