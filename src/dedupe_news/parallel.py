@@ -10,6 +10,7 @@ so the output does not depend on ``n_jobs``.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import sys
@@ -73,10 +74,15 @@ def map_tasks(
         if warm_up is not None:
             warm_up()
         _STATE["func"], _STATE["state"] = func, state
+        # Objects alive at the fork are moved out of the collector's reach: a
+        # worker's full collection would otherwise write to every one of them,
+        # and so copy every page of the inherited heap that holds one.
+        gc.freeze()
         try:
             with mp.get_context("fork").Pool(jobs) as pool:
                 yield from pool.imap(_run, tasks, chunksize=1)
         finally:
+            gc.unfreeze()
             _STATE.clear()
     finally:
         release_freed_memory()
