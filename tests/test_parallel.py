@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -19,6 +20,18 @@ def test_map_tasks_returns_results_in_task_order(n_jobs):
     tasks = (k for k in range(25))
     got = list(map_tasks(_square_plus, tasks, state={"plus": 3}, n_jobs=n_jobs, n_tasks=25))
     assert got == [k * k + 3 for k in range(25)]
+
+
+def _frozen_in_worker(state: dict, task: int) -> int:
+    return gc.get_freeze_count()
+
+
+def test_workers_find_the_inherited_objects_frozen_and_the_caller_gets_them_back():
+    state = {"objects": [[k] for k in range(1000)]}  # tracked by the collector
+    before = gc.get_freeze_count()
+    frozen = list(map_tasks(_frozen_in_worker, range(4), state=state, n_jobs=2))
+    assert min(frozen) > before + 1000  # the workers' collections skip them
+    assert gc.get_freeze_count() == before  # and the caller's collector has them again
 
 
 def _resident_mib() -> float:
