@@ -306,9 +306,8 @@ def _top_per_row(
 
         top = top_per_row_order(i, j, similarity, k, in_order)
         return i[top], j[top], similarity[top]
-    limit = k if np.ndim(k) == 0 else np.asarray(k)[i]
     if not in_order and i.size:
-        crowded = np.bincount(i)[i] > limit
+        crowded = np.bincount(i)[i] > (k if np.ndim(k) == 0 else np.asarray(k)[i])
         if not crowded.all():
             top = _top_per_row(i[crowded], j[crowded], similarity[crowded], k)
             few = ~crowded
