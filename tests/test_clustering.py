@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_news import Article, ParameterError, StoryClusterer
+from dedupe_news import Article, ParameterError, StoryClusterer, clustering
 from dedupe_news.clustering import cluster_pairs, order_labels
 
 
@@ -168,6 +168,68 @@ def test_a_copy_storm_over_max_component_only_builds_small_matrices():
     )
     assert labels.tolist() == [0] * n
     assert max(sizes, default=0) <= 10
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    n=st.integers(4, 60),
+    density=st.floats(0.02, 0.3),
+    max_component=st.integers(3, 20),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_prefetched_matrices_are_asked_for_before_more_are_prefetched(
+    n, density, max_component, seed
+):
+    # Components reach ``prefetch`` in batches of about PREFETCH_PAIRS pairs, each
+    # batch asked for before the next is prefetched, and oversized components are
+    # split after the rest: a cache filled by prefetch never holds much more than
+    # a batch, and every matrix linkage asks for was prefetched. Same labels as
+    # without prefetch.
+    rng = np.random.default_rng(seed)
+    sim = rng.uniform(0.0, 1.0, size=(n, n))
+    sim = np.triu(sim, 1) + np.triu(sim, 1).T + np.eye(n)
+    i, j = np.triu_indices(n, k=1)
+    keep = rng.uniform(size=i.size) < density
+    i, j = i[keep], j[keep]
+    pending: dict[bytes, int] = {}
+    held = []
+
+    def prefetch(groups):
+        for members in groups:
+            if members.size >= 3:  # a pair needs no matrix
+                pending[members.tobytes()] = members.size * (members.size - 1) // 2
+        held.append(sum(pending.values()))
+
+    def similarity(members):
+        if members.size <= max_component:
+            assert pending.pop(members.tobytes(), None) is not None, "not prefetched"
+        return dense(sim)(members)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clustering, "PREFETCH_PAIRS", 10)
+        labels = cluster_pairs(
+            n,
+            i,
+            j,
+            sim[i, j],
+            threshold=0.5,
+            component_similarity=similarity,
+            max_component=max_component,
+            prefetch=prefetch,
+        )
+    plain = cluster_pairs(
+        n,
+        i,
+        j,
+        sim[i, j],
+        threshold=0.5,
+        component_similarity=dense(sim),
+        max_component=max_component,
+    )
+    assert labels.tolist() == plain.tolist()
+    assert not pending
+    largest = max_component * (max_component - 1) // 2
+    assert max(held, default=0) <= 10 + largest
 
 
 def test_2001_identical_articles_make_one_story():

@@ -41,6 +41,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from .errors import ParameterError
+from .label_order import flat_clusters, order_labels
 from .settings import LINKAGES
 from .similarity_matrix import component_similarity, copy_matrix, windowed_similarity
 
@@ -113,9 +114,10 @@ def cluster_pairs(
     veto_distance : float
         The linkage distance of such a pair, instead of ``1 - similarity``.
     prefetch : callable, optional
-        Given the sorted members of the components about to be clustered (all of
-        them, then the parts of each oversized one as it is split), may compute
-        their matrices ahead in a few calls, for ``component_similarity`` to return.
+        Given the sorted members of the next components to be clustered (in
+        batches of about :data:`PREFETCH_PAIRS` pairs; the parts of an oversized
+        one as it is split), may compute their matrices ahead in a few calls, for
+        ``component_similarity`` to return.
 
     Returns
     -------
@@ -130,6 +132,7 @@ def cluster_pairs(
         return np.zeros(0, dtype=np.int64)
     keep = similarity >= threshold
     edges = _Edges(i[keep], j[keep], similarity[keep])
+    del keep
     labels = _components(n, edges.i, edges.j)
     if linkage_method == "single":
         return order_labels(labels)
@@ -144,11 +147,11 @@ def cluster_pairs(
     )
     final = np.arange(n, dtype=np.int64)
     next_label = n
-    components = list(_split_components(labels, edges))
-    if prefetch is not None:  # those clustered whole; larger ones are split first
-        prefetch([members for members, _ in components if members.size <= max_component])
-    for members, inside in components:
-        groups = linkage_of.component(members, inside, threshold)
+    components = list(_split_components(labels, edges, max_component))
+    del edges, labels
+    for item in _in_clustering_order(components, max_component, prefetch):
+        members = item[0]
+        groups = linkage_of.component(members, item.pop(), threshold)
         final[members] = next_label + groups
         next_label += int(groups.max()) + 1
     return order_labels(final)
@@ -159,6 +162,14 @@ COPY_SIMILARITY = 1.0
 collapsed to one representative inside a component over ``max_component``."""
 
 _THRESHOLD_STEP = 0.05
+
+PREFETCH_PAIRS = 1_000_000
+"""Components go to ``prefetch`` in batches of about this many pairs (all pairs of
+each), just before they are clustered, and the oversized ones come last: their parts
+are prefetched as they are split, into a cache that no other component's matrices
+then fill. (Prefetched all at once before the rest, the 1M-article synthetic
+corpus's giant component found the cache full, and its parts' 1,470 matrices of 50
+to 200 members were scored one by one: 97 s.)"""
 
 
 @dataclass(frozen=True)
@@ -171,21 +182,60 @@ class _Edges:
         return _Edges(self.i[keep], self.j[keep], self.similarity[keep])
 
 
-def _split_components(labels: np.ndarray, edges: _Edges):
-    """Yield (sorted members, edges inside) of each component with 2+ members."""
+def _split_components(labels: np.ndarray, edges: _Edges, max_component: int):
+    """Yield ``[sorted members, edges inside]`` of each component with 2+ members.
+    Only a component over ``max_component`` gets its edges (linkage reads no other's),
+    as views of one sorted copy of theirs; the caller may drop ``edges``."""
     node_order = np.argsort(labels, kind="stable")
     node_bounds = np.flatnonzero(np.r_[True, np.diff(labels[node_order]) != 0, True])
     edge_labels = labels[edges.i]
-    edge_order = np.argsort(edge_labels, kind="stable")
-    sorted_edges = edges.take(edge_order)
+    oversized = np.bincount(labels)[edge_labels] > max_component
+    edge_order = np.flatnonzero(oversized)
+    del oversized
     edge_labels = edge_labels[edge_order]
+    by_label = np.argsort(edge_labels, kind="stable")
+    edge_order, edge_labels = edge_order[by_label], edge_labels[by_label]
+    del by_label
+    sorted_edges = edges.take(edge_order)
+    del edge_order
     for start, stop in zip(node_bounds[:-1], node_bounds[1:], strict=True):
         if stop - start < 2:
             continue
         members = np.sort(node_order[start:stop])
+        if members.size <= max_component:
+            yield [members, None]
+            continue
         label = labels[members[0]]
         lo, hi = np.searchsorted(edge_labels, [label, label + 1])
-        yield members, sorted_edges.take(slice(lo, hi))
+        yield [members, sorted_edges.take(slice(lo, hi))]
+
+
+def _in_clustering_order(items: list[list], max_component: int, prefetch):
+    """Each of ``items`` (``[sorted members, edges]``), those of at most
+    ``max_component`` members first, handed to ``prefetch`` in batches of about
+    :data:`PREFETCH_PAIRS` pairs just before they are yielded, then the oversized ones.
+    An item leaves ``items`` as it is yielded: the caller holds it alone."""
+    fitting = [k for k, item in enumerate(items) if item[0].size <= max_component]
+    start = 0
+    while start < len(fitting):
+        stop, pairs = start, 0
+        while stop < len(fitting) and (stop == start or pairs < PREFETCH_PAIRS):
+            size = items[fitting[stop]][0].size
+            pairs += size * (size - 1) // 2
+            stop += 1
+        if prefetch is not None:
+            prefetch([items[k][0] for k in fitting[start:stop]])
+        for k in fitting[start:stop]:
+            yield _taken(items, k)
+        start = stop
+    for k in range(len(items)):
+        if items[k] is not None:
+            yield _taken(items, k)
+
+
+def _taken(items: list, k: int):
+    item, items[k] = items[k], None
+    return item
 
 
 def copy_groups(members: np.ndarray, edges_i: np.ndarray, edges_j: np.ndarray) -> np.ndarray:
@@ -239,22 +289,20 @@ class _Linkage:
         del edges, is_copy
         groups = np.arange(members.size, dtype=np.int64)
         next_group = members.size
-        split = list(_split_components(parts, _Edges(local_i, local_j, stronger.similarity)))
-        del stronger, local_i, local_j, parts
-        # Each part's edges are copied out of the sorted whole, which then goes, and are
-        # handed to the part's own call as its only holder (popped from ``work``), which
-        # drops them once split: a split ten levels deep (0.5 to 0.95, a learned model's
-        # giant component) holds no level's edges while the levels below it run.
+        # An oversized part's edges are copied out of the sorted whole, which then goes,
+        # and handed to the part's own call as its only holder (popped from the item),
+        # which drops them once split: a split ten levels deep (0.5 to 0.95, a learned
+        # model's giant component) holds no level's edges while the levels below it run.
         work = [
-            [part, _Edges(members[inside.i], members[inside.j], inside.similarity.copy())]
-            for part, inside in split
+            [members[part], None if inside is None else _local_to(members, inside)]
+            for part, inside in _split_components(
+                parts, _Edges(local_i, local_j, stronger.similarity), self.max_component
+            )
         ]
-        del split
-        if self.prefetch is not None:
-            self.prefetch([members[p] for p, _ in work if p.size <= self.max_component])
-        for part_and_edges in work:
-            part = part_and_edges[0]
-            sub = self.component(members[part], part_and_edges.pop(), next_threshold)
+        del stronger, local_i, local_j, parts
+        for item in _in_clustering_order(work, self.max_component, self.prefetch):
+            part = np.searchsorted(members, item[0])
+            sub = self.component(item[0], item.pop(), next_threshold)
             groups[part] = next_group + sub
             next_group += int(sub.max()) + 1
         return order_labels(groups)
@@ -282,6 +330,12 @@ class _Linkage:
         return order_labels(rep_groups[group])
 
 
+def _local_to(members: np.ndarray, edges: _Edges) -> _Edges:
+    """``edges`` between positions of ``members``, as edges between the members (a
+    copy: nothing of ``edges`` is held)."""
+    return _Edges(members[edges.i], members[edges.j], edges.similarity.copy())
+
+
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     graph = sp.coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
@@ -303,54 +357,6 @@ def _agglomerate(
     tree = linkage(squareform(distance, checks=False), method=method)
     # Merge while the mean distance is <= 1 - threshold (mean similarity >= threshold).
     return flat_clusters(tree, 1.0 - threshold + 1e-9)
-
-
-def flat_clusters(tree: np.ndarray, cutoff: float) -> np.ndarray:
-    """The clusters of ``fcluster(tree, t=cutoff, criterion="distance")``, 0-based and
-    numbered by first item; without its checks of the tree, which cost more than the
-    cut itself on the many small components of a corpus.
-
-    A merge joins its two sides when no merge below it, itself included, is higher
-    than ``cutoff`` (scipy's maximum distance per cluster, so an inversion is handled
-    as fcluster handles it).
-
-    >>> tree = linkage([0.1, 0.9, 0.8], method="weighted")
-    >>> flat_clusters(tree, 0.5).tolist()
-    [0, 0, 1]
-    """
-    n = tree.shape[0] + 1
-    leader = list(range(n))  # union-find over the items
-    highest = [0.0] * n  # the highest merge below each node (items: none)
-    any_item = list(range(n))  # one item under each node
-
-    def find(item: int) -> int:
-        while leader[item] != item:
-            leader[item] = leader[leader[item]]
-            item = leader[item]
-        return item
-
-    for left, right, height, _ in tree.tolist():
-        left, right = int(left), int(right)
-        top = max(height, highest[left], highest[right])
-        highest.append(top)
-        any_item.append(any_item[left])
-        if top <= cutoff:
-            leader[find(any_item[right])] = find(any_item[left])
-    return order_labels(np.array([find(item) for item in range(n)], dtype=np.int64))
-
-
-def order_labels(labels: np.ndarray) -> np.ndarray:
-    """Renumber labels 0, 1, 2, ... in order of each cluster's first item.
-
-    Makes labels deterministic for the same input, whatever numbering produced them.
-
-    >>> order_labels(np.array([7, 3, 7, 9])).tolist()
-    [0, 1, 0, 2]
-    """
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(first.size, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    return rank[inverse.ravel()]
 
 
 def linkage_score(similarity: np.ndarray, clearly_different: float = CLEARLY_DIFFERENT) -> float:
