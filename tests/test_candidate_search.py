@@ -148,6 +148,32 @@ def test_the_candidate_graph_is_bit_for_bit_the_normalised_graph(monkeypatch, ro
     assert (got.data != 0).all()
 
 
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(n=st.integers(2, 400), n_pairs=st.integers(0, 3000), seed=st.integers(0, 2**31 - 1))
+def test_sorted_candidate_pairs_are_placed_bit_for_bit(n, n_pairs, seed):
+    # candidate_pairs gives distinct pairs sorted by (i, j), i < j: they are written
+    # straight into the CSR arrays, and the graph is the one the COO path builds.
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, n, n_pairs), rng.integers(0, n, n_pairs)
+    codes = np.unique(np.minimum(a, b)[a != b] * n + np.maximum(a, b)[a != b])
+    i, j = codes // n, codes % n
+    cosine = rng.random(i.size) ** 3
+    cosine[rng.random(i.size) < 0.1] = 0.0
+    placed = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(model_features, "_ROWS_PER_BLOCK", int(rng.integers(1, 50)))
+        real = model_features._placed_graph
+        patch.setattr(
+            model_features, "_placed_graph", lambda *args: placed.append(1) or real(*args)
+        )
+        got = neighbour_graph(n, i, j, cosine)
+    expected = _graph_as_first_written(n, i, j, cosine)
+    assert placed == [1] and got.has_canonical_format
+    for name in ("indptr", "indices", "data"):
+        mine, theirs = getattr(got, name), getattr(expected, name)
+        assert mine.dtype == theirs.dtype and mine.tobytes() == theirs.tobytes(), name
+
+
 def test_an_empty_candidate_graph_is_the_identity():
     graph = neighbour_graph(4, np.zeros(0, int), np.zeros(0, int), np.zeros(0))
     assert graph.toarray().tolist() == np.eye(4).tolist()
