@@ -174,6 +174,22 @@ def test_sorted_candidate_pairs_are_placed_bit_for_bit(n, n_pairs, seed):
         assert mine.dtype == theirs.dtype and mine.tobytes() == theirs.tobytes(), name
 
 
+def test_a_pair_of_zero_cosine_is_no_edge_of_the_candidate_graph():
+    # The model's scorer zeroes the cosine of pairs out of the date window rather
+    # than copying the pairs without them: the same graph, bit for bit.
+    rng = np.random.default_rng(5)
+    n = 200
+    codes = np.unique(rng.integers(0, n, 3000) * n + rng.integers(0, n, 3000))
+    i, j = codes // n, codes % n
+    i, j = i[i < j], j[i < j]
+    cosine = rng.random(i.size)
+    near = rng.random(i.size) < 0.7
+    zeroed = neighbour_graph(n, i, j, np.where(near, cosine, 0.0))
+    dropped = neighbour_graph(n, i[near], j[near], cosine[near])
+    for name in ("indptr", "indices", "data"):
+        assert getattr(zeroed, name).tobytes() == getattr(dropped, name).tobytes(), name
+
+
 def test_an_empty_candidate_graph_is_the_identity():
     graph = neighbour_graph(4, np.zeros(0, int), np.zeros(0, int), np.zeros(0))
     assert graph.toarray().tolist() == np.eye(4).tolist()

@@ -228,11 +228,12 @@ class ModelScorer:
         )
         core = pair_features(self.rows, i, self.rows, j)
         near = self.rule.in_window(core.date_distance_days)
-        edges = (i, j, core.cosine_similarity)
-        if not near.all():  # else no copies of the pairs (24 bytes each) for the graph
-            edges = tuple(values[near] for values in edges)
-        self.graph = neighbour_graph(len(self.rows), *edges)
-        del edges
+        cosine = core.cosine_similarity
+        if not near.all():  # a pair out of the window is no edge: a zero is dropped
+            cosine = np.where(near, cosine, 0.0)
+        del near
+        self.graph = neighbour_graph(len(self.rows), i, j, cosine)
+        del cosine
         self._candidates = (i, j, core)  # score(i, j) reuses these features
         return i, j
 
