@@ -4,8 +4,9 @@
 
 It selects what ``np.lexsort((j, -similarity, i))`` then "the first ``k`` of each
 ``i``" selects, in the same order: the entries are put in buckets by ``i`` (a
-counting sort, which keeps their order), and each bucket is sorted by descending
-similarity, then ``j``, stably (insertion sort of short runs, then merges). A
+counting sort, which keeps their order); in a bucket of more than ``k`` the first
+``k`` are selected (quickselect); and those are sorted by descending similarity,
+then ``j``, stably (insertion sort of short runs, then merges). A
 lexsort of millions of entries takes most of the search's time on a low
 similarity floor; this takes a few percent of it. The tests check the result
 against the lexsort.
@@ -105,11 +106,66 @@ def _top_order(i, j, negated, row_limits, per_row, n_rows, in_order):
             n_kept += hi - lo
         elif hi > lo:
             bucket = bucketed[lo:hi]
-            _sort_bucket(bucket, scratch, negated, j)
             take = min(k, hi - lo)
+            if take < hi - lo:  # the first k (in no order), then those k by entry
+                _select_first(bucket, take, negated, j)
+                bucket[:take] = np.sort(bucket[:take])
+            _sort_bucket(bucket[:take], scratch, negated, j)
             kept[n_kept : n_kept + take] = bucket[:take]
             n_kept += take
     return kept[:n_kept]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ranks_first(a, b, negated, j):
+    """Whether entry ``a`` comes strictly before entry ``b`` in the order of the
+    result: lower negated similarity, then lower ``j``, then the earlier entry."""
+    if negated[a] != negated[b]:
+        return negated[a] < negated[b]
+    if j[a] != j[b]:
+        return j[a] < j[b]
+    return a < b
+
+
+@njit(cache=True, nogil=True)
+def _select_first(bucket, k, negated, j):
+    """Reorder ``bucket`` so that its first ``k`` entries are the first ``k`` of
+    :func:`_ranks_first`'s order, in no particular order (quickselect: Hoare
+    partitions around a median of three, on the side that holds position ``k - 1``).
+    A row of a thousand entries is not sorted whole to keep thirty."""
+    target = k - 1
+    lo, hi = 0, bucket.size - 1
+    while lo < hi:
+        a, b, c = bucket[lo], bucket[(lo + hi) // 2], bucket[hi]
+        if _ranks_first(a, b, negated, j):
+            if _ranks_first(b, c, negated, j):
+                pivot = b
+            elif _ranks_first(a, c, negated, j):
+                pivot = c
+            else:
+                pivot = a
+        elif _ranks_first(a, c, negated, j):
+            pivot = a
+        elif _ranks_first(b, c, negated, j):
+            pivot = c
+        else:
+            pivot = b
+        x, y = lo, hi
+        while x <= y:
+            while _ranks_first(bucket[x], pivot, negated, j):
+                x += 1
+            while _ranks_first(pivot, bucket[y], negated, j):
+                y -= 1
+            if x <= y:
+                bucket[x], bucket[y] = bucket[y], bucket[x]
+                x += 1
+                y -= 1
+        if target <= y:
+            hi = y
+        elif target >= x:
+            lo = x
+        else:
+            return
 
 
 def top_per_row_order(
