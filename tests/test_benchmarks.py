@@ -331,3 +331,22 @@ def test_peak_tree_pss_counts_its_own_cpu_time_apart():
         clock.sleep(0.5)
     assert pss.peak > 0 and set(pss.stage_peaks) == {"prepare"}
     assert 0 < pss.cpu_seconds < 0.5
+
+
+def test_tree_pss_is_not_read_while_workers_come_or_go(monkeypatch):
+    # A worker read while it shares the parent's pages, then gone before the parent
+    # is read, would count those pages twice: such a reading is no sample.
+    from benchmarks import speed
+
+    trees = iter([{1, 2, 3}, {1, 2}])
+    monkeypatch.setattr(speed, "_process_tree", lambda root: next(trees))
+    monkeypatch.setattr(speed, "_pss_kib", lambda pid: 1024 * pid)
+    assert speed._tree_pss_mib(1) is None
+    monkeypatch.setattr(speed, "_process_tree", lambda root: {1, 2, 3})
+    assert speed._tree_pss_mib(1) == 6.0
+
+    def gone(pid):
+        raise FileNotFoundError(pid)
+
+    monkeypatch.setattr(speed, "_pss_kib", gone)
+    assert speed._tree_pss_mib(1) is None
