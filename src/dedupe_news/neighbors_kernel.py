@@ -127,6 +127,16 @@ def _ranks_first(a, b, negated, j):
     return a < b
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _median_of_three(a, b, c, negated, j):
+    """The middle one of entries ``a``, ``b``, ``c`` in :func:`_ranks_first`'s order."""
+    if _ranks_first(b, a, negated, j):
+        a, b = b, a
+    if not _ranks_first(c, b, negated, j):
+        return b
+    return c if _ranks_first(a, c, negated, j) else a
+
+
 @njit(cache=True, nogil=True)
 def _select_first(bucket, k, negated, j):
     """Reorder ``bucket`` so that its first ``k`` entries are the first ``k`` of
@@ -136,20 +146,7 @@ def _select_first(bucket, k, negated, j):
     target = k - 1
     lo, hi = 0, bucket.size - 1
     while lo < hi:
-        a, b, c = bucket[lo], bucket[(lo + hi) // 2], bucket[hi]
-        if _ranks_first(a, b, negated, j):
-            if _ranks_first(b, c, negated, j):
-                pivot = b
-            elif _ranks_first(a, c, negated, j):
-                pivot = c
-            else:
-                pivot = a
-        elif _ranks_first(a, c, negated, j):
-            pivot = a
-        elif _ranks_first(b, c, negated, j):
-            pivot = c
-        else:
-            pivot = b
+        pivot = _median_of_three(bucket[lo], bucket[(lo + hi) // 2], bucket[hi], negated, j)
         x, y = lo, hi
         while x <= y:
             while _ranks_first(bucket[x], pivot, negated, j):
