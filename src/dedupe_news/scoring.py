@@ -32,7 +32,13 @@ from .clustering import (
 )
 from .decision import DecisionRule, ModelRule, PairScores, PairTable
 from .model_features import EvidenceRows, model_pair_features, neighbour_graph
-from .pair_features import ArticleRows, PairFeatures, cosine_similarity_pairs, pair_features
+from .pair_features import (
+    COMPILED_MIN_PAIRS,
+    ArticleRows,
+    PairFeatures,
+    cosine_similarity_pairs,
+    pair_features,
+)
 from .parallel import effective_jobs, map_tasks
 
 __all__ = ["MatrixCache", "ModelScorer", "RuleScorer", "candidate_pairs", "pair_matrix"]
@@ -206,6 +212,7 @@ class ModelScorer:
         self.graph = neighbour_graph(len(rows), np.zeros(0), np.zeros(0), np.zeros(0))
         self._cache = MatrixCache()
         self._candidates: tuple | None = None
+        self._kernels_loaded = False
 
     def linkage_method(self, setting: str) -> str:
         """The model's own linkage (its file says which): the ``linkage`` setting is
@@ -277,7 +284,11 @@ class ModelScorer:
         ] or [(i, j, known)]
         state = {"scorer": self}
         if effective_jobs(self.n_jobs) > 1 and len(tasks) >= 2:
-            parts = list(map_tasks(_score_task, tasks, state=state, n_jobs=self.n_jobs))
+            parts = list(
+                map_tasks(
+                    _score_task, tasks, state=state, n_jobs=self.n_jobs, warm_up=self._load_kernels
+                )
+            )
         else:
             parts = [_score_task(state, task) for task in tasks]
         similarity = np.concatenate([p[1] for p in parts])
@@ -297,6 +308,16 @@ class ModelScorer:
             story_similarity=similarity,
             same_story=self.decision.same_story(similarity),
         )
+
+    def _load_kernels(self) -> None:
+        """Compute every feature of a few thousand pairs here, once, before workers are
+        forked: the compiled kernels (numba) are then loaded in this process, not in
+        each worker of every pool (clustering forks one for each batch of matrices)."""
+        if self._kernels_loaded:
+            return
+        pairs = np.arange(COMPILED_MIN_PAIRS) % len(self.rows)
+        self.features(pairs, (pairs + 1) % len(self.rows))
+        self._kernels_loaded = True
 
     def prefetch(self, groups: list[np.ndarray], copies: sp.csr_matrix) -> None:
         """Score every pair inside the small groups in a few calls
