@@ -140,9 +140,9 @@ def neighbour_graph(n: int, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) ->
     The same matrix as :func:`normalised_rows` of the graph (a pair given twice counts
     twice), built with less memory: pairs sorted by ``(i, j)`` with ``i < j``, as
     :func:`~dedupe_news.candidate_search.candidate_pairs` gives them, go straight into
-    place (about 24 bytes a pair at the peak, as int32 and float64, and 8 while
-    placed); others through a COO matrix (about 56). Rows are then normalised in
-    place, a block of rows at a time.
+    place (24 bytes a pair for the graph, as int32 and float64, and about 16 more at
+    the peak, for one sort of the pairs); others through a COO matrix (about 56 at
+    the peak). Rows are then normalised in place, a block of rows at a time.
 
     >>> g = neighbour_graph(3, np.array([0]), np.array([1]), np.array([1.0]))
     >>> [round(float(x), 3) for x in (g[0] @ g[1].T).toarray().ravel()]
@@ -189,15 +189,18 @@ def _placed_graph(n: int, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) -> s
     data = np.empty(indices.size, dtype=np.float64)
     diagonal = indptr[:-1] + before
     indices[diagonal], data[diagonal] = np.arange(n), 1.0
+    step = _ROWS_PER_BLOCK * 16  # pairs placed at a time
     # (a, y): the pairs of row a are consecutive, in order of y, from the a-th start.
-    place = diagonal[i] + 1 + np.arange(i.size) - (np.cumsum(after) - after)[i]
-    indices[place], data[place] = j, cosine
-    del place
+    first = np.cumsum(after) - after
+    for start in range(0, i.size, step):
+        rows = i[start : start + step]
+        place = diagonal[rows] + 1 + np.arange(start, start + rows.size) - first[rows]
+        indices[place], data[place] = j[start : start + step], cosine[start : start + step]
     # (x, a): by a, then x (a stable sort by j keeps the order of i).
     by_column = np.argsort(j, kind="stable")
     first = np.cumsum(before) - before
-    for start in range(0, by_column.size, _ROWS_PER_BLOCK * 16):
-        taken = by_column[start : start + _ROWS_PER_BLOCK * 16]
+    for start in range(0, by_column.size, step):
+        taken = by_column[start : start + step]
         rows = j[taken]
         place = indptr[:-1][rows] + np.arange(start, start + taken.size) - first[rows]
         indices[place], data[place] = i[taken], cosine[taken]
