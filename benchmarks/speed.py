@@ -112,7 +112,7 @@ def _tree_pss_mib(root: int | None = None) -> float | None:
     root = os.getpid() if root is None else root
     tree = _process_tree(root)
     try:
-        total = sum(_pss_kib(pid) for pid in sorted(tree, key=lambda pid: pid != root))
+        total = sum(_pss_kib(pid) for pid in tree)
     except OSError:  # a process ended
         return None
     if _process_tree(root) != tree:

@@ -6,7 +6,7 @@ It selects what ``np.lexsort((j, -similarity, i))`` then "the first ``k`` of eac
 ``i``" selects, in the same order: the entries are put in buckets by ``i`` (a
 counting sort, which keeps their order); in a bucket of more than ``k`` the first
 ``k`` are selected (quickselect); and those are sorted by descending similarity,
-then ``j``, stably (insertion sort of short runs, then merges). A
+then ``j``, then entry (insertion sort of short runs, then merges). A
 lexsort of millions of entries takes most of the search's time on a low
 similarity floor; this takes a few percent of it. The tests check the result
 against the lexsort.
@@ -28,23 +28,27 @@ _RUN = 16
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _before(a, b, negated, j):
-    """Whether entry ``a`` sorts strictly before entry ``b``: lower negated
-    similarity, then lower ``j``."""
-    return negated[a] < negated[b] or (negated[a] == negated[b] and j[a] < j[b])
+def _ranks_first(a, b, negated, j):
+    """Whether entry ``a`` comes strictly before entry ``b`` in the order of the
+    result: lower negated similarity, then lower ``j``, then the earlier entry."""
+    if negated[a] != negated[b]:
+        return negated[a] < negated[b]
+    if j[a] != j[b]:
+        return j[a] < j[b]
+    return a < b
 
 
 @njit(cache=True, nogil=True)
 def _sort_bucket(bucket, scratch, negated, j):
-    """Sort the entry numbers of ``bucket`` in place by (negated, j), stably: runs
-    of :data:`_RUN` by insertion, then merge passes (into ``scratch`` and back)."""
+    """Sort the entry numbers of ``bucket`` in place in :func:`_ranks_first`'s order:
+    runs of :data:`_RUN` by insertion, then merge passes (into ``scratch`` and back)."""
     m = bucket.size
     for lo in range(0, m, _RUN):
         hi = min(lo + _RUN, m)
         for x in range(lo + 1, hi):
             value = bucket[x]
             y = x - 1
-            while y >= lo and _before(value, bucket[y], negated, j):
+            while y >= lo and _ranks_first(value, bucket[y], negated, j):
                 bucket[y + 1] = bucket[y]
                 y -= 1
             bucket[y + 1] = value
@@ -56,7 +60,7 @@ def _sort_bucket(bucket, scratch, negated, j):
             middle, hi = min(lo + width, m), min(lo + 2 * width, m)
             a, b, out = lo, middle, lo
             while a < middle and b < hi:
-                if _before(source[b], source[a], negated, j):  # equals: the first run first
+                if _ranks_first(source[b], source[a], negated, j):
                     target[out] = source[b]
                     b += 1
                 else:
@@ -107,24 +111,12 @@ def _top_order(i, j, negated, row_limits, per_row, n_rows, in_order):
         elif hi > lo:
             bucket = bucketed[lo:hi]
             take = min(k, hi - lo)
-            if take < hi - lo:  # the first k (in no order), then those k by entry
+            if take < hi - lo:  # the first k, in no order
                 _select_first(bucket, take, negated, j)
-                bucket[:take] = np.sort(bucket[:take])
             _sort_bucket(bucket[:take], scratch, negated, j)
             kept[n_kept : n_kept + take] = bucket[:take]
             n_kept += take
     return kept[:n_kept]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _ranks_first(a, b, negated, j):
-    """Whether entry ``a`` comes strictly before entry ``b`` in the order of the
-    result: lower negated similarity, then lower ``j``, then the earlier entry."""
-    if negated[a] != negated[b]:
-        return negated[a] < negated[b]
-    if j[a] != j[b]:
-        return j[a] < j[b]
-    return a < b
 
 
 @njit(cache=True, nogil=True, inline="always")
