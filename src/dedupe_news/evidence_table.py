@@ -143,7 +143,7 @@ class EvidenceTable:
             df = frequencies.frequencies(np.unique(flat))
         self.entity_idf = np.log((1.0 + n_corpus) / (1.0 + df))
         # The weighted and the rare-entity matrices give per-article sums, and are not
-        # kept: 12 bytes an entity mention each, about 0.6 GB at 1M articles.
+        # kept: 12 bytes an entity mention each (60 MB of 116 on 100k articles).
         weighted = sp.csr_matrix(binary @ sp.diags(self.entity_idf))
         self._weight_sums = np.asarray(weighted.sum(axis=1)).ravel()
         self._norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()

@@ -64,8 +64,9 @@ class Assignment:
     url: str | None
 
     def record(self) -> dict:
-        """The fields by name, in order (as ``dataclasses.asdict``, which copies each
-        value deeply: a second of Reuters' 19,043 rows; these are all plain values)."""
+        """The fields by name, in order: ``dataclasses.asdict`` without its deep copy
+        of each value (these are plain values), which took 0.15-0.2 s of the 0.42 s
+        that writing Reuters' 19,043 rows took."""
         return {name: getattr(self, name) for name in _ASSIGNMENT_FIELDS}
 
 
@@ -158,7 +159,7 @@ def write_results(clusterer, stream: IO[str], fmt: str = "jsonl") -> None:
     if fmt == "jsonl":
         _write_jsonl(map(Assignment.record, assignments(clusterer)), stream)
     elif fmt == "csv":
-        writer = csv.DictWriter(stream, fieldnames=list(Assignment.__dataclass_fields__))
+        writer = csv.DictWriter(stream, fieldnames=list(_ASSIGNMENT_FIELDS))
         writer.writeheader()
         for row in assignments(clusterer):
             writer.writerow(row.record())
