@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import re
 import unicodedata
 
@@ -25,6 +26,7 @@ from dedupe_news.evidence import (
     ticker_keys,
 )
 from dedupe_news.evidence_table import EvidenceTable
+from dedupe_news.model_features import prepare_evidence
 from tests.conftest import shared_file
 
 
@@ -366,3 +368,26 @@ def test_single_quote_patterns_find_what_their_look_behind_first_forms_find(text
 
     for fast, plain in zip(evidence._QUOTE_SPANS[-2:], _LOOK_BEHIND_FIRST, strict=True):
         assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.sampled_from(["Storm <AB> hits", "", "PUTIN SAYS"]),
+            st.lists(st.sampled_from(_EVIDENCE_PIECES), max_size=12).map(" ".join),
+        ),
+        max_size=6,
+    )
+)
+def test_prepared_evidence_comes_back_from_a_worker_article_by_article(articles):
+    # A worker's chunk crosses to the main process pickled (flat arrays of keys).
+    prepared = prepare_evidence([t for t, _ in articles], [x for _, x in articles])
+    back = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+    assert len(back) == len(prepared) == len(articles)
+    assert (back.lead_counts != prepared.lead_counts).nnz == 0
+    for name in ("entities", "quotes", "tickers"):
+        assert len(getattr(back, name)) == len(articles)
+        for got, sent in zip(getattr(back, name), getattr(prepared, name), strict=True):
+            assert got.dtype == np.int64
+            np.testing.assert_array_equal(got, sent)

@@ -85,6 +85,33 @@ class PreparedEvidence:
             [keys for c in chunks for keys in c.tickers],
         )
 
+    def __reduce__(self):
+        # Pickled (a worker's chunk on its way back) as one flat array of each kind of
+        # key and the articles' counts, not an array per article: on Reuters, 57,000
+        # small arrays took 0.44 s to pickle and 0.37 s to load in the main process.
+        return (
+            _unpacked_evidence,
+            (self.lead_counts, *map(_packed_keys, (self.entities, self.quotes, self.tickers))),
+        )
+
+
+def _packed_keys(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    flat = np.concatenate(arrays) if lengths.sum() else np.zeros(0, dtype=np.int64)
+    return flat.astype(np.int64, copy=False), lengths
+
+
+def _unpacked_evidence(lead_counts, *packed: tuple[np.ndarray, np.ndarray]) -> PreparedEvidence:
+    """A :class:`PreparedEvidence` from its pickled form (each article's keys are
+    views of one flat array of its chunk)."""
+    return PreparedEvidence(
+        lead_counts,
+        *(
+            np.split(flat, np.cumsum(lengths)[:-1]) if lengths.size else []
+            for flat, lengths in packed
+        ),
+    )
+
 
 def lead_terms(title: str | None, text: str) -> list[str]:
     """The terms of an article's lead; :data:`EMPTY_LEAD_TERM` when it has none.
